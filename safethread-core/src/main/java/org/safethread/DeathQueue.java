@@ -1,0 +1,200 @@
+package org.safethread;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.safethread.internal.finalizer.PlainWatches;
+import org.safethread.internal.finalizer.Watch;
+import org.safethread.internal.refcount.RefCounts;
+import org.safethread.internal.runtime.ThreadState;
+
+/**
+ * Low-level death notices (python-safethread's death queues): {@link #watch} an object with a
+ * payload, and the payload is delivered to this queue once the object dies, unless the watch is
+ * {@linkplain #cancel cancelled} first. For a {@link RefCounted} the notice comes at its death
+ * (last reference released, or found in a garbage cycle; also if the JVM collects it while
+ * references are still counted, a leak). For any other object it comes when the JVM's collector
+ * finds it unreachable. The watched object itself is never handed out again, so nothing can
+ * resurrect it. The runtime's finalizer is built on the same mechanism.
+ *
+ * <p>Thread-safe; payloads must be {@linkplain Shareability shareable}, since they cross from the
+ * thread where the object died to the one that takes the notice.
+ *
+ * <p>Memory consistency: actions of the thread that released an object's last reference before
+ * it did so happen-before the return of the {@code take}/{@code poll} that yields the notice.
+ *
+ * @param <P> the payload type
+ */
+public final class DeathQueue<P> {
+    private final LinkedBlockingQueue<Object> notices = new LinkedBlockingQueue<>();
+
+    /** Creates an empty queue. */
+    public DeathQueue() {
+    }
+
+    /** A watch registered with {@link #watch}; pass it to {@link #cancel}. Thread-safe. */
+    public static final class Handle {
+        private final DeathQueue<?> queue;
+        private final Notice notice;
+
+        private Handle(DeathQueue<?> queue, Notice notice) {
+            this.queue = queue;
+            this.notice = notice;
+        }
+
+        /** @return whether the watch is still waiting (neither delivered nor cancelled) */
+        public boolean isWatching() {
+            return notice.isWatching();
+        }
+
+        @Override
+        public String toString() {
+            return "DeathQueue.Handle[" + (isWatching() ? "watching" : "done") + "]";
+        }
+    }
+
+    private static final class Notice extends Watch {
+        private final LinkedBlockingQueue<Object> target;
+        private final Object payload;
+        /** The phantom reference for a plain object, to forget on cancel. */
+        volatile Object plainRef;
+
+        Notice(LinkedBlockingQueue<Object> target, Object payload) {
+            this.target = target;
+            this.payload = payload;
+        }
+
+        @Override
+        protected void deliver() {
+            target.add(payload);
+        }
+
+        @Override
+        protected void onCancel() {
+            Object r = plainRef;
+            if (r != null) {
+                PlainWatches.forget(r);
+            }
+        }
+    }
+
+    /**
+     * Watches {@code obj}: {@code payload} will be delivered to this queue once, when it dies.
+     *
+     * @param obj the object to watch (any object)
+     * @param payload what to deliver; must be shareable and not null
+     * @return a handle for {@link #cancel}
+     * @throws IllegalArgumentException if {@code obj} or {@code payload} is null
+     * @throws UnshareableException if {@code payload} is not shareable
+     */
+    public Handle watch(Object obj, P payload) {
+        if (obj == null) {
+            throw new IllegalArgumentException("DeathQueue.watch: the object to watch is null");
+        }
+        if (payload == null) {
+            throw new IllegalArgumentException("DeathQueue.watch: the payload is null; poll() uses null for "
+                    + "'no notice', so pass a value (an id, a record, …)");
+        }
+        String why = Shareability.whyNotShareable(payload);
+        if (why != null) {
+            throw new UnshareableException("DeathQueue.watch: the payload (" + payload.getClass().getName()
+                    + ") is not shareable: " + why);
+        }
+        ThreadState.current().pollIfRequested();
+        Notice n = new Notice(notices, payload);
+        Handle h = new Handle(this, n);
+        if (obj instanceof RefCounted) {
+            RefCounts.watch((RefCounted) obj, n);
+        } else {
+            n.plainRef = PlainWatches.watch(obj, n);
+        }
+        return h;
+    }
+
+    /**
+     * Waits for a notice. While waiting the thread is blocked inside the runtime, so its pending
+     * merges are done on its behalf.
+     *
+     * @return the payload of a watched object that died
+     * @throws InterruptedException if interrupted while waiting
+     */
+    @SuppressWarnings("unchecked")
+    public P take() throws InterruptedException {
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        Object p = notices.poll();
+        if (p != null) {
+            return (P) p;
+        }
+        ts.detach();
+        try {
+            return (P) notices.take();
+        } finally {
+            ts.attach();
+        }
+    }
+
+    /** @return the payload of a notice, or null if none is queued now */
+    @SuppressWarnings("unchecked")
+    public P poll() {
+        ThreadState.current().pollIfRequested();
+        return (P) notices.poll();
+    }
+
+    /**
+     * Waits up to {@code timeout} for a notice.
+     *
+     * @param timeout the longest time to wait
+     * @return the payload, or null if the timeout passed first
+     * @throws InterruptedException if interrupted while waiting
+     */
+    @SuppressWarnings("unchecked")
+    public P poll(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "DeathQueue.poll: timeout is null");
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        Object p = notices.poll();
+        if (p != null || timeout.isZero() || timeout.isNegative()) {
+            return (P) p;
+        }
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE;
+        }
+        ts.detach();
+        try {
+            return (P) notices.poll(nanos, TimeUnit.NANOSECONDS);
+        } finally {
+            ts.attach();
+        }
+    }
+
+    /**
+     * Cancels a watch.
+     *
+     * @param handle a handle returned by this queue's {@link #watch}
+     * @return true if it was still watching (no notice will come), false if its notice was
+     *     already delivered or it was cancelled before
+     * @throws IllegalArgumentException if the handle belongs to another queue
+     */
+    public boolean cancel(Handle handle) {
+        Objects.requireNonNull(handle, "DeathQueue.cancel: handle is null");
+        if (handle.queue != this) {
+            throw new IllegalArgumentException("DeathQueue.cancel: the handle belongs to another DeathQueue");
+        }
+        return handle.notice.cancel();
+    }
+
+    /** @return notices waiting to be taken now */
+    public int size() {
+        return notices.size();
+    }
+
+    @Override
+    public String toString() {
+        return "DeathQueue[" + notices.size() + " notice(s)]";
+    }
+}

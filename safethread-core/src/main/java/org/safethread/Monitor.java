@@ -1,0 +1,175 @@
+package org.safethread;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.safethread.internal.monitor.Conditions;
+import org.safethread.internal.monitor.MonitorAccess;
+import org.safethread.internal.monitor.Monitors;
+
+/**
+ * Monitors: objects whose state one thread at a time may touch, with values that cross the
+ * monitor's wall checked for {@linkplain Shareability shareability}, deadlocks between monitors
+ * detected and broken, and conditions that are predicates.
+ *
+ * <pre>{@code
+ * class Account {
+ *     private long balance;
+ *     @MonitorMethod public void deposit(long amount) { balance += amount; }
+ *     @MonitorMethod public void withdrawWhenCovered(long amount) throws InterruptedException {
+ *         Monitor.await(() -> balance >= amount);   // releases the monitor while waiting
+ *         balance -= amount;
+ *     }
+ * }
+ * Account account = Monitor.of(new Account());   // from now on, use only the proxy
+ * }</pre>
+ *
+ * <h2>Rules</h2>
+ * <ul>
+ *   <li><b>One thread inside at a time.</b> A call of a {@link MonitorMethod} (class proxy) or
+ *       of any method of the interface (interface proxy) runs holding the monitor. A public
+ *       method of a class proxy that is not a monitor method throws
+ *       {@link IllegalStateException}. {@code equals}/{@code hashCode} are the proxy's identity
+ *       and {@code toString} is the monitor's name ({@code Account#3}), without touching its
+ *       state.</li>
+ *   <li><b>Shareability at the wall.</b> Arguments are checked before the monitor is entered (a
+ *       refused call changes nothing) and results after the method returns; an unshareable one
+ *       raises {@link UnshareableException}. Exceptions pass through unchecked.</li>
+ *   <li><b>Re-entry.</b> A monitor method may call a monitor method of its own monitor (direct
+ *       re-entry of the innermost monitor). Entering a monitor that the thread holds further out
+ *       on its stack (A &rarr; B &rarr; A) throws {@link DeadlockException} at once.</li>
+ *   <li><b>Deadlocks</b> among threads blocked entering monitors are detected when the cycle
+ *       closes and broken by throwing {@link DeadlockException} to one of them (the victim), whose
+ *       outer calls then unwind. Condition waits ({@link #await}) and {@link #leave} actions are
+ *       not part of the wait-for graph.</li>
+ *   <li>Entering a monitor never pins a virtual thread: the lock parks with
+ *       {@link java.util.concurrent.locks.LockSupport}.</li>
+ * </ul>
+ *
+ * <h2>Memory consistency</h2>
+ * Actions inside one call of a monitor happen-before actions inside every later call of the same
+ * monitor (by any thread), as with a {@code java.util.concurrent} lock. Actions before
+ * {@link #await} returns happen-after the actions of the call whose exit made the condition
+ * true.
+ *
+ * <p>The target's class (or interface) must be accessible to this library: on the class path
+ * nothing is needed; in a named module, open its package to {@code org.safethread}.
+ */
+public final class Monitor {
+    private Monitor() {
+    }
+
+    /**
+     * Wraps {@code target} in a class proxy: a generated subclass of its class whose
+     * {@link MonitorMethod}s run inside the monitor. Use only the proxy from now on.
+     *
+     * @param target the object to guard; its class must be non-final, with at least one
+     *     {@code @MonitorMethod} and no public final method
+     * @param <T> the target's type
+     * @return the monitor
+     * @throws IllegalArgumentException if the target cannot be guarded (the message says why
+     *     and what to do): null, already a monitor, a final or sealed class, no monitor methods,
+     *     a public final method
+     */
+    public static <T> T of(T target) {
+        if (target == null) {
+            throw new IllegalArgumentException("Monitor.of(null): pass the object the monitor should guard");
+        }
+        if (isMonitor(target)) {
+            throw new IllegalArgumentException("Monitor.of: " + target + " already is a monitor; use it as it is");
+        }
+        return Monitors.classProxy(target);
+    }
+
+    /**
+     * Wraps {@code target} in an interface proxy: a generated implementation of {@code iface}
+     * whose every method runs inside the monitor. Use this for final classes, records of
+     * behaviour, and {@link RefCounted} objects.
+     *
+     * @param target the object to guard; must implement {@code iface}
+     * @param iface the interface whose methods the monitor exposes
+     * @param <I> the interface type
+     * @return the monitor
+     * @throws IllegalArgumentException if {@code target} is null, already a monitor, or does not
+     *     implement {@code iface}, or {@code iface} is not an interface
+     */
+    public static <I> I of(I target, Class<I> iface) {
+        Objects.requireNonNull(iface, "Monitor.of(target, iface): iface is null");
+        if (target == null) {
+            throw new IllegalArgumentException("Monitor.of(null, " + iface.getName()
+                    + "): pass the object the monitor should guard");
+        }
+        if (isMonitor(target)) {
+            throw new IllegalArgumentException("Monitor.of: " + target + " already is a monitor; use it as it is");
+        }
+        if (!iface.isInstance(target)) {
+            throw new IllegalArgumentException("Monitor.of(target, " + iface.getName() + "): "
+                    + target.getClass().getName() + " does not implement " + iface.getName());
+        }
+        return iface.cast(Monitors.interfaceProxy(target, iface));
+    }
+
+    /**
+     * @param o any object
+     * @return whether {@code o} is a monitor made by {@link #of}
+     */
+    public static boolean isMonitor(Object o) {
+        return MonitorAccess.isMonitor(o);
+    }
+
+    /**
+     * Inside a monitor method: waits until {@code condition} holds. If it already holds, returns
+     * at once. Otherwise releases the monitor, and returns holding it again once a monitor method
+     * of the same monitor has returned (or another waiter released it) with the condition true.
+     * When it returns normally the condition is true; no loop is needed. Waiters whose condition
+     * holds are woken one at a time, oldest first.
+     *
+     * <p>The condition is evaluated holding the monitor, by whichever thread releases it, so it
+     * must be a side-effect-free test of the monitor's state (it may throw; the exception is then
+     * thrown from this call, monitor held).
+     *
+     * @param condition a test of the monitor's state
+     * @throws InterruptedException if interrupted while waiting (the monitor is held again)
+     * @throws IllegalStateException if called outside a monitor method
+     */
+    public static void await(BooleanSupplier condition) throws InterruptedException {
+        Conditions.await(condition, 0L, false);
+    }
+
+    /**
+     * Like {@link #await(BooleanSupplier)}, giving up after {@code timeout}.
+     *
+     * @param condition a test of the monitor's state
+     * @param timeout the longest time to wait
+     * @return whether the condition holds (false if the timeout passed first); the monitor is held
+     *     either way
+     * @throws InterruptedException if interrupted while waiting (the monitor is held again)
+     * @throws IllegalStateException if called outside a monitor method
+     */
+    public static boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "Monitor.await: timeout is null");
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE;
+        }
+        return Conditions.await(condition, nanos, true);
+    }
+
+    /**
+     * Inside a monitor method: releases the monitor while {@code action} runs (blocking I/O,
+     * calls into other monitors), then re-enters it before returning, also when the action
+     * throws. Other threads may enter the monitor meanwhile, so re-check any state read before.
+     *
+     * @param action what to run outside the monitor
+     * @param <R> the result type
+     * @return the action's result, which must be shareable
+     * @throws IllegalStateException if called outside a monitor method
+     * @throws UnshareableException if the result is not shareable
+     */
+    public static <R> R leave(Supplier<R> action) {
+        return Conditions.leave(action);
+    }
+}

@@ -1,0 +1,81 @@
+package org.safethread;
+
+import org.safethread.internal.refcount.RefCounts;
+
+/**
+ * A counted, traced reference slot: it holds one reference to a {@link RefCounted} object (or
+ * nothing). Declared as a field of a {@code RefCounted}, it is what the collector follows to find
+ * garbage cycles and what death clears. A {@code Ref} may be shared between threads; every
+ * method is thread-safe.
+ *
+ * <p>Memory consistency: {@link #set} and {@link #clear} are volatile writes and {@link #get}
+ * and {@link #acquire} volatile reads, so actions before a {@code set(v)} happen-before actions
+ * after a {@code get()} or {@code acquire()} that returns {@code v}.
+ *
+ * @param <T> the type of object it refers to
+ */
+public final class Ref<T extends RefCounted> {
+    // Written and read through RefCounts' VarHandle (getAndSet for set/clear/death).
+    private volatile T value;
+
+    /** Creates an empty slot. */
+    public Ref() {
+    }
+
+    /**
+     * Creates a slot holding a new reference to {@code initial}.
+     *
+     * @param initial the object, or null for an empty slot
+     * @throws IllegalStateException if {@code initial} is dead
+     */
+    public Ref(T initial) {
+        if (initial != null) {
+            initial.incref();
+            this.value = initial;
+        }
+    }
+
+    /**
+     * The object in the slot, borrowed: no new reference is taken, so it stays valid only while
+     * the slot (or another counted reference) keeps it alive.
+     *
+     * @return the object, or null
+     */
+    public T get() {
+        return value;
+    }
+
+    /**
+     * A new counted reference to the object in the slot, safe against another thread
+     * concurrently {@link #set setting} or {@link #clear clearing} the slot: it never returns a
+     * dead object. The caller must release it with {@link RefCounted#decref()}.
+     *
+     * @return the object with one more reference counted for the caller, or null if empty
+     * @throws IllegalStateException if the slot holds a dead object (a count was corrupted by misuse)
+     */
+    public T acquire() {
+        return RefCounts.acquire(this);
+    }
+
+    /**
+     * Takes a new reference to {@code newValue}, stores it, then releases the reference the slot
+     * held before.
+     *
+     * @param newValue the object, or null to empty the slot
+     * @throws IllegalStateException if {@code newValue} is dead (the slot is left unchanged)
+     */
+    public void set(T newValue) {
+        RefCounts.set(this, newValue);
+    }
+
+    /** Empties the slot, releasing the reference it held. */
+    public void clear() {
+        RefCounts.set(this, null);
+    }
+
+    @Override
+    public String toString() {
+        T v = value;
+        return v == null ? "Ref[empty]" : "Ref[" + v.getClass().getName() + "]";
+    }
+}

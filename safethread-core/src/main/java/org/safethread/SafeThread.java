@@ -1,0 +1,166 @@
+package org.safethread;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.safethread.internal.collector.CycleCollector;
+import org.safethread.internal.finalizer.Finalizers;
+import org.safethread.internal.finalizer.Registrations;
+import org.safethread.internal.refcount.ClassInfo;
+import org.safethread.internal.refcount.RefCounts;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.StatsSnapshot;
+import org.safethread.internal.runtime.ThreadState;
+
+/**
+ * The runtime facade: finalization registration, safe points, the collector, and statistics.
+ *
+ * <p>The runtime starts lazily and runs on daemon threads: {@code safethread-finalizer} (runs
+ * finalizer cores), {@code safethread-collector} (background collections) and
+ * {@code safethread-housekeeper} (merges on behalf of blocked or ended owners, JVM-collected
+ * notices, the finalizer watchdog). None of them ever runs user code except the finalizer thread,
+ * which runs {@code @Finalize} methods.
+ *
+ * <h2>Settings</h2>
+ * System properties read at start-up: {@code safethread.deadlock.delay} (default 0),
+ * {@code safethread.finalizer.stallTimeout} (10s), {@code safethread.finalizer.shutdownTimeout}
+ * (5s), {@code safethread.leakTracking} (false), {@code safethread.collector.threshold} (10000),
+ * {@code safethread.collector.enabled} (true), {@code safethread.collector.handshakeTimeout}
+ * (5ms), {@code safethread.monitor.spins} (64). Durations accept {@code 250ms}, {@code 10s},
+ * {@code PT1S} or a number of milliseconds.
+ */
+public final class SafeThread {
+    private SafeThread() {
+    }
+
+    /**
+     * Registers {@code obj} for finalization: when the JVM's collector finds it unreachable, the
+     * {@link Finalize} method of its {@link FinalizerCore} runs once on the finalizer thread (a
+     * safer {@link java.lang.ref.Cleaner}: the core was checked not to reach {@code obj}). For a
+     * {@link RefCounted} (finalized at death anyway), this arms leak detection and captures its
+     * core now. Registering twice has no further effect.
+     *
+     * @param obj an object with a {@code @FinalizerCore} field
+     * @param <T> its type
+     * @return {@code obj}
+     * @throws IllegalArgumentException if {@code obj} is null, has no core, or its core is not
+     *     shareable, has no proper {@code @Finalize} method, or reaches {@code obj} (the message
+     *     names the path back, e.g. {@code core.listener.owner})
+     */
+    public static <T> T register(T obj) {
+        if (obj == null) {
+            throw new IllegalArgumentException("SafeThread.register(null): pass the object to finalize");
+        }
+        ThreadState.current().pollIfRequested();
+        if (obj instanceof RefCounted) {
+            RefCounts.register((RefCounted) obj);
+        } else {
+            Registrations.register(obj);
+        }
+        return obj;
+    }
+
+    /**
+     * Runs {@code owner}'s finalizer core in the calling thread, once, and cancels the automatic
+     * run. If the core is a monitor, its {@code @Finalize} runs inside it. An exception it throws
+     * is counted, logged and rethrown.
+     *
+     * @param owner a {@link RefCounted} with a core, or an object given to {@link #register}
+     * @return true if the core ran now; false if it had already run or been cancelled
+     * @throws IllegalArgumentException if {@code owner} has no core, or (not being a
+     *     {@code RefCounted}) was never registered
+     */
+    public static boolean finalizeNow(Object owner) {
+        if (owner == null) {
+            throw new IllegalArgumentException("SafeThread.finalizeNow(null): pass the object whose core to run");
+        }
+        ThreadState.current().pollIfRequested();
+        if (owner instanceof RefCounted) {
+            return RefCounts.finalizeNow((RefCounted) owner);
+        }
+        Boolean ran = Registrations.finalizeNow(owner);
+        if (ran != null) {
+            return ran;
+        }
+        ClassInfo info = ClassInfo.of(owner.getClass());
+        if (!info.hasCore()) {
+            throw new IllegalArgumentException("SafeThread.finalizeNow: " + owner.getClass().getName()
+                    + " has no @FinalizerCore field, so there is nothing to finalize");
+        }
+        throw new IllegalArgumentException("SafeThread.finalizeNow: this " + owner.getClass().getName()
+                + " was never registered (or its finalizer already ran): call SafeThread.register(obj) first");
+    }
+
+    /**
+     * A safe point: merges objects that other threads released on this thread's behalf (they die
+     * now if nothing is left), answers a pending collection, and captures finalizer cores of
+     * objects constructed since the last runtime call. Every safethread operation does this
+     * when something is pending; call it from threads that own objects but spend long stretches
+     * outside the runtime.
+     */
+    public static void poll() {
+        ThreadState.current().poll();
+    }
+
+    /**
+     * Runs a collection now, in the calling thread: finds groups of {@link RefCounted} objects
+     * referenced only through each other's {@link Ref} fields and makes them die. Threads that
+     * own objects and are running elsewhere are asked to stop at their next safe point; those that
+     * do not answer within {@code safethread.collector.handshakeTimeout} keep their objects alive
+     * until a later collection.
+     *
+     * @return what the collection examined and collected, and how long it took
+     */
+    public static CollectionResult collect() {
+        return CycleCollector.collect(false);
+    }
+
+    /**
+     * Waits until every finalizer queued so far has run.
+     *
+     * @param timeout the longest time to wait
+     * @return true if none is pending; false if the timeout passed first or the thread was
+     *     interrupted (its interrupt status is then set)
+     */
+    public static boolean awaitFinalizers(Duration timeout) {
+        Objects.requireNonNull(timeout, "SafeThread.awaitFinalizers: timeout is null");
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        long nanos;
+        try {
+            nanos = Math.max(0, timeout.toNanos());
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE;
+        }
+        if (Finalizers.pending() == 0) {
+            return true;
+        }
+        ts.detach();
+        try {
+            return Finalizers.awaitIdle(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            ts.attach();
+        }
+    }
+
+    /** @return a snapshot of the runtime's counters */
+    public static RuntimeStats stats() {
+        ThreadState.current().pollIfRequested();
+        return new StatsSnapshot(
+                Counters.DEADLOCKS_BROKEN.sum(),
+                Counters.COLLECTIONS.sum(),
+                Counters.OBJECTS_COLLECTED.sum(),
+                Counters.FINALIZERS_RUN.sum(),
+                Counters.FINALIZER_FAILURES.sum(),
+                Finalizers.pending(),
+                Counters.OBJECTS_DIED.sum(),
+                Math.max(0, Counters.PENDING_MERGES.sum()),
+                Counters.LEAKS.sum(),
+                Counters.FINALIZER_STALLS.sum(),
+                Counters.CONTENDED_ENTRIES.sum(),
+                Counters.OBJECTS_EXAMINED.sum(),
+                Counters.OVER_RELEASES.sum());
+    }
+}

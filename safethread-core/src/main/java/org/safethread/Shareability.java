@@ -1,0 +1,55 @@
+package org.safethread;
+
+import org.safethread.internal.share.ShareRules;
+
+/**
+ * What may cross between threads: values that no thread can change, or that guard themselves.
+ *
+ * <p>Shareable: {@code null}; boxed primitives; {@code String}; enums; {@code Class}; immutable
+ * JDK value types ({@code java.time}, {@code BigInteger}, {@code BigDecimal}, {@code UUID},
+ * {@code URI}, {@code Path}, {@code Locale}, {@code Pattern}, …); {@code Optional} of a
+ * shareable; a record whose component values are all shareable; {@code List.of}/{@code Set.of}/
+ * {@code Map.of}/{@code copyOf} collections of shareables; monitors; a lambda or method reference
+ * whose captured values are all shareable; classes annotated {@link Shareable}; the thread-safe
+ * classes of {@code java.util.concurrent}; and this library's {@link DeathQueue},
+ * {@link DeathQueue.Handle} and {@link Ref}.
+ *
+ * <p>Not shareable: arrays, mutable or view collections ({@code Collections.unmodifiableList}
+ * is a view), and plain objects.
+ *
+ * <p>The decision for a class is cached, so checking a value of an always-shareable class costs
+ * a few nanoseconds; records, collections, optionals and lambdas are checked element by element.
+ * Checking never calls a method of a user class.
+ */
+public final class Shareability {
+    private Shareability() {
+    }
+
+    /**
+     * @param o any value
+     * @return whether {@code o} may be shared between threads
+     */
+    public static boolean isShareable(Object o) {
+        return ShareRules.isShareable(o);
+    }
+
+    /**
+     * Why {@code o} is not shareable, for error messages.
+     *
+     * @param o any value
+     * @return null if shareable, else a description of the part that is not and what to do
+     */
+    public static String whyNotShareable(Object o) {
+        return ShareRules.whyNot(o);
+    }
+
+    /**
+     * Whether instances of exactly class {@code c} can be shareable (a final core type, say).
+     *
+     * @param c a class
+     * @return false if no instance of {@code c} is shareable
+     */
+    public static boolean isShareableClass(Class<?> c) {
+        return ShareRules.canBeShareable(c);
+    }
+}

@@ -1,0 +1,273 @@
+package org.safethread.internal.collector;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.safethread.CollectionResult;
+import org.safethread.RefCounted;
+import org.safethread.internal.refcount.Deaths;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.Settings;
+import org.safethread.internal.runtime.ThreadRegistry;
+import org.safethread.internal.runtime.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cycle collector: finds groups of {@link RefCounted} objects referenced only through each
+ * other's {@code Ref} fields and makes them die.
+ *
+ * <h2>Implementation notes: one collection</h2>
+ * <ol>
+ *   <li><b>Handshake.</b> Every thread that owns objects is either held at once (it is parked
+ *       inside the runtime, or has ended) or asked to stop at its next safe point
+ *       ({@code REQ_SAFEPOINT}, seen by an opaque read on every runtime call); the collector waits
+ *       up to {@code safethread.collector.handshakeTimeout} for those to park and holds them.
+ *       A thread that does not answer in time (busy elsewhere, sleeping, in I/O) is left
+ *       running, and every object it owns counts as referenced: the collection is delayed for
+ *       those objects, never wrong. A thread that missed the previous collection and has passed
+ *       no safe point since is not waited for (it is idle), but is held if it answers before the
+ *       snapshot starts.</li>
+ *   <li><b>Merges and candidates.</b> Held threads' merge queues are drained (so their counts
+ *       are final), and the candidates are gathered: the global queue, held threads' local lists,
+ *       and those deferred by the previous collection.</li>
+ *   <li><b>Snapshot</b> ({@link Snapshot}): counts and {@code Ref} edges of the objects reachable
+ *       from the candidates whose counts are readable, each word marked SCAN.</li>
+ *   <li><b>Release.</b> The world resumes; the pause is the handshake plus the snapshot.</li>
+ *   <li><b>Trial deletion and validation</b> with the world running: a garbage group dies only if
+ *       no thread changed any member's count since its snapshot (TOUCHED would be set).</li>
+ *   <li><b>Death</b> of every validated group, in the order of the contract: all marked dead,
+ *       then all {@code Ref}s cleared, then cores queued ({@link Deaths#dieGroup}).</li>
+ * </ol>
+ * Cost: O(objects + references examined); objects examined are those reachable from candidates.
+ * One collection runs at a time (a run lock); a thread waiting for it detaches, so the running
+ * collection can hold it.
+ *
+ * <p>Background collections run on the daemon {@code safethread-collector} when queued
+ * candidates reach a threshold. The threshold adapts: it doubles (up to 64 times
+ * {@code safethread.collector.threshold}) after a collection that found under 10% garbage, and
+ * halves (down to the setting) after one that found over half.
+ */
+public final class CycleCollector {
+    private static final Logger LOG = LoggerFactory.getLogger(CycleCollector.class);
+    /** Upper bound of the adaptive threshold, as a multiple of the configured one. */
+    private static final int MAX_THRESHOLD_FACTOR = 64;
+    /** Poll interval while waiting for threads to reach a safe point. */
+    private static final long HANDSHAKE_POLL_NANOS = 20_000;
+
+    private static final ReentrantLock RUN = new ReentrantLock();
+    private static final AtomicBoolean REQUESTED = new AtomicBoolean();
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static volatile Thread thread;
+    private static volatile int adaptiveThreshold;
+    /** Candidates to look at again next time. Guarded by RUN. */
+    private static List<RefCounted> deferred = new ArrayList<>();
+
+    private CycleCollector() {
+    }
+
+    /** @return queued candidates that trigger a background collection now */
+    static int threshold() {
+        return Math.max(Settings.collectorThreshold(), adaptiveThreshold);
+    }
+
+    /** Wakes the background collector (cheap when already requested). */
+    static void requestBackground() {
+        if (!Settings.collectorEnabled() || REQUESTED.get() || !REQUESTED.compareAndSet(false, true)) {
+            return;
+        }
+        if (thread == null && STARTED.compareAndSet(false, true)) {
+            Thread t = new Thread(CycleCollector::backgroundLoop, "safethread-collector");
+            t.setDaemon(true);
+            thread = t;
+            t.start();
+        }
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private static void backgroundLoop() {
+        for (;;) {
+            if (!REQUESTED.get()) {
+                LockSupport.parkNanos(CycleCollector.class, TimeUnit.SECONDS.toNanos(1));
+            }
+            if (!REQUESTED.getAndSet(false)) {
+                continue;
+            }
+            if (!Settings.collectorEnabled() || Candidates.pending() < threshold()) {
+                continue;
+            }
+            try {
+                collect(true);
+            } catch (Throwable t) {
+                LOG.error("safethread: background collection failed", t);
+            }
+        }
+    }
+
+    /** Runs one collection in the calling thread. */
+    public static CollectionResult collect(boolean background) {
+        ThreadState me = ThreadState.current();
+        me.pollIfRequested();
+        if (!RUN.tryLock()) {
+            me.detach();
+            try {
+                RUN.lock();
+            } finally {
+                me.attach();
+            }
+        }
+        try {
+            return run(me, background);
+        } finally {
+            RUN.unlock();
+        }
+    }
+
+    private static CollectionResult run(ThreadState me, boolean background) {
+        long t0 = System.nanoTime();
+        Candidates.nextEpoch();
+        int epoch = Candidates.epoch();
+        List<ThreadState> held = new ArrayList<>();
+        List<ThreadState> requested = new ArrayList<>();
+        List<ThreadState> idle = new ArrayList<>();
+        me.collectorEpoch = epoch;
+        Snapshot snap;
+        long pause;
+        int unresponsive;
+        try {
+            for (ThreadState ts : ThreadRegistry.snapshot()) {
+                if (ts == me) {
+                    continue;
+                }
+                if (ts.tryHold()) {
+                    held.add(ts);
+                    continue;
+                }
+                if (!ts.ownsObjects()) {
+                    continue; // a thread that owns nothing has no plain counts to read
+                }
+                ts.request(ThreadState.REQ_SAFEPOINT);
+                requested.add(ts);
+                if (ts.collectorMissedLast && ts.safePoints() == ts.collectorSeenSafePoints) {
+                    idle.add(ts);
+                }
+            }
+            List<ThreadState> waiting = new ArrayList<>(requested);
+            waiting.removeAll(idle);
+            long deadline = t0 + Settings.handshakeTimeoutNanos();
+            List<ThreadState> pending = new ArrayList<>(requested);
+            while (!pending.isEmpty()) {
+                for (int i = pending.size() - 1; i >= 0; i--) {
+                    ThreadState ts = pending.get(i);
+                    if (ts.tryHold()) {
+                        held.add(ts);
+                        pending.remove(i);
+                        waiting.remove(ts);
+                    }
+                }
+                if (waiting.isEmpty() || System.nanoTime() - deadline >= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(HANDSHAKE_POLL_NANOS);
+            }
+            unresponsive = pending.size();
+            for (ThreadState ts : requested) {
+                boolean missed = pending.contains(ts);
+                ts.collectorMissedLast = missed;
+                ts.collectorSeenSafePoints = ts.safePoints();
+            }
+            for (ThreadState ts : held) {
+                ts.collectorEpoch = epoch;
+            }
+            // Final counts: merge what held threads have queued, and our own.
+            me.refs.drainMergeQueue();
+            for (ThreadState ts : held) {
+                ts.refs.drainMergeQueue();
+            }
+            ArrayList<RefCounted> candidates = new ArrayList<>(deferred);
+            deferred = new ArrayList<>();
+            Candidates.drainInto(candidates);
+            addAll(candidates, me.refs.takeCandidates());
+            for (ThreadState ts : held) {
+                addAll(candidates, ts.refs.takeCandidates());
+            }
+            snap = new Snapshot(epoch, candidates.size() * 2);
+            for (RefCounted x : candidates) {
+                snap.addCandidate(x);
+            }
+            snap.traverse();
+        } finally {
+            for (ThreadState ts : held) {
+                ts.release();
+            }
+            for (ThreadState ts : requested) {
+                ts.clearRequest(ThreadState.REQ_SAFEPOINT);
+                LockSupport.unpark(ts.thread);
+            }
+            me.collectorEpoch = -1;
+        }
+        pause = System.nanoTime() - t0;
+        List<RefCounted> killed = snap.collectGarbage();
+        snap.clearScanFlags();
+        deferred.addAll(snap.deferred);
+        if (!killed.isEmpty()) {
+            Deaths.dieGroup(killed.toArray(new RefCounted[0]), killed.size());
+        }
+        long duration = System.nanoTime() - t0;
+        int examined = snap.size();
+        adapt(examined, killed.size());
+        Counters.COLLECTIONS.increment();
+        Counters.OBJECTS_COLLECTED.add(killed.size());
+        Counters.OBJECTS_EXAMINED.add(examined);
+        CollectionEvent ev = new CollectionEvent();
+        if (ev.isEnabled()) {
+            ev.examined = examined;
+            ev.collected = killed.size();
+            ev.pause = pause;
+            ev.unresponsive = unresponsive;
+            ev.background = background;
+            ev.commit();
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("safethread: {} collection examined {} objects, collected {}, pause {} us, total {} us, "
+                    + "{} owner thread(s) did not answer, {} candidate(s) deferred",
+                    background ? "background" : "explicit", examined, killed.size(),
+                    TimeUnit.NANOSECONDS.toMicros(pause), TimeUnit.NANOSECONDS.toMicros(duration), unresponsive,
+                    deferred.size());
+        }
+        return new CollectionResult(examined, killed.size(), Duration.ofNanos(duration));
+    }
+
+    private static void addAll(List<RefCounted> out, RefCounted[] xs) {
+        for (RefCounted x : xs) {
+            out.add(x);
+        }
+    }
+
+    private static void adapt(int examined, int collected) {
+        int base = Settings.collectorThreshold();
+        int cur = Math.max(base, adaptiveThreshold);
+        if (examined > 0 && collected * 10L < examined) {
+            adaptiveThreshold = (int) Math.min((long) base * MAX_THRESHOLD_FACTOR, cur * 2L);
+        } else if (collected * 2L > examined) {
+            adaptiveThreshold = Math.max(base, cur / 2);
+        }
+    }
+
+    /** @return candidates deferred to the next collection (diagnostics) */
+    public static int deferredCount() {
+        RUN.lock();
+        try {
+            return deferred.size();
+        } finally {
+            RUN.unlock();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package org.safethread.internal.finalizer;
+
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.safethread.Monitor;
+import org.safethread.internal.monitor.MonitorAccess;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.Housekeeper;
+import org.safethread.internal.runtime.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The finalizer service: a queue of cores whose {@code @Finalize} method must run, and the
+ * daemon thread ({@code safethread-finalizer}) that runs them, one at a time, in queue order.
+ *
+ * <h2>Implementation notes</h2>
+ * <ul>
+ *   <li>Each core is enqueued at most once: callers enqueue only after winning the object's
+ *       exactly-once claim ({@code Extras.claimFinalization} or a registration's claim).</li>
+ *   <li>{@code pending} counts cores queued or running; it is incremented before the core is
+ *       queued and decremented after it ran, so {@code pending == 0} means every queued core has
+ *       run. Waiters on {@link #awaitIdle} are signalled under a lock when it reaches zero.</li>
+ *   <li>A core that throws is logged at WARN with its class and counted; the thread goes on
+ *       (exceptions, errors, and interrupts a core leaves behind are all cleared).</li>
+ *   <li>Stalls: the worker records when its current core started. The housekeeper's watchdog
+ *       reports a core running past {@code safethread.finalizer.stallTimeout} (WARN), bumps the
+ *       generation and starts a fresh worker on the same queue. The stalled worker, if its core
+ *       ever returns, sees the new generation and exits, so at most one worker takes from the
+ *       queue at a time.</li>
+ *   <li>At JVM shutdown a hook waits for pending cores for at most
+ *       {@code safethread.finalizer.shutdownTimeout}.</li>
+ * </ul>
+ */
+public final class Finalizers {
+    private static final Logger LOG = LoggerFactory.getLogger(Finalizers.class);
+    /** How often an idle worker wakes to notice it was replaced. */
+    private static final long IDLE_POLL_MS = 200;
+
+    private record Task(Object core, Class<?> ownerType) {
+    }
+
+    private static final LinkedBlockingQueue<Task> QUEUE = new LinkedBlockingQueue<>();
+    private static final AtomicLong PENDING = new AtomicLong();
+    private static final ReentrantLock IDLE_LOCK = new ReentrantLock();
+    private static final Condition IDLE = IDLE_LOCK.newCondition();
+    private static final AtomicInteger GENERATION = new AtomicInteger();
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static volatile Worker worker;
+
+    private Finalizers() {
+    }
+
+    /** Queues {@code core} to be finalized on the finalizer thread. */
+    public static void enqueue(Object core, Class<?> ownerType) {
+        ensureStarted();
+        PENDING.incrementAndGet();
+        Counters.FINALIZERS_QUEUED.increment();
+        QUEUE.add(new Task(core, ownerType));
+    }
+
+    /**
+     * Runs {@code core}'s {@code @Finalize} in the calling thread (for
+     * {@code SafeThread.finalizeNow}), counting it; an exception it throws is counted, logged and
+     * rethrown to the caller.
+     */
+    public static void runNow(Object core, Class<?> ownerType) {
+        run(core, ownerType, true);
+    }
+
+    /** @return cores queued or running now */
+    public static long pending() {
+        return PENDING.get();
+    }
+
+    /**
+     * Waits until every queued core has run.
+     *
+     * @return true if none is pending, false if the timeout passed first
+     */
+    public static boolean awaitIdle(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        IDLE_LOCK.lock();
+        try {
+            while (PENDING.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                IDLE.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            IDLE_LOCK.unlock();
+        }
+    }
+
+    private static void ensureStarted() {
+        if (STARTED.compareAndSet(false, true)) {
+            startWorker();
+            Housekeeper.ensureStarted();
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(Finalizers::drainAtShutdown, "safethread-shutdown"));
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is already exiting; nothing to hook
+            }
+        }
+    }
+
+    private static void startWorker() {
+        int gen = GENERATION.incrementAndGet();
+        Worker w = new Worker(gen);
+        Thread t = new Thread(w, gen == 1 ? "safethread-finalizer" : "safethread-finalizer-" + gen);
+        t.setDaemon(true);
+        w.thread = t;
+        worker = w;
+        t.start();
+    }
+
+    /** Housekeeper: replaces a worker whose current core runs past the stall timeout. */
+    public static void watchdog() {
+        Worker w = worker;
+        if (w == null) {
+            return;
+        }
+        long since = w.runningSince;
+        Task t = w.running;
+        if (since == 0 || t == null || w.reported) {
+            return;
+        }
+        long ran = System.nanoTime() - since;
+        if (ran > Settings.stallTimeoutNanos()) {
+            w.reported = true;
+            Counters.FINALIZER_STALLS.increment();
+            LOG.warn("safethread: the finalizer of {} (core {}) has run for {} ms, past the stall timeout; "
+                    + "a fresh finalizer thread takes over the queue (thread {} is left to finish)",
+                    t.ownerType.getName(), t.core.getClass().getName(), TimeUnit.NANOSECONDS.toMillis(ran),
+                    w.thread.getName());
+            startWorker();
+        }
+    }
+
+    private static void drainAtShutdown() {
+        try {
+            if (!awaitIdle(Settings.shutdownTimeoutNanos()) && LOG.isWarnEnabled()) {
+                LOG.warn("safethread: JVM exit with {} finalizer(s) still pending after the shutdown timeout",
+                        PENDING.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void run(Object core, Class<?> ownerType, boolean rethrow) {
+        try {
+            if (Monitor.isMonitor(core)) {
+                MonitorAccess.runInside(core, target -> FinalizeMethods.of(target.getClass()).invoke(target));
+            } else {
+                FinalizeMethods.of(core.getClass()).invoke(core);
+            }
+        } catch (Throwable e) {
+            Counters.FINALIZER_FAILURES.increment();
+            LOG.warn("safethread: @Finalize of {} (finalizer core of {}) threw", core.getClass().getName(),
+                    ownerType.getName(), e);
+            if (rethrow) {
+                sneakyThrow(e);
+            }
+        } finally {
+            Counters.FINALIZERS_RUN.increment();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> void sneakyThrow(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    private static void finished() {
+        if (PENDING.decrementAndGet() == 0) {
+            IDLE_LOCK.lock();
+            try {
+                IDLE.signalAll();
+            } finally {
+                IDLE_LOCK.unlock();
+            }
+        }
+    }
+
+    private static final class Worker implements Runnable {
+        final int generation;
+        volatile Thread thread;
+        volatile long runningSince;
+        volatile Task running;
+        volatile boolean reported;
+
+        Worker(int generation) {
+            this.generation = generation;
+        }
+
+        @Override
+        public void run() {
+            while (GENERATION.get() == generation) {
+                Task t;
+                try {
+                    t = QUEUE.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    continue; // interrupt status is cleared by poll's throw; keep serving
+                }
+                if (t == null) {
+                    continue;
+                }
+                running = t;
+                runningSince = System.nanoTime();
+                try {
+                    Finalizers.run(t.core, t.ownerType, false);
+                } finally {
+                    runningSince = 0;
+                    running = null;
+                    Thread.interrupted(); // a core must not leave the thread interrupted
+                    finished();
+                }
+            }
+        }
+    }
+}

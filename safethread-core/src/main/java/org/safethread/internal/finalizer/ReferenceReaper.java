@@ -1,0 +1,25 @@
+package org.safethread.internal.finalizer;
+
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+
+/**
+ * The runtime's one {@link ReferenceQueue}: phantom references for leak detection, for
+ * {@code SafeThread.register} and for death watches on plain objects are enqueued here by the
+ * JVM, and the housekeeper drains it. The references themselves are kept reachable by their own
+ * registries until they are reaped or disarmed.
+ */
+public final class ReferenceReaper {
+    static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
+
+    private ReferenceReaper() {
+    }
+
+    /** Handles every reference enqueued so far. Housekeeper thread. */
+    public static void drain() {
+        Reference<?> r;
+        while ((r = QUEUE.poll()) != null) {
+            ((Reaped) r).reaped();
+        }
+    }
+}

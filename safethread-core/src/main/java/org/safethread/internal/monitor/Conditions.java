@@ -1,0 +1,152 @@
+package org.safethread.internal.monitor;
+
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.safethread.UnshareableException;
+import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.share.ShareRules;
+
+/**
+ * {@code Monitor.await} and {@code Monitor.leave}.
+ *
+ * <h2>Implementation notes</h2>
+ * <ul>
+ *   <li>{@code await}: evaluates the condition holding the monitor; if false, appends a
+ *       {@link ConditionWaiter} (holder-only list), releases the monitor fully (which may hand it
+ *       to another waiter whose condition became true), detaches (so merges and the collector
+ *       can proceed on this thread's behalf) and parks until GRANTED. A granted waiter owns the
+ *       monitor on waking, with its re-entry depth restored by the granter, and its condition was
+ *       true when granted and nobody ran since, so it returns true without re-checking. On
+ *       interrupt or timeout the waiter CASes itself CANCELLED (if a grant did not win first) and
+ *       re-enters the monitor as a non-abortable entry, then unlinks its node.</li>
+ *   <li>{@code leave}: releases fully (with hand-off), marks the thread's monitor stack so the
+ *       left monitor is no longer innermost, runs the action, and re-enters (non-abortable), even
+ *       if the action threw; the result must be shareable.</li>
+ * </ul>
+ */
+public final class Conditions {
+    private Conditions() {
+    }
+
+    /**
+     * @param nanos timeout, used when {@code timed}
+     * @return whether the condition holds (always true when not timed)
+     */
+    public static boolean await(BooleanSupplier condition, long nanos, boolean timed) throws InterruptedException {
+        Objects.requireNonNull(condition, "Monitor.await: condition is null");
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        MonitorLock m = ts.monitors.innermost();
+        if (m == null) {
+            throw new IllegalStateException("Monitor.await called outside a monitor method: call it from inside a "
+                    + "@MonitorMethod (or an interface-proxy method) of the monitor whose state the condition reads"
+                    + (ts.monitors.depth() > 0 ? " (inside Monitor.leave you are outside the monitor)" : ""));
+        }
+        if (ts.monitors.evaluatingConditions) {
+            throw new IllegalStateException("Monitor.await called while evaluating another thread's condition: "
+                    + "conditions must be side-effect-free tests of the monitor's state");
+        }
+        if (condition.getAsBoolean()) {
+            return true;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted before Monitor.await started waiting (the monitor is held)");
+        }
+        if (timed && nanos <= 0) {
+            return false;
+        }
+        ConditionWaiter w = new ConditionWaiter(ts, condition);
+        w.savedHolds = m.holds;
+        m.holds = 0;
+        m.appendWaiter(w);
+        m.release(ts, w);
+        boolean interrupted = false;
+        boolean reinterrupt = false;
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        ts.detach();
+        try {
+            while (w.state() == ConditionWaiter.WAITING) {
+                if (timed) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        if (w.cancel()) {
+                            break;
+                        }
+                        continue;
+                    }
+                    LockSupport.parkNanos(m, left);
+                } else {
+                    LockSupport.park(m);
+                }
+                if (Thread.interrupted()) {
+                    if (w.cancel()) {
+                        interrupted = true;
+                        break;
+                    }
+                    reinterrupt = true; // granted concurrently: keep the interrupt for later
+                }
+            }
+        } finally {
+            ts.attach();
+        }
+        if (w.state() == ConditionWaiter.GRANTED) {
+            if (reinterrupt) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable failure = w.failure;
+            if (failure != null) {
+                throw Conditions.<RuntimeException>sneaky(failure);
+            }
+            return true;
+        }
+        ProxySupport.reenter(m, ts);
+        m.holds = w.savedHolds;
+        m.removeWaiter(w);
+        if (interrupted) {
+            throw new InterruptedException("interrupted in Monitor.await (the monitor is held again)");
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** {@code Monitor.leave}. */
+    public static <R> R leave(Supplier<R> action) {
+        Objects.requireNonNull(action, "Monitor.leave: action is null");
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        MonitorLock m = ts.monitors.innermost();
+        if (m == null) {
+            throw new IllegalStateException("Monitor.leave called outside a monitor method: it releases the "
+                    + "monitor whose method is running, so call it from inside a @MonitorMethod");
+        }
+        if (ts.monitors.evaluatingConditions) {
+            throw new IllegalStateException("Monitor.leave called while evaluating another thread's condition");
+        }
+        int saved = m.holds;
+        m.holds = 0;
+        m.release(ts, null);
+        ts.monitors.pushLeft();
+        R result;
+        try {
+            result = action.get();
+        } finally {
+            ts.monitors.popLeft();
+            ProxySupport.reenter(m, ts);
+            m.holds = saved;
+        }
+        if (result != null && !ShareRules.alwaysShareable(result.getClass())) {
+            String why = ShareRules.whyNot(result);
+            if (why != null) {
+                throw new UnshareableException("Monitor.leave: the action's result (" + result.getClass().getName()
+                        + ") is not shareable: " + why);
+            }
+        }
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+}

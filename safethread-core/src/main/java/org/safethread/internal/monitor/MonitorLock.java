@@ -1,0 +1,299 @@
+package org.safethread.internal.monitor;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.LockSupport;
+import org.safethread.internal.deadlock.WaitForGraph;
+import org.safethread.internal.runtime.ThreadState;
+
+/**
+ * The lock of one monitor: mutual exclusion, direct re-entry, Hoare-style hand-off to condition
+ * waiters, and an entry queue that the deadlock detector can abort.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * <p>It extends {@link AbstractQueuedSynchronizer} for its state word and its exclusive-owner
+ * field, so that {@code jstack} ("Locked ownable synchronizers") and {@code ThreadMXBean} show who
+ * holds a monitor and which lock a blocked thread waits for ({@code LockSupport.park(this)}). It
+ * does not use AQS's own queue: AQS cannot abort a waiting acquire except by interrupt, and a
+ * deadlock victim must leave its entry with an exception while its interrupt status stays the
+ * user's.
+ *
+ * <p><b>State word</b> (AQS state): {@code LOCKED} (bit 0) and {@code CONTENDED} (bit 1: some
+ * thread is, or may be, parked in the entry queue).
+ * <ul>
+ *   <li>Acquire: CAS a state without LOCKED to the same state with LOCKED. Uncontended, that is
+ *       one CAS; a thread that finds it taken spins briefly, then registers in the entry queue
+ *       and the wait-for graph (under the graph lock), sets CONTENDED, re-tries once, and parks.</li>
+ *   <li>Release: CAS {@code LOCKED -> 0}; if that fails, CONTENDED is set, so the slow release
+ *       takes the graph lock, clears LOCKED and unparks the first queued thread (which re-tries;
+ *       a barging thread may win, as with a non-fair {@code ReentrantLock}).</li>
+ *   <li>No lost wake-up: a waiter sets CONTENDED and re-tries after announcing itself; a
+ *       releaser either CASes before that (the re-try succeeds) or sees CONTENDED and unparks.
+ *       Both sides' accesses are volatile/CAS, so one of the two must see the other.</li>
+ *   <li>CONTENDED and the entry queue change only under the graph lock; the queue is also read
+ *       only under it.</li>
+ * </ul>
+ *
+ * <p><b>Owner fields.</b> {@code owner} (the holder's ThreadState) and AQS's exclusive owner
+ * thread are written by the holder right after it acquired and cleared right before it
+ * releases; {@code holds} (direct re-entries) and the condition-waiter list are touched only by
+ * the holder. The deadlock detector reads {@code owner} racily under the graph lock; the
+ * argument for why that cannot produce a false cycle is in {@link WaitForGraph}.
+ *
+ * <p><b>Conditions.</b> On every full release (outermost exit, {@code await}, {@code leave}) the
+ * holder evaluates waiters' conditions oldest first, still holding the monitor; the first that
+ * holds is granted (CAS) and the monitor is handed to it without unlocking, so the condition is
+ * still true when that waiter runs. Entry waiters keep waiting meanwhile.
+ */
+public final class MonitorLock extends AbstractQueuedSynchronizer {
+    private static final long serialVersionUID = 1L;
+    static final int LOCKED = 1;
+    static final int CONTENDED = 2;
+
+    private static final VarHandle OWNER;
+
+    static {
+        try {
+            OWNER = MethodHandles.lookup().findVarHandle(MonitorLock.class, "owner", ThreadState.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The monitor's display name, e.g. {@code Account#3}. */
+    public final String name;
+    /** The holder; written by the holder, read racily by the deadlock detector. */
+    @SuppressWarnings("unused") // through OWNER, and directly by the holder
+    private transient ThreadState owner;
+    /** Direct re-entries beyond the first entry. Holder only. */
+    int holds;
+    /** Condition waiters, oldest first. Holder only. */
+    private transient ConditionWaiter waitHead;
+    private transient ConditionWaiter waitTail;
+    /** Threads parked (or about to park) entering this monitor. Guarded by the graph lock. */
+    private transient ArrayDeque<ThreadState> entryQueue;
+
+    public MonitorLock(String name) {
+        this.name = name;
+    }
+
+    // ------------------------------------------------------------------ lock word
+
+    /** One CAS from free to locked: the uncontended path. */
+    boolean tryLockFast() {
+        return compareAndSetState(0, LOCKED);
+    }
+
+    /** Takes the lock if it is free, whatever CONTENDED says. */
+    public boolean tryLock() {
+        for (;;) {
+            int s = getState();
+            if ((s & LOCKED) != 0) {
+                return false;
+            }
+            if (compareAndSetState(s, s | LOCKED)) {
+                return true;
+            }
+        }
+    }
+
+    void setOwner(ThreadState ts) {
+        OWNER.set(this, ts);
+        setExclusiveOwnerThread(ts.thread);
+    }
+
+    /** @return the holder as last written (racy read; exact for the holder itself) */
+    public ThreadState ownerState() {
+        return (ThreadState) OWNER.getAcquire(this);
+    }
+
+    /** Unlocks: clears the owner fields, then the lock word; wakes an entry waiter if any. */
+    private void unlock() {
+        OWNER.set(this, null);
+        setExclusiveOwnerThread(null);
+        if (!compareAndSetState(LOCKED, 0)) {
+            unlockContended();
+        }
+    }
+
+    private void unlockContended() {
+        WaitForGraph.LOCK.lock();
+        try {
+            ThreadState first = entryQueue == null ? null : entryQueue.peekFirst();
+            if (first == null) {
+                setState(0);
+            } else {
+                setState(CONTENDED);
+                LockSupport.unpark(first.thread);
+            }
+        } finally {
+            WaitForGraph.LOCK.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ entry queue (graph lock held)
+
+    /** Registers {@code ts} as waiting to enter. Caller holds the graph lock. */
+    public void enqueueEntry(ThreadState ts) {
+        if (entryQueue == null) {
+            entryQueue = new ArrayDeque<>(4);
+        }
+        entryQueue.addLast(ts);
+        for (;;) {
+            int s = getState();
+            if ((s & CONTENDED) != 0 || compareAndSetState(s, s | CONTENDED)) {
+                return;
+            }
+        }
+    }
+
+    /** Unregisters {@code ts}. Caller holds the graph lock. */
+    public void dequeueEntry(ThreadState ts) {
+        if (entryQueue == null) {
+            return;
+        }
+        entryQueue.removeFirstOccurrence(ts);
+        if (entryQueue.isEmpty()) {
+            for (;;) {
+                int s = getState();
+                if ((s & CONTENDED) == 0 || compareAndSetState(s, s & ~CONTENDED)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ entering (slow path)
+
+    /**
+     * Enters after the fast path failed and the thread does not hold the monitor: spin briefly,
+     * then wait in the wait-for graph.
+     *
+     * @param abortable whether this entry may be chosen as a deadlock victim (false for the
+     *     re-entry after {@code await} or {@code leave})
+     * @throws org.safethread.DeadlockException if this entry is chosen to break a deadlock
+     */
+    void lockContended(ThreadState ts, boolean abortable, int spins) {
+        for (int i = 0; i < spins; i++) {
+            if (tryLock()) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        WaitForGraph.waitToEnter(this, ts, abortable);
+    }
+
+    // ------------------------------------------------------------------ releasing
+
+    /**
+     * Fully releases the monitor held by {@code ts} (its outermost exit, an {@code await} or a
+     * {@code leave}): hands it to the oldest condition waiter whose condition now holds, else
+     * unlocks. The caller still has this monitor on top of its stack, so conditions that call
+     * back into the monitor re-enter it directly.
+     *
+     * @param skip a waiter not to evaluate (the caller's own, just found false), or null
+     */
+    void release(ThreadState ts, ConditionWaiter skip) {
+        if (waitHead != null && handOff(ts, skip)) {
+            return;
+        }
+        unlock();
+    }
+
+    private boolean handOff(ThreadState ts, ConditionWaiter skip) {
+        MonitorStack stack = ts.monitors;
+        boolean outer = !stack.evaluatingConditions;
+        stack.evaluatingConditions = true;
+        try {
+            ConditionWaiter prev = null;
+            ConditionWaiter w = waitHead;
+            while (w != null) {
+                ConditionWaiter next = w.next;
+                if (w.state() != ConditionWaiter.WAITING) {
+                    unlinkAfter(prev, w);
+                    w = next;
+                    continue;
+                }
+                if (w != skip) {
+                    boolean holds;
+                    Throwable failure = null;
+                    try {
+                        holds = w.condition.getAsBoolean();
+                    } catch (Throwable t) {
+                        holds = true; // deliver the failure to the waiter whose condition it is
+                        failure = t;
+                    }
+                    if (holds) {
+                        w.failure = failure;
+                        if (w.grant()) {
+                            unlinkAfter(prev, w);
+                            this.holds = w.savedHolds;
+                            setOwner(w.ts);
+                            LockSupport.unpark(w.ts.thread);
+                            return true;
+                        }
+                        unlinkAfter(prev, w); // cancelled meanwhile
+                        w = next;
+                        continue;
+                    }
+                }
+                prev = w;
+                w = next;
+            }
+            return false;
+        } finally {
+            if (outer) {
+                stack.evaluatingConditions = false;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ condition waiters (holder only)
+
+    void appendWaiter(ConditionWaiter w) {
+        if (waitTail == null) {
+            waitHead = waitTail = w;
+        } else {
+            waitTail.next = w;
+            waitTail = w;
+        }
+    }
+
+    void removeWaiter(ConditionWaiter target) {
+        ConditionWaiter prev = null;
+        for (ConditionWaiter w = waitHead; w != null; prev = w, w = w.next) {
+            if (w == target) {
+                unlinkAfter(prev, w);
+                return;
+            }
+        }
+    }
+
+    private void unlinkAfter(ConditionWaiter prev, ConditionWaiter w) {
+        ConditionWaiter next = w.next;
+        if (prev == null) {
+            waitHead = next;
+        } else {
+            prev.next = next;
+        }
+        if (waitTail == w) {
+            waitTail = prev;
+        }
+        w.next = null;
+    }
+
+    // ------------------------------------------------------------------ AQS
+
+    @Override
+    protected boolean isHeldExclusively() {
+        return (getState() & LOCKED) != 0 && getExclusiveOwnerThread() == Thread.currentThread();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

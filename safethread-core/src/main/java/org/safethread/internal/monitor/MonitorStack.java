@@ -1,0 +1,74 @@
+package org.safethread.internal.monitor;
+
+import java.util.Arrays;
+
+/**
+ * The monitors a thread is inside, outermost first; owner thread only. A {@link #LEFT} marker is
+ * pushed while the thread runs a {@code Monitor.leave} action, so that the left monitor is no
+ * longer its innermost (and {@code await} there refuses).
+ */
+public final class MonitorStack {
+    private static final Object LEFT = new Object();
+
+    private Object[] items = new Object[8];
+    private int size;
+    /** Set while this thread evaluates other threads' conditions during a release. */
+    boolean evaluatingConditions;
+
+    void push(MonitorLock m) {
+        if (size == items.length) {
+            items = Arrays.copyOf(items, size * 2);
+        }
+        items[size++] = m;
+    }
+
+    void pop() {
+        items[--size] = null;
+    }
+
+    void pushLeft() {
+        if (size == items.length) {
+            items = Arrays.copyOf(items, size * 2);
+        }
+        items[size++] = LEFT;
+    }
+
+    void popLeft() {
+        items[--size] = null;
+    }
+
+    /** @return the top entry (a monitor or the LEFT marker), or null */
+    Object top() {
+        return size == 0 ? null : items[size - 1];
+    }
+
+    /** @return the innermost monitor this thread is inside, or null (none, or in a leave action) */
+    public MonitorLock innermost() {
+        Object t = top();
+        return t instanceof MonitorLock ? (MonitorLock) t : null;
+    }
+
+    /** @return how many monitors (and leave markers) are on the stack */
+    public int depth() {
+        return size;
+    }
+
+    /** @return the chain from {@code m}'s outermost occurrence to the top, e.g. "A#1 → B#2" */
+    String chainFrom(MonitorLock m) {
+        int from = 0;
+        for (int i = 0; i < size; i++) {
+            if (items[i] == m) {
+                from = i;
+                break;
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < size; i++) {
+            if (b.length() > 0) {
+                b.append(" → ");
+            }
+            b.append(items[i] == LEFT ? "(left)" : ((MonitorLock) items[i]).name);
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,113 @@
+package org.safethread.internal.refcount;
+
+import org.safethread.RefCounted;
+
+/**
+ * A thread's cells for objects it does not own: a small direct-mapped table keyed by identity.
+ * Owner thread only (the table's thread); never read by others, except by a thread holding this
+ * one after it terminated.
+ *
+ * <p>The first touch of an object only remembers it (one-off hand-offs then cost one atomic on
+ * the shared word and nothing more); the second touch creates a cell, after which increments and
+ * decrements by this thread are CASes on the thread's own cache line. A slot holding another
+ * object is evicted (its cell retired: its references folded into the shared word), which
+ * bounds the references a thread keeps in cells.
+ */
+final class CellTable {
+    /** Slots; a power of two. Enough for the handful of hot shared objects a thread works on. */
+    private static final int SIZE = 64;
+    private static final int MASK = SIZE - 1;
+
+    private final RefCounted[] keys = new RefCounted[SIZE];
+    private final Cell[] cells = new Cell[SIZE];
+
+    private static int slot(RefCounted x) {
+        int h = System.identityHashCode(x);
+        return (h ^ (h >>> 7) ^ (h >>> 16)) & MASK;
+    }
+
+    /**
+     * Counts one new reference to {@code x} in a cell when this thread works on it repeatedly.
+     *
+     * @return {@link RefCounts#INC_TAKEN} if a cell took the increment,
+     *     {@link RefCounts#INC_SHARED} if the caller must count it in the shared word, or
+     *     {@link RefCounts#INC_DEAD} if creating a cell found the object dead
+     */
+    int increment(RefCounted x) {
+        int i = slot(x);
+        if (keys[i] == x) {
+            Cell c = cells[i];
+            if (c != null) {
+                if (c.increment()) {
+                    return RefCounts.INC_TAKEN;
+                }
+                cells[i] = null; // frozen by someone else: count in the shared word this time
+                return RefCounts.INC_SHARED;
+            }
+            c = RefCounts.createCell(x);
+            if (c == RefCounts.DEAD_CELL) {
+                return RefCounts.INC_DEAD;
+            }
+            if (c != null) {
+                cells[i] = c;
+                return RefCounts.INC_TAKEN;
+            }
+            return RefCounts.INC_SHARED;
+        }
+        evict(i);
+        keys[i] = x;
+        return RefCounts.INC_SHARED;
+    }
+
+    /**
+     * Releases one reference to {@code x} held in this thread's cell.
+     *
+     * @return {@link Cell#DEC_DONE}, {@link Cell#DEC_NOW_ZERO}, or {@link Cell#DEC_MISS} when the
+     *     cell holds nothing and the caller must release through the shared word
+     */
+    int decrement(RefCounted x) {
+        int i = slot(x);
+        Cell c;
+        if (keys[i] != x || (c = cells[i]) == null) {
+            return Cell.DEC_MISS;
+        }
+        int r = c.decrement();
+        if (r == Cell.DEC_MISS && c.value() == Cell.FROZEN) {
+            cells[i] = null;
+        }
+        return r;
+    }
+
+    /** @return this thread's live cell for {@code x}, or null */
+    Cell cellOf(RefCounted x) {
+        int i = slot(x);
+        return keys[i] == x ? cells[i] : null;
+    }
+
+    private void evict(int i) {
+        RefCounted k = keys[i];
+        Cell c = cells[i];
+        keys[i] = null;
+        cells[i] = null;
+        if (c != null) {
+            RefCounts.retireCell(k, c);
+        }
+    }
+
+    /** Retires every cell (a safe point that asks for it, or a terminated thread). */
+    void retireAll() {
+        for (int i = 0; i < SIZE; i++) {
+            evict(i);
+        }
+    }
+
+    /** Retires cells that hold nothing and forgets objects seen once. */
+    void retireIdle() {
+        for (int i = 0; i < SIZE; i++) {
+            Cell c = cells[i];
+            if (c == null || c.value() <= 0) {
+                evict(i);
+            }
+        }
+    }
+}

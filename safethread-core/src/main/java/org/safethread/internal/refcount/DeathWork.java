@@ -1,0 +1,36 @@
+package org.safethread.internal.refcount;
+
+import java.util.Arrays;
+import org.safethread.RefCounted;
+
+/**
+ * A thread's worklist of objects that died and still need their {@link org.safethread.Ref}
+ * fields cleared and their core queued. Death processing that causes more deaths appends here
+ * instead of recursing, so a chain of a million objects dies in constant stack depth. Owner
+ * thread only.
+ */
+final class DeathWork {
+    private RefCounted[] items = new RefCounted[16];
+    private int size;
+    /** Whether this thread is inside the processing loop (then new deaths are only appended). */
+    boolean running;
+
+    void push(RefCounted x) {
+        if (size == items.length) {
+            items = Arrays.copyOf(items, size * 2);
+        }
+        items[size++] = x;
+    }
+
+    RefCounted pop() {
+        if (size == 0) {
+            return null;
+        }
+        RefCounted x = items[--size];
+        items[size] = null;
+        if (size == 0 && items.length > 1024) {
+            items = new RefCounted[16]; // do not keep a huge array after a long cascade
+        }
+        return x;
+    }
+}

@@ -1,0 +1,154 @@
+package org.safethread.internal.refcount;
+
+import org.safethread.Ref;
+import org.safethread.RefCounted;
+import org.safethread.internal.finalizer.CoreRules;
+import org.safethread.internal.finalizer.Finalizers;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Death processing: what happens after an object's DEAD flag was set by exactly one CAS.
+ *
+ * <h2>Implementation notes</h2>
+ * <ul>
+ *   <li>Order, per object: (1) marked dead (already done by the caller's CAS), (2) its
+ *       {@link Ref} fields emptied and what they held released, (3) death watches fired and the
+ *       finalizer core queued. For a garbage group (the collector) every member completes (1)
+ *       before any starts (2), and (2) before any (3), so no finalizer observes a half-cleared
+ *       group.</li>
+ *   <li>Releases made by (2) may kill more objects; those are appended to the calling thread's
+ *       {@link DeathWork} list and processed by the same loop, never by recursion.</li>
+ *   <li>Nothing here calls a method of a user class: fields are read by reflection, objects are
+ *       compared by identity, and the core's {@code @Finalize} method runs later on the finalizer
+ *       thread.</li>
+ *   <li>A failure while releasing one field (an over-release elsewhere) is logged and does not
+ *       stop the processing of the others.</li>
+ * </ul>
+ */
+public final class Deaths {
+    private static final Logger LOG = LoggerFactory.getLogger(Deaths.class);
+
+    private Deaths() {
+    }
+
+    /**
+     * Processes the death of {@code x}, whose DEAD flag the caller has just set.
+     *
+     * @throws IllegalArgumentException if {@code x}'s finalizer core reaches its owner (found at
+     *     the first death of its class); the death itself was completed, the core not run
+     */
+    public static void die(RefCounted x) {
+        ThreadState ts = ThreadState.current();
+        DeathWork work = ts.refs.deaths;
+        RefCounts.OWNER.set(x, null);
+        work.push(x);
+        if (work.running) {
+            return;
+        }
+        work.running = true;
+        IllegalArgumentException refused = null;
+        try {
+            RefCounted y;
+            while ((y = work.pop()) != null) {
+                Counters.OBJECTS_DIED.increment();
+                ClassInfo info = ClassInfo.of(y.getClass());
+                clearRefs(y, info);
+                IllegalArgumentException r = finish(y, info);
+                if (r != null && refused == null) {
+                    refused = r;
+                }
+            }
+        } finally {
+            work.running = false;
+        }
+        if (refused != null && !ts.thread.isDaemon()) {
+            throw refused;
+        }
+    }
+
+    /**
+     * Processes the deaths of a garbage group found by the collector; every member's DEAD flag is
+     * already set.
+     */
+    public static void dieGroup(RefCounted[] group, int n) {
+        ThreadState ts = ThreadState.current();
+        DeathWork work = ts.refs.deaths;
+        boolean outer = !work.running;
+        work.running = true;
+        try {
+            for (int i = 0; i < n; i++) {
+                RefCounts.OWNER.set(group[i], null);
+                Counters.OBJECTS_DIED.increment();
+            }
+            for (int i = 0; i < n; i++) {
+                clearRefs(group[i], ClassInfo.of(group[i].getClass()));
+            }
+            for (int i = 0; i < n; i++) {
+                finish(group[i], ClassInfo.of(group[i].getClass()));
+            }
+            if (outer) {
+                RefCounted y;
+                while ((y = work.pop()) != null) {
+                    Counters.OBJECTS_DIED.increment();
+                    ClassInfo info = ClassInfo.of(y.getClass());
+                    clearRefs(y, info);
+                    finish(y, info);
+                }
+            }
+        } finally {
+            if (outer) {
+                work.running = false;
+            }
+        }
+    }
+
+    private static void clearRefs(RefCounted y, ClassInfo info) {
+        for (int i = 0, n = info.refFieldCount(); i < n; i++) {
+            Ref<?> r = info.refField(y, i);
+            if (r == null) {
+                continue;
+            }
+            RefCounted t = RefCounts.takeForDeath(r);
+            if (t == null || !RefCounts.isAlive(t)) {
+                continue; // empty, or a member of the same dying group
+            }
+            try {
+                t.decref();
+            } catch (RuntimeException e) {
+                LOG.error("safethread: releasing {} held by dying {} failed", t.getClass().getName(),
+                        y.getClass().getName(), e);
+            }
+        }
+    }
+
+    /** Fires watches and queues the core. @return a refusal to rethrow, or null */
+    private static IllegalArgumentException finish(RefCounted y, ClassInfo info) {
+        Extras e = RefCounts.extras(y);
+        Object core = info.hasCore() ? info.coreOf(y) : null;
+        if (e != null) {
+            e.onDeath();
+        }
+        if (core == null) {
+            return null;
+        }
+        if (!info.deathChecked) {
+            String why = CoreRules.checkInstance(y, core);
+            if (why != null) {
+                LOG.error("safethread: not finalizing {}: {}", y.getClass().getName(), why);
+                Counters.FINALIZER_FAILURES.increment();
+                if (e != null) {
+                    e.claimFinalization();
+                }
+                return new IllegalArgumentException(why);
+            }
+            info.deathChecked = true;
+        }
+        if (e == null || e.claimFinalization()) {
+            Finalizers.enqueue(core, y.getClass());
+        }
+        return null;
+    }
+}

@@ -1,0 +1,199 @@
+package org.safethread.internal.refcount;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.safethread.internal.finalizer.LeakRef;
+import org.safethread.internal.finalizer.Watch;
+
+/**
+ * Out-of-line state of one {@code RefCounted}, created only when needed (a finalizer core, leak
+ * tracking, a death watch, or a cell), so that plain objects carry one null reference.
+ *
+ * <h2>Implementation notes</h2>
+ * <ul>
+ *   <li>A tiny spin lock guards the cell list, the watches and {@code dead}. It is held for a
+ *       handful of instructions (no user code, no blocking), so spinning is cheaper than a
+ *       parking lock and cannot pin a virtual thread's carrier for long.</li>
+ *   <li>This object never refers back to its {@code RefCounted}: the leak reference (a phantom)
+ *       refers to it, and a back-reference would keep the object reachable forever.</li>
+ *   <li>{@code finalizeState} is the exactly-once claim on the finalizer core: the automatic run
+ *       (death or leak) and {@code SafeThread.finalizeNow} both CAS it from ARMED to CLAIMED; only
+ *       the winner runs the core.</li>
+ *   <li>{@code core} is published with a volatile write by the thread that captured it and read
+ *       with a volatile read by the reaper, which gives the happens-before edge from the core's
+ *       construction to the finalizer thread.</li>
+ * </ul>
+ */
+public final class Extras {
+    private static final int ARMED = 0;
+    private static final int CLAIMED = 1;
+    /** Spins before the lock yields the processor. */
+    private static final int SPINS_BEFORE_YIELD = 64;
+
+    private static final VarHandle LOCK;
+    private static final VarHandle FINALIZE_STATE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            LOCK = l.findVarHandle(Extras.class, "lock", int.class);
+            FINALIZE_STATE = l.findVarHandle(Extras.class, "finalizeState", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The object's class, for reports (the object itself may be gone). */
+    public final Class<?> type;
+    @SuppressWarnings("unused") // through LOCK
+    private volatile int lock;
+    @SuppressWarnings("unused") // through FINALIZE_STATE
+    private volatile int finalizeState;
+    /** The captured finalizer core, for the leak path. */
+    private volatile Object core;
+    /** Where the object was allocated, when leak tracking was on. */
+    private final Throwable allocationSite;
+
+    // ---- guarded by the lock ----
+    /** Head of this object's live cells. */
+    Cell cells;
+    private Watch[] watches;
+    private int watchCount;
+    private boolean dead;
+    private LeakRef leak;
+
+    Extras(Class<?> type, Throwable allocationSite) {
+        this.type = type;
+        this.allocationSite = allocationSite;
+    }
+
+    void lock() {
+        int spins = 0;
+        while (!LOCK.weakCompareAndSetAcquire(this, 0, 1)) {
+            if (++spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+    }
+
+    void unlock() {
+        LOCK.setRelease(this, 0);
+    }
+
+    /** @return where the object was allocated, or null when leak tracking was off */
+    public Throwable allocationSite() {
+        return allocationSite;
+    }
+
+    /** @return true exactly once: for the caller that wins the right to run the core */
+    public boolean claimFinalization() {
+        return FINALIZE_STATE.compareAndSet(this, ARMED, CLAIMED);
+    }
+
+    /** @return whether the core already ran or was cancelled */
+    public boolean finalizationClaimed() {
+        return (int) FINALIZE_STATE.getVolatile(this) != ARMED;
+    }
+
+    /** @return the captured core, or null */
+    public Object capturedCore() {
+        return core;
+    }
+
+    void captureCore(Object c) {
+        core = c;
+    }
+
+    /** Installs the leak reference if there is none yet. */
+    void ensureLeakRef(java.util.function.Supplier<LeakRef> factory) {
+        lock();
+        try {
+            if (leak == null && !dead) {
+                leak = factory.get();
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Adds a death watch. If the object already died, the watch fires at once (outside the lock).
+     */
+    public void addWatch(Watch w) {
+        boolean fireNow;
+        lock();
+        try {
+            fireNow = dead;
+            if (!fireNow) {
+                if (watches == null) {
+                    watches = new Watch[2];
+                } else if (watchCount == watches.length) {
+                    watches = java.util.Arrays.copyOf(watches, watchCount * 2);
+                }
+                watches[watchCount++] = w;
+            }
+        } finally {
+            unlock();
+        }
+        if (fireNow) {
+            w.fire();
+        }
+    }
+
+    /**
+     * Marks death: stops leak tracking and fires the watches (outside the lock). Called once per
+     * object by death processing, or by the reaper for a leaked object.
+     */
+    void onDeath() {
+        Watch[] fire;
+        int n;
+        LeakRef l;
+        lock();
+        try {
+            if (dead) {
+                return;
+            }
+            dead = true;
+            fire = watches;
+            n = watchCount;
+            watches = null;
+            watchCount = 0;
+            l = leak;
+            leak = null;
+        } finally {
+            unlock();
+        }
+        if (l != null) {
+            l.disarm();
+        }
+        for (int i = 0; i < n; i++) {
+            fire[i].fire();
+        }
+    }
+
+    /** Leak path: the object is gone; fire the watches. Returns false if it had died normally. */
+    public boolean onLeak() {
+        Watch[] fire;
+        int n;
+        lock();
+        try {
+            if (dead) {
+                return false;
+            }
+            dead = true;
+            fire = watches;
+            n = watchCount;
+            watches = null;
+            watchCount = 0;
+            leak = null;
+        } finally {
+            unlock();
+        }
+        for (int i = 0; i < n; i++) {
+            fire[i].fire();
+        }
+        return true;
+    }
+}

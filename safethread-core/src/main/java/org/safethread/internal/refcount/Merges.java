@@ -1,0 +1,201 @@
+package org.safethread.internal.refcount;
+
+import static org.safethread.internal.refcount.CountWord.BUFFERED;
+import static org.safethread.internal.refcount.CountWord.DEAD;
+import static org.safethread.internal.refcount.CountWord.LOCAL_COUNT;
+import static org.safethread.internal.refcount.CountWord.MERGED;
+import static org.safethread.internal.refcount.CountWord.QUEUED;
+import static org.safethread.internal.refcount.CountWord.isDead;
+import static org.safethread.internal.refcount.CountWord.pins;
+import static org.safethread.internal.refcount.CountWord.refs;
+import static org.safethread.internal.refcount.CountWord.touch;
+import static org.safethread.internal.refcount.CountWord.withPins;
+import static org.safethread.internal.refcount.CountWord.withRefs;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.safethread.RefCounted;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.Housekeeper;
+import org.safethread.internal.runtime.ThreadState;
+
+/**
+ * Merging: the moment an owner gives up its plain count, folding it (and every cell) into the
+ * shared word, after which the object is MERGED and every thread counts atomically.
+ *
+ * <h2>Implementation notes</h2>
+ * <ul>
+ *   <li>A merge reads the owner's plain count, so it runs only in the owner, or in a thread that
+ *       holds the owner ({@link ThreadState#tryHold()}: parked inside the runtime, or ended).</li>
+ *   <li>It freezes the object's cells and CASes the word under the object's Extras lock, so the
+ *       total it computes cannot change under it: the owner's count is stable (owner or held),
+ *       cells are frozen, and other threads' shared changes are serialized by the CAS.</li>
+ *   <li>Who merges a queued object: the releasing thread itself when it can hold the owner at
+ *       once (the object dies before {@code decref} returns), else the owner at its next runtime
+ *       call (it sees {@code REQ_MERGE} on its fast path), else the housekeeper within a few
+ *       milliseconds once the owner parks inside the runtime or ends. An owner running outside
+ *       the runtime keeps the object until it returns: its count cannot be read safely.</li>
+ *   <li>Owners with queued objects are kept in a set for the housekeeper. Removal re-checks the
+ *       queue afterwards, so a push racing with the removal is never forgotten (the pusher adds
+ *       after pushing; the remover re-adds if it finds the queue non-empty after removing).</li>
+ * </ul>
+ */
+public final class Merges {
+    private static final Set<ThreadState> OWNERS_WITH_WORK = ConcurrentHashMap.newKeySet();
+
+    private Merges() {
+    }
+
+    /**
+     * Queues {@code x} on its owner's merge queue (its QUEUED flag was just set by the caller's
+     * CAS) and merges at once if the owner can be held.
+     *
+     * @return true if the merge found that {@code x} was over-released (and killed it)
+     */
+    static boolean queue(RefCounted x, ThreadState requester) {
+        ThreadState o = RefCounts.owner(x);
+        if (o == null) {
+            return false; // merged concurrently: the merge saw our release
+        }
+        Counters.PENDING_MERGES.increment();
+        o.refs.mergeQueue.push(x);
+        o.request(ThreadState.REQ_MERGE);
+        OWNERS_WITH_WORK.add(o);
+        if (o == requester) {
+            return false; // the owner itself: it merges at its next poll
+        }
+        if (o.tryHold()) {
+            boolean over;
+            try {
+                over = drain(o, x);
+            } finally {
+                o.release();
+            }
+            return over;
+        }
+        if (o.isTerminated() || o.attachState() != ThreadState.ATTACHED) {
+            Housekeeper.requestMergeHelp();
+        }
+        return false;
+    }
+
+    /** Merges everything queued for {@code o}. Caller is {@code o}'s thread or holds it. */
+    public static void drain(ThreadState o) {
+        drain(o, null);
+    }
+
+    private static boolean drain(ThreadState o, RefCounted watch) {
+        boolean overWatched = false;
+        MergeQueue q = o.refs.mergeQueue;
+        for (MergeQueue.Node n = q.takeAll(); n != null; n = q.takeAll()) {
+            for (; n != null; n = n.next) {
+                Counters.PENDING_MERGES.decrement();
+                if (merge(n.obj, o) && n.obj == watch) {
+                    overWatched = true;
+                }
+            }
+        }
+        OWNERS_WITH_WORK.remove(o);
+        if (!q.isEmpty()) {
+            OWNERS_WITH_WORK.add(o);
+        }
+        return overWatched;
+    }
+
+    /**
+     * Gives up {@code o}'s ownership of {@code x}: folds the owner's plain count and all cells into
+     * the shared word, sets MERGED, and kills the object if nothing is left. Caller is the owner
+     * or holds it. Does nothing if {@code x} is no longer owned by {@code o}.
+     *
+     * @return true if the merge found an over-release
+     */
+    static boolean merge(RefCounted x, ThreadState o) {
+        if (RefCounts.OWNER.get(x) != o) {
+            return false;
+        }
+        long localCount = (int) RefCounts.LOCAL.get(x) & LOCAL_COUNT;
+        Extras e = RefCounts.extras(x);
+        boolean died = false;
+        boolean over = false;
+        if (e != null) {
+            e.lock();
+        }
+        try {
+            long sum = 0;
+            int n = 0;
+            if (e != null) {
+                for (Cell c = e.cells; c != null; c = c.next) {
+                    int v = c.freeze();
+                    if (v >= 0) {
+                        sum += v;
+                        n++;
+                    }
+                }
+                e.cells = null;
+            }
+            for (;;) {
+                long w = (long) RefCounts.SHARED.getVolatile(x);
+                if (isDead(w)) {
+                    break;
+                }
+                long r = refs(w) + sum + localCount;
+                int pins = pins(w) - n;
+                long nw = (touch(withPins(withRefs(w, r), pins)) | MERGED) & ~QUEUED;
+                if (pins == 0 && r <= 0) {
+                    nw |= DEAD;
+                    over = r < 0;
+                }
+                if (RefCounts.SHARED.compareAndSet(x, w, nw)) {
+                    died = (nw & DEAD) != 0;
+                    break;
+                }
+            }
+            RefCounts.OWNER.set(x, null);
+            RefCounts.LOCAL.set(x, (int) RefCounts.LOCAL.get(x) & BUFFERED);
+        } finally {
+            if (e != null) {
+                e.unlock();
+            }
+        }
+        if (over) {
+            RefCounts.reportOverRelease(x);
+        }
+        if (died) {
+            Deaths.die(x);
+        }
+        return over;
+    }
+
+    /**
+     * Housekeeper round: merges for every owner with queued objects that can be held (parked
+     * inside the runtime, or ended).
+     *
+     * @return whether anything was merged
+     */
+    public static boolean helpOwners() {
+        boolean did = false;
+        for (ThreadState o : OWNERS_WITH_WORK) {
+            if (!o.refs.hasQueuedMerges()) {
+                OWNERS_WITH_WORK.remove(o);
+                if (o.refs.hasQueuedMerges()) {
+                    OWNERS_WITH_WORK.add(o);
+                }
+                continue;
+            }
+            if (o.tryHold()) {
+                try {
+                    drain(o);
+                    did = true;
+                } finally {
+                    o.release();
+                }
+            }
+        }
+        return did;
+    }
+
+    /** @return whether some owner has queued objects */
+    public static boolean hasOwnersWithWork() {
+        return !OWNERS_WITH_WORK.isEmpty();
+    }
+}

@@ -1,0 +1,186 @@
+package org.safethread.internal.refcount;
+
+import java.util.Arrays;
+import org.safethread.RefCounted;
+import org.safethread.internal.collector.Candidates;
+import org.safethread.internal.runtime.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread's refcount bookkeeping: its merge queue (any thread pushes), and owner-only state:
+ * its cells for objects it does not own, its candidate list, the objects whose finalizer cores it
+ * has still to capture, and its death worklist.
+ *
+ * <p>Owner-only fields are read by another thread only while it holds this thread (see
+ * {@link ThreadState}), which gives the happens-before edges.
+ */
+public final class OwnerWork {
+    private static final Logger LOG = LoggerFactory.getLogger(OwnerWork.class);
+    /** Candidates kept locally before they are handed to the collector's global queue. */
+    private static final int CANDIDATE_FLUSH = 256;
+    /** Safe points a core may stay null after construction before we stop waiting for it. */
+    private static final int MAX_CAPTURE_POLLS = 10_000;
+
+    private final ThreadState ts;
+    final MergeQueue mergeQueue = new MergeQueue();
+    final DeathWork deaths = new DeathWork();
+    private CellTable cells;
+    private RefCounted[] candidates = new RefCounted[16];
+    private int candidateCount;
+    private RefCounted[] uncaptured;
+    private int uncapturedCount;
+    private int capturePolls;
+
+    public OwnerWork(ThreadState ts) {
+        this.ts = ts;
+    }
+
+    /** @return whether objects are waiting to be merged (volatile read; any thread) */
+    public boolean hasQueuedMerges() {
+        return !mergeQueue.isEmpty();
+    }
+
+    /** Merges everything queued (owner, or a thread holding the owner). */
+    public void drainMergeQueue() {
+        Merges.drain(ts);
+    }
+
+    CellTable cells() {
+        CellTable t = cells;
+        if (t == null) {
+            t = cells = new CellTable();
+        }
+        return t;
+    }
+
+    CellTable cellsIfPresent() {
+        return cells;
+    }
+
+    /** Retires cells that hold nothing (a safe point that asks for it). Owner only. */
+    public void retireIdleCells() {
+        if (cells != null) {
+            cells.retireIdle();
+        }
+    }
+
+    // ---------------------------------------------------------------- candidates
+
+    void bufferCandidate(RefCounted x) {
+        if (candidateCount == candidates.length) {
+            if (candidateCount >= CANDIDATE_FLUSH) {
+                flushCandidates();
+            } else {
+                candidates = Arrays.copyOf(candidates, candidateCount * 2);
+            }
+        }
+        candidates[candidateCount++] = x;
+    }
+
+    /** Hands the local candidates to the collector's global queue. */
+    void flushCandidates() {
+        if (candidateCount > 0) {
+            Candidates.addAll(Arrays.copyOf(candidates, candidateCount));
+            Arrays.fill(candidates, 0, candidateCount, null);
+            candidateCount = 0;
+        }
+    }
+
+    /**
+     * Takes the local candidate list (the collector, holding this thread, or the owner itself).
+     *
+     * @return the candidates, possibly empty
+     */
+    public RefCounted[] takeCandidates() {
+        RefCounted[] out = Arrays.copyOf(candidates, candidateCount);
+        Arrays.fill(candidates, 0, candidateCount, null);
+        candidateCount = 0;
+        if (candidates.length > CANDIDATE_FLUSH * 4) {
+            candidates = new RefCounted[16];
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- finalizer-core capture
+
+    void addUncaptured(RefCounted x) {
+        if (uncaptured == null) {
+            uncaptured = new RefCounted[4];
+        } else if (uncapturedCount == uncaptured.length) {
+            uncaptured = Arrays.copyOf(uncaptured, uncapturedCount * 2);
+        }
+        uncaptured[uncapturedCount++] = x;
+        ts.request(ThreadState.REQ_WORK);
+    }
+
+    /**
+     * Owner-side work at a safe point: captures the finalizer cores of objects constructed since
+     * (their constructors have finished by now, unless we are inside one), so that a leaked object
+     * can still be finalized after the JVM collects it.
+     *
+     * @return whether work is left for a later safe point
+     */
+    public boolean runOwnerWork() {
+        if (uncapturedCount == 0) {
+            return false;
+        }
+        int kept = 0;
+        for (int i = 0; i < uncapturedCount; i++) {
+            RefCounted x = uncaptured[i];
+            uncaptured[i] = null;
+            if (!capture(x)) {
+                uncaptured[kept++] = x;
+            }
+        }
+        uncapturedCount = kept;
+        if (kept == 0) {
+            capturePolls = 0;
+            if (uncaptured.length > 64) {
+                uncaptured = null;
+            }
+            return false;
+        }
+        if (++capturePolls > MAX_CAPTURE_POLLS) {
+            LOG.debug("safethread: {} object(s) kept a null @FinalizerCore long after construction; "
+                    + "they are not armed for leak finalization", kept);
+            Arrays.fill(uncaptured, 0, kept, null);
+            uncapturedCount = 0;
+            capturePolls = 0;
+            return false;
+        }
+        return true;
+    }
+
+    /** @return true when done with {@code x} (captured, or dead) */
+    private static boolean capture(RefCounted x) {
+        if (!RefCounts.isAlive(x)) {
+            return true;
+        }
+        Extras e = RefCounts.extras(x);
+        Object core = ClassInfo.of(x.getClass()).coreOf(x);
+        if (core == null || e == null) {
+            return false;
+        }
+        e.captureCore(core);
+        return true;
+    }
+
+    /**
+     * Finishes the work of a thread that has ended: merges, cells, candidates, captures. Called by
+     * the housekeeper while holding the terminated thread.
+     */
+    public void finishForTerminatedThread() {
+        Merges.drain(ts);
+        if (cells != null) {
+            cells.retireAll();
+            cells = null;
+        }
+        flushCandidates();
+        for (int i = 0; i < uncapturedCount; i++) {
+            capture(uncaptured[i]);
+        }
+        uncaptured = null;
+        uncapturedCount = 0;
+    }
+}

@@ -1,0 +1,792 @@
+package org.safethread.internal.refcount;
+
+import static org.safethread.internal.refcount.CountWord.BUFFERED;
+import static org.safethread.internal.refcount.CountWord.CAND;
+import static org.safethread.internal.refcount.CountWord.DEAD;
+import static org.safethread.internal.refcount.CountWord.LOCAL_COUNT;
+import static org.safethread.internal.refcount.CountWord.MAX_PINS;
+import static org.safethread.internal.refcount.CountWord.MAX_REFS;
+import static org.safethread.internal.refcount.CountWord.MERGED;
+import static org.safethread.internal.refcount.CountWord.PIN_ONE;
+import static org.safethread.internal.refcount.CountWord.QUEUED;
+import static org.safethread.internal.refcount.CountWord.REF_ONE;
+import static org.safethread.internal.refcount.CountWord.isDead;
+import static org.safethread.internal.refcount.CountWord.isMerged;
+import static org.safethread.internal.refcount.CountWord.pins;
+import static org.safethread.internal.refcount.CountWord.refs;
+import static org.safethread.internal.refcount.CountWord.touch;
+import static org.safethread.internal.refcount.CountWord.withPins;
+import static org.safethread.internal.refcount.CountWord.withRefs;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.safethread.Ref;
+import org.safethread.RefCounted;
+import org.safethread.internal.collector.Candidates;
+import org.safethread.internal.finalizer.LeakRef;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.Settings;
+import org.safethread.internal.runtime.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference-count engine behind {@link RefCounted} and {@link Ref}: biased reference counting
+ * (Choi et al.; free-threaded CPython) with per-thread cells for hot shared objects.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * <p><b>State.</b> Each object has an owner ({@code owner}, the creating thread's state, or null
+ * once merged), the owner's plain count ({@code local}), a shared word changed only by CAS
+ * ({@code shared}, layout in {@link CountWord}) and, lazily, an {@link Extras} holding the cells
+ * that other threads count in. The true count is
+ * {@code (MERGED ? 0 : local) + refs + sum(cells)}.
+ *
+ * <pre>
+ *   OWNED --owner's count reaches 0, or owner merges a queued object--&gt; MERGED
+ *   OWNED --owner's count reaches 0 and the shared word is 0--&gt; DEAD        (no atomic count op)
+ *   OWNED/MERGED --merge or zero-check finds total 0--&gt; DEAD
+ *   MERGED --shared release to 0 with no cells--&gt; DEAD
+ * </pre>
+ *
+ * <p><b>Who touches what.</b>
+ * <ul>
+ *   <li>The owner increments and decrements {@code local} with plain accesses. It never makes an
+ *       atomic count operation until {@code local} reaches zero.</li>
+ *   <li>Another thread never reads {@code local}. It counts in its own {@link Cell} (once it
+ *       works on the object repeatedly) or with a CAS on {@code refs}. A release that the cell
+ *       cannot absorb goes to {@code refs}; if that makes {@code refs} negative while the owner
+ *       has not merged, the total may be zero, so the object is QUEUED on the owner's
+ *       {@link MergeQueue} and the owner is asked to merge.</li>
+ *   <li>{@code local} is read by another thread only while it holds the owner through
+ *       {@link ThreadState#tryHold()} (the owner is parked inside the runtime, or has ended),
+ *       which supplies the happens-before edge (see {@link ThreadState}). That is how a merge
+ *       happens "within 10 ms" for a blocked or terminated owner, and at once when the
+ *       releasing thread can hold the owner itself.</li>
+ * </ul>
+ *
+ * <p><b>Invariants.</b>
+ * <ol>
+ *   <li>While OWNED, {@code local >= 1}: when it would reach zero the owner merges (or the
+ *       object dies), so the total can only reach zero through a negative {@code refs}, which
+ *       always queues a merge.</li>
+ *   <li>Cells are never negative and each live cell is counted in {@code pins}; pins and cells
+ *       change together under the Extras lock. Whoever sees a MERGED object's {@code refs} at or
+ *       below zero while cells exist freezes all cells under that lock and folds them into
+ *       {@code refs} before deciding (see {@link #zeroCheck}); so a cell never hides a death,
+ *       and a death is decided on a total that no thread can change concurrently (every
+ *       counter is either frozen or in the CASed word).</li>
+ *   <li>DEAD is set by exactly one CAS; every increment path CASes and fails on DEAD, so a dead
+ *       object is never revived ({@code incref} of a dead object throws).</li>
+ *   <li>A release refused as an over-release is refused before the CAS, so counts are
+ *       unchanged.</li>
+ * </ol>
+ *
+ * <p><b>Memory ordering.</b> All shared-word and cell accesses are volatile or CAS, so a
+ * thread's actions before a release happen-before the CAS that finally kills the object, and so
+ * before death processing. The owner's plain accesses are ordered for other threads only through
+ * the attach protocol's volatile edges.
+ *
+ * <p><b>Candidates for the collector.</b> A decrement that leaves a count above zero may have
+ * made a garbage cycle, so the object becomes a candidate: the owner keeps a plain list (flag
+ * BUFFERED in {@code local}), other threads use the global queue (flag CAND in the word, or a
+ * per-cell epoch so a hot cell reports once per collection).
+ */
+public final class RefCounts {
+    private static final Logger LOG = LoggerFactory.getLogger(RefCounts.class);
+
+    static final VarHandle OWNER;
+    static final VarHandle LOCAL;
+    static final VarHandle SHARED;
+    static final VarHandle EXTRAS;
+    static final VarHandle REF_VALUE;
+
+    static {
+        try {
+            MethodHandles.Lookup rc = MethodHandles.privateLookupIn(RefCounted.class, MethodHandles.lookup());
+            OWNER = rc.findVarHandle(RefCounted.class, "owner", ThreadState.class);
+            LOCAL = rc.findVarHandle(RefCounted.class, "local", int.class);
+            SHARED = rc.findVarHandle(RefCounted.class, "shared", long.class);
+            EXTRAS = rc.findVarHandle(RefCounted.class, "extras", Object.class);
+            MethodHandles.Lookup rl = MethodHandles.privateLookupIn(Ref.class, MethodHandles.lookup());
+            REF_VALUE = rl.findVarHandle(Ref.class, "value", RefCounted.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Result of a cell-table increment: not taken, use the shared word. */
+    static final int INC_SHARED = 0;
+    /** Result of a cell-table increment: a cell took it. */
+    static final int INC_TAKEN = 1;
+    /** Result of a cell-table increment: the object is dead. */
+    static final int INC_DEAD = 2;
+    /** Marker returned by {@link #createCell} for a dead object. */
+    static final Cell DEAD_CELL = new Cell(Cell.FROZEN);
+
+    private RefCounts() {
+    }
+
+    // ------------------------------------------------------------------ field access helpers
+
+    /** @return the owner, or null once merged or dead (opaque read: racy readers only compare) */
+    public static ThreadState owner(RefCounted x) {
+        return (ThreadState) OWNER.getOpaque(x);
+    }
+
+    /** @return the shared word (volatile read) */
+    public static long word(RefCounted x) {
+        return (long) SHARED.getVolatile(x);
+    }
+
+    /** CAS on the shared word. */
+    public static boolean casWord(RefCounted x, long expect, long update) {
+        return SHARED.compareAndSet(x, expect, update);
+    }
+
+    /** @return the owner's plain count field; caller must be the owner or hold it */
+    public static int local(RefCounted x) {
+        return (int) LOCAL.get(x);
+    }
+
+    /** Writes the owner's plain count field; caller must be the owner or hold it. */
+    public static void setLocal(RefCounted x, int v) {
+        LOCAL.set(x, v);
+    }
+
+    /** @return the object's Extras, or null */
+    public static Extras extras(RefCounted x) {
+        return (Extras) EXTRAS.getAcquire(x);
+    }
+
+    /** @return the object's Extras, created if absent */
+    public static Extras extrasOrCreate(RefCounted x) {
+        Extras e = (Extras) EXTRAS.getAcquire(x);
+        if (e != null) {
+            return e;
+        }
+        Extras fresh = new Extras(x.getClass(), null);
+        Extras witness = (Extras) EXTRAS.compareAndExchangeRelease(x, null, fresh);
+        return witness == null ? fresh : witness;
+    }
+
+    /** @return the object in a Ref slot (volatile read) */
+    public static RefCounted refValue(Ref<?> r) {
+        return (RefCounted) REF_VALUE.getVolatile(r);
+    }
+
+    /** Empties a Ref slot and returns what it held, without releasing it (death processing). */
+    static RefCounted takeForDeath(Ref<?> r) {
+        return (RefCounted) REF_VALUE.getAndSet(r, (RefCounted) null);
+    }
+
+    // ------------------------------------------------------------------ construction
+
+    /** Called by {@link RefCounted}'s constructor after it set owner and local. */
+    public static void constructed(RefCounted x, ThreadState ts) {
+        ts.markOwner();
+        ClassInfo info = ClassInfo.of(x.getClass());
+        info.checkUsable();
+        boolean track = Settings.leakTracking();
+        if (info.hasCore() || track) {
+            Extras e = new Extras(x.getClass(), track ? new Throwable("allocated here") : null);
+            EXTRAS.set(x, e); // plain: x is not yet published
+            e.ensureLeakRef(() -> new LeakRef(x, e));
+            if (info.hasCore()) {
+                ts.refs.addUncaptured(x);
+            }
+        }
+        ts.pollIfRequested();
+    }
+
+    // ------------------------------------------------------------------ increments
+
+    /** Slow path of {@link RefCounted#incref()}: not the owner, requests pending, or overflow. */
+    public static void increfSlow(RefCounted x) {
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        if (OWNER.get(x) == ts) {
+            ownerIncref(x);
+            return;
+        }
+        int r = ts.refs.cells().increment(x);
+        if (r == INC_TAKEN) {
+            return;
+        }
+        if (r == INC_DEAD) {
+            throw deadIncref(x);
+        }
+        if (!sharedIncrement(x)) {
+            throw deadIncref(x);
+        }
+    }
+
+    private static void ownerIncref(RefCounted x) {
+        int l = (int) LOCAL.get(x);
+        if ((l & LOCAL_COUNT) == LOCAL_COUNT) {
+            // Spill half of the owner's count to the shared word; practically never happens.
+            int half = LOCAL_COUNT / 2;
+            if (!sharedAdd(x, half)) {
+                throw deadIncref(x);
+            }
+            l -= half;
+        }
+        LOCAL.set(x, l + 1);
+    }
+
+    /**
+     * Adds one reference in the shared word.
+     *
+     * @return false if the object is dead (nothing changed)
+     */
+    private static boolean sharedIncrement(RefCounted x) {
+        return sharedAdd(x, 1);
+    }
+
+    private static boolean sharedAdd(RefCounted x, long n) {
+        for (;;) {
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w)) {
+                return false;
+            }
+            if (refs(w) >= MAX_REFS) {
+                throw new IllegalStateException("reference count overflow on " + x.getClass().getName());
+            }
+            if (SHARED.weakCompareAndSet(x, w, touch(w + n * REF_ONE))) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Takes a reference if the object is alive (the basis of {@link Ref#acquire()}).
+     *
+     * @return false if it is dead
+     */
+    static boolean tryIncref(RefCounted x, ThreadState ts) {
+        if (OWNER.get(x) == ts) {
+            ownerIncref(x);
+            return true;
+        }
+        int r = ts.refs.cells().increment(x);
+        if (r == INC_TAKEN) {
+            return true;
+        }
+        if (r == INC_DEAD) {
+            return false;
+        }
+        return sharedIncrement(x);
+    }
+
+    /**
+     * Creates the calling thread's cell for {@code x}, holding one reference.
+     *
+     * @return the cell, null if the object has no room for another pin, or {@link #DEAD_CELL}
+     */
+    static Cell createCell(RefCounted x) {
+        Extras e = extrasOrCreate(x);
+        e.lock();
+        try {
+            for (;;) {
+                long w = (long) SHARED.getVolatile(x);
+                if (isDead(w)) {
+                    return DEAD_CELL;
+                }
+                if (pins(w) == MAX_PINS) {
+                    return null;
+                }
+                if (SHARED.compareAndSet(x, w, touch(w + PIN_ONE))) {
+                    Cell c = new Cell(1);
+                    c.next = e.cells;
+                    e.cells = c;
+                    return c;
+                }
+            }
+        } finally {
+            e.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ decrements
+
+    /** Called by the owner's fast path when an object first becomes a candidate. */
+    public static void buffered(RefCounted x, ThreadState owner) {
+        owner.refs.bufferCandidate(x);
+    }
+
+    /** Slow path of {@link RefCounted#decref()}. */
+    public static void decrefSlow(RefCounted x) {
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        if (OWNER.get(x) == ts) {
+            ownerDecref(x, ts);
+        } else {
+            nonOwnerDecref(x, ts);
+        }
+    }
+
+    private static void ownerDecref(RefCounted x, ThreadState ts) {
+        int l = (int) LOCAL.get(x);
+        int c = l & LOCAL_COUNT;
+        if (c > 1) {
+            if ((l & BUFFERED) == 0) {
+                LOCAL.set(x, (l - 1) | BUFFERED);
+                ts.refs.bufferCandidate(x);
+            } else {
+                LOCAL.set(x, l - 1);
+            }
+            return;
+        }
+        if (c == 0) {
+            throw new IllegalStateException("decref of " + x.getClass().getName()
+                    + ": the owner's count is already zero (over-release)");
+        }
+        LOCAL.set(x, l & BUFFERED);
+        long w = (long) SHARED.getVolatile(x);
+        if (w == 0 && SHARED.compareAndSet(x, 0L, DEAD)) {
+            // Only the owner ever touched it: it dies here, inside the releasing decref.
+            OWNER.set(x, null);
+            Deaths.die(x);
+            return;
+        }
+        // Others counted too: give up ownership, folding our (zero) count into the shared word.
+        Merges.merge(x, ts);
+    }
+
+    private static void nonOwnerDecref(RefCounted x, ThreadState ts) {
+        CellTable t = ts.refs.cellsIfPresent();
+        if (t != null) {
+            int r = t.decrement(x);
+            if (r != Cell.DEC_MISS) {
+                Cell c = t.cellOf(x);
+                int epoch = Candidates.epoch();
+                if (c != null && c.candidateEpoch != epoch) {
+                    c.candidateEpoch = epoch;
+                    Candidates.add(x);
+                }
+                if (r == Cell.DEC_NOW_ZERO) {
+                    long w = (long) SHARED.getVolatile(x);
+                    if (isMerged(w) && refs(w) <= 0) {
+                        zeroCheck(x);
+                    }
+                }
+                return;
+            }
+        }
+        sharedRelease(x, ts);
+    }
+
+    /** Releases one reference through the shared word (any thread that is not the owner). */
+    private static void sharedRelease(RefCounted x, ThreadState ts) {
+        for (;;) {
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w)) {
+                throw deadDecref(x);
+            }
+            long nw = touch(w - REF_ONE);
+            long r = refs(nw);
+            int pins = pins(w);
+            if (isMerged(w)) {
+                if (pins == 0) {
+                    if (r < 0) {
+                        throw overRelease(x, w);
+                    }
+                    if (r == 0) {
+                        if (SHARED.compareAndSet(x, w, nw | DEAD)) {
+                            Deaths.die(x);
+                            return;
+                        }
+                        continue;
+                    }
+                }
+                boolean cand = r > 0 && (w & CAND) == 0;
+                if (cand) {
+                    nw |= CAND;
+                }
+                if (SHARED.compareAndSet(x, w, nw)) {
+                    if (cand) {
+                        Candidates.add(x);
+                    }
+                    if (r <= 0) {
+                        zeroCheck(x);
+                    }
+                    return;
+                }
+                continue;
+            }
+            boolean queue = r < 0 && (w & QUEUED) == 0;
+            boolean cand = (w & CAND) == 0;
+            if (queue) {
+                nw |= QUEUED;
+            }
+            if (cand) {
+                nw |= CAND;
+            }
+            if (SHARED.compareAndSet(x, w, nw)) {
+                if (cand) {
+                    Candidates.add(x);
+                }
+                if (queue && Merges.queue(x, ts)) {
+                    throw new IllegalStateException("decref of " + x.getClass().getName()
+                            + " released more references than it had (over-release); the object was killed");
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * A MERGED object's {@code refs} was seen at or below zero while cells exist: freeze every
+     * cell under the Extras lock, fold them in, and kill the object if nothing is left.
+     */
+    static void zeroCheck(RefCounted x) {
+        Extras e = extras(x);
+        if (e == null) {
+            return;
+        }
+        boolean died = false;
+        boolean over = false;
+        e.lock();
+        try {
+            long sum = 0;
+            int n = 0;
+            for (Cell c = e.cells; c != null; c = c.next) {
+                int v = c.freeze();
+                if (v >= 0) {
+                    sum += v;
+                    n++;
+                }
+            }
+            e.cells = null;
+            for (;;) {
+                long w = (long) SHARED.getVolatile(x);
+                if (isDead(w)) {
+                    return;
+                }
+                long r = refs(w) + sum;
+                int pins = pins(w) - n;
+                long nw = touch(withPins(withRefs(w, r), pins));
+                if (pins == 0 && r <= 0) {
+                    nw |= DEAD;
+                    over = r < 0;
+                }
+                if (SHARED.compareAndSet(x, w, nw)) {
+                    died = (nw & DEAD) != 0;
+                    break;
+                }
+            }
+        } finally {
+            e.unlock();
+        }
+        if (over) {
+            reportOverRelease(x);
+        }
+        if (died) {
+            Deaths.die(x);
+        }
+    }
+
+    /** Retires a cell of the calling thread (table eviction, safe point, terminated thread). */
+    static void retireCell(RefCounted x, Cell c) {
+        Extras e = extras(x);
+        if (e == null) {
+            return;
+        }
+        boolean died = false;
+        boolean over = false;
+        boolean check = false;
+        boolean queue = false;
+        e.lock();
+        try {
+            int v = c.freeze();
+            if (v < 0) {
+                return; // someone froze it already and folded its value
+            }
+            Cell prev = null;
+            for (Cell p = e.cells; p != null; prev = p, p = p.next) {
+                if (p == c) {
+                    if (prev == null) {
+                        e.cells = p.next;
+                    } else {
+                        prev.next = p.next;
+                    }
+                    break;
+                }
+            }
+            for (;;) {
+                long w = (long) SHARED.getVolatile(x);
+                long r = refs(w) + v;
+                int pins = pins(w) - 1;
+                long nw = touch(withPins(withRefs(w, r), pins));
+                check = false;
+                queue = false;
+                if (isMerged(w)) {
+                    if (pins == 0 && r <= 0) {
+                        nw |= DEAD;
+                        over = r < 0;
+                    } else if (r <= 0) {
+                        check = true;
+                    }
+                } else if (r < 0 && (w & QUEUED) == 0) {
+                    nw |= QUEUED;
+                    queue = true;
+                }
+                if (SHARED.compareAndSet(x, w, nw)) {
+                    died = (nw & DEAD) != 0;
+                    break;
+                }
+            }
+        } finally {
+            e.unlock();
+        }
+        if (over) {
+            reportOverRelease(x);
+        }
+        if (died) {
+            Deaths.die(x);
+        } else if (check) {
+            zeroCheck(x);
+        } else if (queue) {
+            Merges.queue(x, ThreadState.current());
+        }
+    }
+
+    // ------------------------------------------------------------------ Ref operations
+
+    /** {@link Ref#acquire()}. */
+    @SuppressWarnings("unchecked")
+    public static <T extends RefCounted> T acquire(Ref<T> ref) {
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        for (;;) {
+            RefCounted v = (RefCounted) REF_VALUE.getVolatile(ref);
+            if (v == null) {
+                return null;
+            }
+            if (tryIncref(v, ts)) {
+                if (REF_VALUE.getVolatile(ref) == v) {
+                    return (T) v;
+                }
+                v.decref(); // the slot moved on meanwhile: give the reference back and retry
+            } else if (REF_VALUE.getVolatile(ref) == v) {
+                throw new IllegalStateException("Ref.acquire: the slot holds a dead "
+                        + v.getClass().getName() + " (its count was released beyond what was taken)");
+            }
+        }
+    }
+
+    /** {@link Ref#set(RefCounted)} and {@link Ref#clear()}. */
+    public static <T extends RefCounted> void set(Ref<T> ref, T value) {
+        if (value != null) {
+            value.incref(); // throws (slot unchanged) if value is dead
+        }
+        RefCounted old = (RefCounted) REF_VALUE.getAndSet(ref, (RefCounted) value);
+        if (old != null) {
+            old.decref();
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /** {@link RefCounted#refCount()}. */
+    public static long refCount(RefCounted x) {
+        long w = (long) SHARED.getVolatile(x);
+        if (isDead(w)) {
+            return 0;
+        }
+        long total = refs(w);
+        Extras e = extras(x);
+        if (e != null && pins(w) > 0) {
+            e.lock();
+            try {
+                for (Cell c = e.cells; c != null; c = c.next) {
+                    int v = c.value();
+                    if (v > 0) {
+                        total += v;
+                    }
+                }
+            } finally {
+                e.unlock();
+            }
+        }
+        if (!isMerged(w)) {
+            total += (int) LOCAL.get(x) & LOCAL_COUNT;
+        }
+        return Math.max(total, 0);
+    }
+
+    /** {@link RefCounted#isAlive()}. */
+    public static boolean isAlive(RefCounted x) {
+        return !isDead((long) SHARED.getVolatile(x));
+    }
+
+    // ------------------------------------------------------------------ death watches and registration
+
+    /** Adds a death watch to {@code x}; fires at once if it is already dead. */
+    public static void watch(RefCounted x, org.safethread.internal.finalizer.Watch w) {
+        if (!isAlive(x)) {
+            w.fire();
+            return;
+        }
+        Extras e = extrasOrCreate(x);
+        e.ensureLeakRef(() -> new LeakRef(x, e));
+        e.addWatch(w);
+        if (!isAlive(x)) {
+            // It died while we attached the watch; death processing may have missed this Extras.
+            e.onDeath();
+        }
+    }
+
+    /**
+     * {@code SafeThread.register} of a RefCounted: arms leak detection and captures its core now
+     * (the caller has the object, so the constructor's writes are visible to it).
+     */
+    public static void register(RefCounted x) {
+        ClassInfo info = ClassInfo.of(x.getClass());
+        info.checkUsable();
+        if (!info.hasCore()) {
+            throw new IllegalArgumentException("SafeThread.register: " + x.getClass().getName()
+                    + " has no @FinalizerCore field, so there is nothing to finalize");
+        }
+        Object core = info.coreOf(x);
+        if (core == null) {
+            throw new IllegalArgumentException("SafeThread.register: the @FinalizerCore field "
+                    + info.coreField.getName() + " of " + x.getClass().getName() + " is null");
+        }
+        String why = org.safethread.internal.finalizer.CoreRules.checkInstance(x, core);
+        if (why != null) {
+            throw new IllegalArgumentException("SafeThread.register: " + why);
+        }
+        if (!isAlive(x)) {
+            return;
+        }
+        Extras e = extrasOrCreate(x);
+        e.captureCore(core);
+        e.ensureLeakRef(() -> new LeakRef(x, e));
+    }
+
+    /**
+     * {@code SafeThread.finalizeNow} of a RefCounted.
+     *
+     * @return whether the core ran now
+     */
+    public static boolean finalizeNow(RefCounted x) {
+        ClassInfo info = ClassInfo.of(x.getClass());
+        info.checkUsable();
+        if (!info.hasCore()) {
+            throw new IllegalArgumentException("SafeThread.finalizeNow: " + x.getClass().getName()
+                    + " has no @FinalizerCore field, so there is nothing to finalize");
+        }
+        Extras e = extrasOrCreate(x);
+        Object core = info.coreOf(x);
+        if (core == null) {
+            return false;
+        }
+        String why = org.safethread.internal.finalizer.CoreRules.checkInstance(x, core);
+        if (why != null) {
+            throw new IllegalArgumentException("SafeThread.finalizeNow: " + why);
+        }
+        if (!e.claimFinalization()) {
+            return false;
+        }
+        org.safethread.internal.finalizer.Finalizers.runNow(core, x.getClass());
+        return true;
+    }
+
+    // ------------------------------------------------------------------ collector support
+
+    /**
+     * Snapshots {@code x}'s word for the collector: under the Extras lock (no cell can be created
+     * meanwhile) freezes and folds every cell, then CASes the word to carry {@code set} and lose
+     * {@code clear}.
+     *
+     * @return the word as stored (DEAD words are returned unchanged)
+     */
+    public static long snapshotWord(RefCounted x, long set, long clear) {
+        for (;;) {
+            Extras e = extras(x);
+            if (e != null) {
+                e.lock();
+                try {
+                    long sum = 0;
+                    int n = 0;
+                    for (Cell c = e.cells; c != null; c = c.next) {
+                        int v = c.freeze();
+                        if (v >= 0) {
+                            sum += v;
+                            n++;
+                        }
+                    }
+                    e.cells = null;
+                    for (;;) {
+                        long w = (long) SHARED.getVolatile(x);
+                        if (isDead(w)) {
+                            return w;
+                        }
+                        long nw = (withPins(withRefs(w, refs(w) + sum), pins(w) - n) | set) & ~clear;
+                        if (SHARED.compareAndSet(x, w, nw)) {
+                            return nw;
+                        }
+                    }
+                } finally {
+                    e.unlock();
+                }
+            }
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w)) {
+                return w;
+            }
+            if (pins(w) > 0) {
+                continue; // a cell (and so an Extras) appeared meanwhile
+            }
+            long nw = (w | set) & ~clear;
+            if (SHARED.compareAndSet(x, w, nw)) {
+                return nw;
+            }
+        }
+    }
+
+    /** Restores a word the collector had marked DEAD in a group that failed validation. */
+    public static void restoreWord(RefCounted x, long w) {
+        SHARED.setVolatile(x, w);
+    }
+
+    /** Clears collector flags from a live object's word. */
+    public static void clearWordFlags(RefCounted x, long flags) {
+        for (;;) {
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w) || (w & flags) == 0) {
+                return;
+            }
+            if (SHARED.compareAndSet(x, w, w & ~flags)) {
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    private static IllegalStateException deadIncref(RefCounted x) {
+        return new IllegalStateException("incref of a dead " + x.getClass().getName()
+                + ": the object already died (its last reference was released); take your reference "
+                + "while it is alive, e.g. with Ref.acquire()");
+    }
+
+    private static IllegalStateException deadDecref(RefCounted x) {
+        return new IllegalStateException("decref of a dead " + x.getClass().getName()
+                + " (over-release): every decref must match a reference taken by the constructor, "
+                + "incref or Ref.acquire");
+    }
+
+    private static IllegalStateException overRelease(RefCounted x, long w) {
+        return new IllegalStateException("decref of " + x.getClass().getName()
+                + " would release more references than it has (over-release; " + CountWord.describe(w)
+                + "); the count is left unchanged");
+    }
+
+    static void reportOverRelease(RefCounted x) {
+        Counters.OVER_RELEASES.increment();
+        LOG.error("safethread: {} was released more times than referenced (over-release by a thread "
+                + "that is not its owner, found at merge); it was killed", x.getClass().getName());
+    }
+}

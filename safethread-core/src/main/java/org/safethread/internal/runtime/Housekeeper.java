@@ -1,0 +1,96 @@
+package org.safethread.internal.runtime;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.safethread.internal.finalizer.Finalizers;
+import org.safethread.internal.finalizer.ReferenceReaper;
+import org.safethread.internal.refcount.Merges;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime's housekeeping daemon, {@code safethread-housekeeper}: it merges counts on behalf
+ * of owners that are blocked inside the runtime or have terminated, delivers death notices for
+ * objects the JVM's collector found unreachable, forgets terminated threads, and watches the
+ * finalizer thread for stalls.
+ *
+ * <h2>Implementation notes</h2>
+ * <p>It never runs user code. It parks between rounds: {@value #BUSY_PERIOD_MS} ms after a round that merged
+ * something, {@value #PENDING_PERIOD_MS} ms while merges are pending (the contract promises death within 10 ms of a blocked or terminated owner),
+ * {@value #IDLE_PERIOD_MS} ms otherwise. {@link #requestMergeHelp()} unparks it at once. An
+ * exception in one task is logged and the loop goes on, so a bug cannot kill the thread.
+ */
+public final class Housekeeper {
+    private static final Logger LOG = LoggerFactory.getLogger(Housekeeper.class);
+    /** Round period right after a round that merged something: more may follow at once. */
+    private static final long BUSY_PERIOD_MS = 1;
+    /** Round period while merges wait on owners that are running: inside the 10 ms promise for owners that end. */
+    private static final long PENDING_PERIOD_MS = 5;
+    /** Round period when idle: keeps wake-ups rare (20/s) while bounding reaper latency. */
+    private static final long IDLE_PERIOD_MS = 50;
+    /** Terminated-thread pruning runs every this many idle rounds. */
+    private static final int PRUNE_EVERY = 4;
+
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static volatile Thread thread;
+
+    private Housekeeper() {
+    }
+
+    /** Starts the daemon if it is not running yet. */
+    public static void ensureStarted() {
+        if (thread == null && STARTED.compareAndSet(false, true)) {
+            Thread t = new Thread(Housekeeper::run, "safethread-housekeeper");
+            t.setDaemon(true);
+            t.start();
+            thread = t;
+        }
+    }
+
+    /** Asks the housekeeper to look for merges to do on some owner's behalf now. */
+    public static void requestMergeHelp() {
+        ensureStarted();
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** @return whether the calling thread is the housekeeper */
+    public static boolean isHousekeeper() {
+        return Thread.currentThread() == thread;
+    }
+
+    private static void run() {
+        int round = 0;
+        for (;;) {
+            boolean busy = false;
+            try {
+                busy = Merges.helpOwners();
+            } catch (Throwable t) {
+                LOG.error("safethread housekeeper: merging on behalf of owners failed", t);
+            }
+            try {
+                ReferenceReaper.drain();
+            } catch (Throwable t) {
+                LOG.error("safethread housekeeper: delivering JVM-collected notices failed", t);
+            }
+            try {
+                Finalizers.watchdog();
+            } catch (Throwable t) {
+                LOG.error("safethread housekeeper: finalizer watchdog failed", t);
+            }
+            if (++round % PRUNE_EVERY == 0) {
+                try {
+                    ThreadRegistry.pruneTerminated();
+                } catch (Throwable t) {
+                    LOG.error("safethread housekeeper: pruning terminated threads failed", t);
+                }
+            }
+            long period = busy ? BUSY_PERIOD_MS
+                    : Merges.hasOwnersWithWork() ? PENDING_PERIOD_MS : IDLE_PERIOD_MS;
+            LockSupport.parkNanos(Housekeeper.class, TimeUnit.MILLISECONDS.toNanos(period));
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package org.safethread.internal.runtime;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * The runtime's settings, read once from {@code safethread.*} system properties.
+ *
+ * <p>Fields are volatile so that tests (and embedders that know what they do) can change them
+ * through the {@code set…} methods at run time; the library reads them where it uses them.
+ * A malformed property is refused with an {@link IllegalArgumentException} that names the
+ * property, the value, and the accepted forms.
+ */
+public final class Settings {
+
+    /** Default stall timeout: a finalizer running longer than this is reported and replaced. */
+    private static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
+    /** Default shutdown drain: long enough for ordinary cleanup, short enough not to hang exit. */
+    private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+    /** Default candidate threshold for a background collection (CPython's gen-0 is 700; ours batch more). */
+    private static final int DEFAULT_COLLECTOR_THRESHOLD = 10_000;
+    /** Default time a collection waits for running threads to reach a safe point. */
+    private static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofMillis(5);
+    /** Default spins before a contended monitor entry parks: covers short critical sections. */
+    private static final int DEFAULT_MONITOR_SPINS = 64;
+
+    private static volatile long deadlockDelayNanos;
+    private static volatile int monitorSpins;
+    private static volatile long stallTimeoutNanos;
+    private static volatile long shutdownTimeoutNanos;
+    private static volatile boolean leakTracking;
+    private static volatile int collectorThreshold;
+    private static volatile boolean collectorEnabled;
+    private static volatile long handshakeTimeoutNanos;
+
+    static {
+        deadlockDelayNanos = duration("safethread.deadlock.delay", Duration.ZERO).toNanos();
+        monitorSpins = integer("safethread.monitor.spins", DEFAULT_MONITOR_SPINS, 0);
+        stallTimeoutNanos = duration("safethread.finalizer.stallTimeout", DEFAULT_STALL_TIMEOUT).toNanos();
+        shutdownTimeoutNanos = duration("safethread.finalizer.shutdownTimeout", DEFAULT_SHUTDOWN_TIMEOUT).toNanos();
+        leakTracking = bool("safethread.leakTracking", false);
+        collectorThreshold = integer("safethread.collector.threshold", DEFAULT_COLLECTOR_THRESHOLD, 1);
+        collectorEnabled = bool("safethread.collector.enabled", true);
+        handshakeTimeoutNanos = duration("safethread.collector.handshakeTimeout", DEFAULT_HANDSHAKE_TIMEOUT).toNanos();
+    }
+
+    private Settings() {
+    }
+
+    /** @return how long a blocked monitor entry waits before looking for a deadlock (0: at once) */
+    public static long deadlockDelayNanos() {
+        return deadlockDelayNanos;
+    }
+
+    /** @return spins of a contended monitor entry before it parks */
+    public static int monitorSpins() {
+        return monitorSpins;
+    }
+
+    /** @return how long one finalizer may run before a fresh finalizer thread takes over */
+    public static long stallTimeoutNanos() {
+        return stallTimeoutNanos;
+    }
+
+    /** @return how long JVM shutdown waits for pending finalizers */
+    public static long shutdownTimeoutNanos() {
+        return shutdownTimeoutNanos;
+    }
+
+    /** @return whether every {@code RefCounted} records where it was allocated, for leak reports */
+    public static boolean leakTracking() {
+        return leakTracking;
+    }
+
+    /** @return candidates that trigger a background collection (the adaptive floor) */
+    public static int collectorThreshold() {
+        return collectorThreshold;
+    }
+
+    /** @return whether background collections run */
+    public static boolean collectorEnabled() {
+        return collectorEnabled;
+    }
+
+    /** @return how long a collection waits for running threads to reach a safe point */
+    public static long handshakeTimeoutNanos() {
+        return handshakeTimeoutNanos;
+    }
+
+    /** @param delay the new deadlock detection delay; zero detects at once */
+    public static void setDeadlockDelay(Duration delay) {
+        deadlockDelayNanos = nonNegative("deadlock delay", delay).toNanos();
+    }
+
+    /** @param timeout the new finalizer stall timeout; must be positive */
+    public static void setStallTimeout(Duration timeout) {
+        stallTimeoutNanos = positive("finalizer stall timeout", timeout).toNanos();
+    }
+
+    /** @param timeout the new shutdown drain timeout */
+    public static void setShutdownTimeout(Duration timeout) {
+        shutdownTimeoutNanos = nonNegative("finalizer shutdown timeout", timeout).toNanos();
+    }
+
+    /** @param on whether to record allocation sites for leak reports */
+    public static void setLeakTracking(boolean on) {
+        leakTracking = on;
+    }
+
+    /** @param threshold the new background-collection threshold; at least 1 */
+    public static void setCollectorThreshold(int threshold) {
+        if (threshold < 1) {
+            throw new IllegalArgumentException("collector threshold must be at least 1, got " + threshold);
+        }
+        collectorThreshold = threshold;
+    }
+
+    /** @param on whether background collections run */
+    public static void setCollectorEnabled(boolean on) {
+        collectorEnabled = on;
+    }
+
+    /** @param timeout the new handshake timeout */
+    public static void setHandshakeTimeout(Duration timeout) {
+        handshakeTimeoutNanos = nonNegative("handshake timeout", timeout).toNanos();
+    }
+
+    private static Duration nonNegative(String what, Duration d) {
+        if (d == null || d.isNegative()) {
+            throw new IllegalArgumentException(what + " must be zero or positive, got " + d);
+        }
+        return d;
+    }
+
+    private static Duration positive(String what, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, got " + d);
+        }
+        return d;
+    }
+
+    /**
+     * Parses a duration property: {@code 250ms}, {@code 10s}, {@code 2m}, an ISO-8601 duration
+     * ({@code PT1.5S}) or a bare number of milliseconds.
+     */
+    static Duration duration(String property, Duration fallback) {
+        String raw = System.getProperty(property);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        Duration d = parseDuration(raw.trim());
+        if (d == null || d.isNegative()) {
+            throw new IllegalArgumentException(property + "=" + raw
+                    + " is not a duration: use e.g. 250ms, 10s, 2m, PT1.5S, or a number of milliseconds");
+        }
+        return d;
+    }
+
+    static Duration parseDuration(String s) {
+        String v = s.toLowerCase(Locale.ROOT);
+        try {
+            if (v.startsWith("pt") || v.startsWith("p")) {
+                return Duration.parse(s.toUpperCase(Locale.ROOT));
+            }
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+            }
+            if (v.endsWith("us")) {
+                return Duration.ofNanos(1000L * Long.parseLong(v.substring(0, v.length() - 2).trim()));
+            }
+            if (v.endsWith("s")) {
+                return Duration.ofMillis(Math.round(1000 * Double.parseDouble(v.substring(0, v.length() - 1).trim())));
+            }
+            if (v.endsWith("m")) {
+                return Duration.ofSeconds(60 * Long.parseLong(v.substring(0, v.length() - 1).trim()));
+            }
+            return Duration.ofMillis(Long.parseLong(v));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    static int integer(String property, int fallback, int min) {
+        String raw = System.getProperty(property);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(raw.trim());
+            if (v >= min) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error below
+        }
+        throw new IllegalArgumentException(property + "=" + raw + " is not a whole number of at least " + min);
+    }
+
+    static boolean bool(String property, boolean fallback) {
+        String raw = System.getProperty(property);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        String v = raw.trim().toLowerCase(Locale.ROOT);
+        if (v.equals("true") || v.equals("on") || v.equals("yes")) {
+            return true;
+        }
+        if (v.equals("false") || v.equals("off") || v.equals("no")) {
+            return false;
+        }
+        throw new IllegalArgumentException(property + "=" + raw + " is not a boolean: use true or false");
+    }
+}

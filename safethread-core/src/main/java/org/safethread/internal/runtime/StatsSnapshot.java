@@ -1,0 +1,22 @@
+package org.safethread.internal.runtime;
+
+import org.safethread.RuntimeStats;
+import org.safethread.Shareable;
+
+/** An immutable snapshot of the runtime's counters. */
+@Shareable
+public record StatsSnapshot(
+        long deadlocksBroken,
+        long collections,
+        long objectsCollected,
+        long finalizersRun,
+        long finalizerFailures,
+        long pendingFinalizers,
+        long objectsDied,
+        long pendingMerges,
+        long leaksDetected,
+        long finalizerStalls,
+        long contendedEntries,
+        long objectsExamined,
+        long overReleases) implements RuntimeStats {
+}

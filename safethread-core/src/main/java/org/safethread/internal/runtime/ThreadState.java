@@ -1,0 +1,327 @@
+package org.safethread.internal.runtime;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+import org.safethread.internal.monitor.MonitorStack;
+import org.safethread.internal.refcount.OwnerWork;
+
+/**
+ * The runtime's view of one thread (platform or virtual): its attach state, the requests other
+ * threads have made of it, its merge queue, its monitor stack and its owner-side refcount work.
+ *
+ * <h2>Implementation notes: the attach protocol</h2>
+ *
+ * <p>An owner thread counts references to its own objects with plain writes (see
+ * {@code RefCounts}). Another thread may read those counts only with a happens-before edge from
+ * the owner's last write. This class provides the edges, following free-threaded CPython's
+ * detach/attach protocol:
+ *
+ * <pre>
+ *            detach() (owner, before parking inside the runtime)
+ *   ATTACHED ------------------------------------------------&gt; DETACHED
+ *      ^  &lt;------------------------------------------------       |   ^
+ *      |   attach() (owner, after waking; waits while HELD)        |   | release()
+ *      |                                                tryHold()  v   |
+ *      |                                                          HELD (+WAITING)
+ *      | thread ends; tryHold() sees !isAlive()
+ *      +-----------------------------&gt; HELD_TERMINATED &lt;--&gt; TERMINATED
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>Invariant:</b> a thread touches its plain counts only while ATTACHED. While DETACHED
+ *       it is parked inside the runtime (monitor entry, {@code Monitor.await},
+ *       {@code DeathQueue.take}, a safe point) and touches nothing.</li>
+ *   <li><b>Ordering:</b> {@code detach()} is a volatile write after the owner's last plain write;
+ *       {@code tryHold()} is a CAS that reads it, so the holder sees every count the owner wrote
+ *       (JLS 17.4.4, synchronizes-with). {@code release()} is a volatile write after the holder's
+ *       last write (merges may have changed the owner's counts) and {@code attach()} is a CAS
+ *       that reads it, so the owner sees the holder's writes.</li>
+ *   <li><b>Exclusion:</b> HELD has one holder (the CAS), and the owner cannot re-attach until the
+ *       holder releases; an owner that tries sets WAITING and parks, and {@code release()}
+ *       unparks it.</li>
+ *   <li><b>Terminated owners:</b> {@code Thread.isAlive()} returning false gives the
+ *       happens-before edge from the thread's last action; the dead thread never CASes again, so
+ *       HELD_TERMINATED/TERMINATED are exclusive the same way.</li>
+ *   <li><b>Requests:</b> other threads set bits in {@code requests} with atomic OR; the owner
+ *       reads it with an opaque load on every runtime call (the "cheap read on the fast path")
+ *       and acts in {@link #poll()}. A queued merge is never missed: the requester's
+ *       push-then-read-state and the owner's write-state-then-read-queue are both volatile
+ *       (sequentially consistent), so either the requester sees DETACHED and helps, or the owner
+ *       sees the queued work (a Dekker pair, made safe by volatile accesses on both sides).</li>
+ * </ul>
+ */
+public final class ThreadState {
+
+    /** Running user code; may touch its plain counts at any moment. */
+    public static final int ATTACHED = 0;
+    /** Parked inside the runtime; its counts are published and stable. */
+    public static final int DETACHED = 1;
+    /** Detached and held by a helper or the collector, which may read and write its counts. */
+    public static final int HELD = 2;
+    /** The thread has ended and its final state has been observed through isAlive(). */
+    public static final int TERMINATED = 3;
+    /** Ended and held by a helper or the collector. */
+    public static final int HELD_TERMINATED = 4;
+    /** Flag on HELD: the owner wants to re-attach and is parked until release(). */
+    private static final int WAITING = 8;
+    private static final int STATE_MASK = 7;
+
+    /** Request: the merge queue has objects to merge. */
+    public static final int REQ_MERGE = 1;
+    /** Request: the collector asks this thread to stop at a safe point. */
+    public static final int REQ_SAFEPOINT = 2;
+    /** Request (set by the owner itself): owner-side work is pending (cores to capture, candidates to flush). */
+    public static final int REQ_WORK = 4;
+
+    private static final VarHandle STATE;
+    private static final VarHandle REQUESTS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(ThreadState.class, "state", int.class);
+            REQUESTS = l.findVarHandle(ThreadState.class, "requests", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final ThreadLocal<ThreadState> CURRENT = ThreadLocal.withInitial(ThreadState::create);
+
+    /** The thread this state belongs to. */
+    public final Thread thread;
+    /** Its monitor stack (owner only). */
+    public final MonitorStack monitors = new MonitorStack();
+    /** Its owner-side refcount work: cells, candidates, merge queue, death worklist (mostly owner only). */
+    public final OwnerWork refs;
+
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+    @SuppressWarnings("unused") // accessed through REQUESTS
+    private volatile int requests;
+
+    /** Set once this thread has created a RefCounted: only such threads take part in handshakes. */
+    private volatile boolean ownsObjects;
+    /** Re-entrancy guard for {@link #poll()} (owner only). */
+    private boolean inPoll;
+    /** Bumped at each safe point this thread passes (owner writes, collector reads opaquely). */
+    private volatile long safePoints;
+
+    // ---- collector bookkeeping: written and read only by the collector, under its run lock ----
+    /** Epoch of the collection that holds this thread (its counts are readable then). */
+    public int collectorEpoch = -1;
+    /** Safe points this thread had passed when the last collection missed it. */
+    public long collectorSeenSafePoints = -1;
+    /** Whether the last collection could not stop this thread in time. */
+    public boolean collectorMissedLast;
+
+    // ---- wait-for graph fields: guarded by WaitForGraph's lock ----
+    /** The monitor this thread waits to enter, or null. Guarded by the wait-for graph lock. */
+    public Object waitingFor;
+    /** Whether the current entry wait may be chosen as a deadlock victim. Guarded likewise. */
+    public boolean abortable;
+    /** Set by a detector that chose this thread as victim: the verdict to throw. Guarded likewise. */
+    public Object abortWith;
+
+    private ThreadState(Thread thread) {
+        this.thread = thread;
+        this.refs = new OwnerWork(this);
+    }
+
+    private static ThreadState create() {
+        ThreadState ts = new ThreadState(Thread.currentThread());
+        ThreadRegistry.add(ts);
+        return ts;
+    }
+
+    /** @return the calling thread's state, created and registered on first use */
+    public static ThreadState current() {
+        return CURRENT.get();
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /** @return the pending request bits; an opaque read, cheap enough for every fast path */
+    public int requests() {
+        return (int) REQUESTS.getOpaque(this);
+    }
+
+    /** Sets request bits (any thread). */
+    public void request(int bits) {
+        REQUESTS.getAndBitwiseOr(this, bits);
+    }
+
+    /** Clears request bits (any thread). */
+    public void clearRequest(int bits) {
+        REQUESTS.getAndBitwiseAnd(this, ~bits);
+    }
+
+    /** Runs pending requests if there are any; called on every runtime entry point. */
+    public void pollIfRequested() {
+        if ((int) REQUESTS.getOpaque(this) != 0) {
+            poll();
+        }
+    }
+
+    /**
+     * A safe point: answer the collector, merge queued objects, do owner-side work. Owner thread
+     * only. Re-entrant calls (death processing inside a merge calls back into the runtime) return
+     * at once.
+     */
+    public void poll() {
+        if (inPoll) {
+            return;
+        }
+        inPoll = true;
+        try {
+            safePoints = safePoints + 1;
+            int r;
+            while ((r = (int) REQUESTS.getVolatile(this)) != 0) {
+                if ((r & REQ_SAFEPOINT) != 0) {
+                    answerSafePoint();
+                }
+                if ((r & REQ_MERGE) != 0) {
+                    clearRequest(REQ_MERGE);
+                    refs.drainMergeQueue();
+                }
+                if ((r & REQ_WORK) != 0) {
+                    clearRequest(REQ_WORK);
+                    refs.runOwnerWork();
+                }
+            }
+        } finally {
+            inPoll = false;
+        }
+    }
+
+    /** @return whether this thread is inside {@link #poll()} (owner only) */
+    public boolean inPoll() {
+        return inPoll;
+    }
+
+    /** @return safe points passed so far (opaque; for the collector's liveness heuristic) */
+    public long safePoints() {
+        return safePoints;
+    }
+
+    private void answerSafePoint() {
+        detach();
+        try {
+            while (((int) REQUESTS.getVolatile(this) & REQ_SAFEPOINT) != 0) {
+                LockSupport.park(this);
+            }
+        } finally {
+            attach();
+        }
+    }
+
+    // ---------------------------------------------------------------- attach protocol
+
+    /**
+     * Publishes this thread's counts before it parks inside the runtime (owner only, from
+     * ATTACHED). Afterwards, if merges are queued, asks the housekeeper to merge on its behalf.
+     */
+    public void detach() {
+        STATE.setVolatile(this, DETACHED);
+        if (refs.hasQueuedMerges()) {
+            Housekeeper.requestMergeHelp();
+        }
+    }
+
+    /**
+     * Takes back this thread's counts after parking inside the runtime (owner only). Waits while
+     * a helper or the collector holds the thread.
+     */
+    public void attach() {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if (s == DETACHED) {
+                if (STATE.compareAndSet(this, DETACHED, ATTACHED)) {
+                    return;
+                }
+            } else if ((s & STATE_MASK) == HELD) {
+                if ((s & WAITING) != 0 || STATE.compareAndSet(this, s, s | WAITING)) {
+                    LockSupport.park(this);
+                }
+            } else {
+                throw new IllegalStateException("safethread internal error: attach() from state " + s
+                        + " on " + thread);
+            }
+        }
+    }
+
+    /**
+     * Tries to hold this thread so that the caller may read and write its counts: succeeds when
+     * it is detached or has terminated.
+     *
+     * @return true if the caller now holds it and must call {@link #release()}
+     */
+    public boolean tryHold() {
+        int s = (int) STATE.getVolatile(this);
+        switch (s) {
+            case DETACHED:
+                return STATE.compareAndSet(this, DETACHED, HELD);
+            case TERMINATED:
+                return STATE.compareAndSet(this, TERMINATED, HELD_TERMINATED);
+            case ATTACHED:
+                // isAlive() == false happens-after the thread's last action (JLS 17.4.4).
+                return !thread.isAlive() && STATE.compareAndSet(this, ATTACHED, HELD_TERMINATED);
+            default:
+                return false;
+        }
+    }
+
+    /** Releases a hold taken by {@link #tryHold()}, waking the owner if it waits to re-attach. */
+    public void release() {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if (s == HELD_TERMINATED) {
+                STATE.setVolatile(this, TERMINATED);
+                return;
+            }
+            if ((s & STATE_MASK) != HELD) {
+                throw new IllegalStateException("safethread internal error: release() from state " + s);
+            }
+            if (STATE.compareAndSet(this, s, DETACHED)) {
+                if ((s & WAITING) != 0) {
+                    LockSupport.unpark(thread);
+                }
+                return;
+            }
+        }
+    }
+
+    /** @return whether this thread is known to have ended */
+    public boolean isTerminated() {
+        int s = (int) STATE.getVolatile(this) & STATE_MASK;
+        return s == TERMINATED || s == HELD_TERMINATED || !thread.isAlive();
+    }
+
+    /** @return the raw attach state, for diagnostics */
+    public int attachState() {
+        return (int) STATE.getVolatile(this);
+    }
+
+    /** @return whether the calling thread is this state's thread */
+    public boolean isCurrent() {
+        return thread == Thread.currentThread();
+    }
+
+    /** Marks this thread as an owner of RefCounted objects (owner only). */
+    public void markOwner() {
+        if (!ownsObjects) {
+            ownsObjects = true;
+        }
+    }
+
+    /** @return whether this thread has ever created a RefCounted */
+    public boolean ownsObjects() {
+        return ownsObjects;
+    }
+
+    @Override
+    public String toString() {
+        return "ThreadState[" + thread.getName() + ", state=" + attachState() + "]";
+    }
+}

@@ -1,0 +1,302 @@
+package org.safethread.internal.share;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.safethread.Shareable;
+import org.safethread.internal.monitor.MonitorProxy;
+
+/**
+ * Decides what may cross between threads. The decision for a class is computed once by
+ * reflection and cached ({@link ClassValue}); a value of a class that is always shareable costs
+ * one cache lookup. Values whose shareability depends on their contents (records, immutable JDK
+ * collections, {@link Optional}, lambdas) are checked element by element, iteratively, up to a
+ * nesting depth of {@value #MAX_DEPTH}.
+ *
+ * <p>Checking never calls a method of a user class: record components and captured lambda values
+ * are read from their fields, immutable collections are JDK classes iterated by JDK code.
+ */
+public final class ShareRules {
+    /** How a class's instances are judged. */
+    enum Kind {
+        /** Every instance is shareable. */
+        ALWAYS,
+        /** No instance is shareable. */
+        NEVER,
+        /** Shareable when every component field is. */
+        RECORD,
+        /** Shareable when every captured value is. */
+        LAMBDA,
+        /** An immutable JDK collection: shareable when every element is. */
+        COLLECTION,
+        /** An immutable JDK map (or entry): shareable when every key and value is. */
+        MAP,
+        /** {@link Optional}: shareable when its value is. */
+        OPTIONAL
+    }
+
+    /** Deepest nesting of records/collections checked before refusing. */
+    private static final int MAX_DEPTH = 256;
+    private static final Module JAVA_BASE = Object.class.getModule();
+
+    private static final Set<Class<?>> JDK_VALUES = Set.of(
+            Boolean.class, Character.class, Byte.class, Short.class, Integer.class, Long.class, Float.class,
+            Double.class, String.class, Class.class, java.math.BigInteger.class, java.math.BigDecimal.class,
+            java.math.MathContext.class, java.util.UUID.class, java.net.URI.class, java.net.URL.class,
+            java.util.Locale.class, java.util.Currency.class, java.util.regex.Pattern.class, java.io.File.class,
+            java.util.OptionalInt.class, java.util.OptionalLong.class, java.util.OptionalDouble.class,
+            StackTraceElement.class, java.net.Inet4Address.class, java.net.Inet6Address.class,
+            java.net.InetSocketAddress.class, java.lang.invoke.MethodType.class, Void.class,
+            org.safethread.DeathQueue.class, org.safethread.DeathQueue.Handle.class, org.safethread.Ref.class);
+
+    private static final Set<String> IMMUTABLE_COLLECTIONS = Set.of(
+            "java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$ListN",
+            "java.util.ImmutableCollections$SubList", "java.util.ImmutableCollections$Set12",
+            "java.util.ImmutableCollections$SetN", "java.util.Collections$EmptyList",
+            "java.util.Collections$EmptySet", "java.util.Collections$SingletonList",
+            "java.util.Collections$SingletonSet");
+
+    private static final Set<String> IMMUTABLE_MAPS = Set.of(
+            "java.util.ImmutableCollections$Map1", "java.util.ImmutableCollections$MapN",
+            "java.util.Collections$EmptyMap", "java.util.Collections$SingletonMap", "java.util.KeyValueHolder");
+
+    /** The cached judgement of one class. */
+    static final class Rule {
+        final Kind kind;
+        /** Component or captured fields for RECORD and LAMBDA. */
+        final Field[] fields;
+        /** Why instances are refused (NEVER), phrased to follow "is not shareable". */
+        final String reason;
+
+        Rule(Kind kind, Field[] fields, String reason) {
+            this.kind = kind;
+            this.fields = fields;
+            this.reason = reason;
+        }
+    }
+
+    private static final ClassValue<Rule> RULES = new ClassValue<>() {
+        @Override
+        protected Rule computeValue(Class<?> c) {
+            return classify(c);
+        }
+    };
+
+    private ShareRules() {
+    }
+
+    /** @return whether every instance of exactly {@code c} is shareable, so checks can be skipped */
+    public static boolean alwaysShareable(Class<?> c) {
+        return RULES.get(c).kind == Kind.ALWAYS;
+    }
+
+    /**
+     * Whether a declared parameter or return type needs no run-time check: a final class whose
+     * instances are all shareable (so the value is null or such an instance).
+     */
+    public static boolean staticallyShareable(Class<?> declared) {
+        return declared.isPrimitive()
+                || Modifier.isFinal(declared.getModifiers()) && !declared.isArray() && alwaysShareable(declared);
+    }
+
+    /** @return whether instances of exactly {@code c} can be shareable (judged by class alone) */
+    public static boolean canBeShareable(Class<?> c) {
+        return RULES.get(c).kind != Kind.NEVER;
+    }
+
+    /** @return whether {@code o} is shareable */
+    public static boolean isShareable(Object o) {
+        return o == null || RULES.get(o.getClass()).kind == Kind.ALWAYS || whyNot(o) == null;
+    }
+
+    /**
+     * @return null if {@code o} is shareable, else why not: the reason when {@code o} itself is
+     *     refused ("a mutable or view collection: pass …"), or the path to the part that is
+     *     ("record Transfer component items is java.util.ArrayList (…)")
+     */
+    public static String whyNot(Object o) {
+        if (o == null) {
+            return null;
+        }
+        // Iterative walk: {value, path} pairs.
+        ArrayDeque<Object[]> work = new ArrayDeque<>();
+        work.push(new Object[] {o, "", 0});
+        while (!work.isEmpty()) {
+            Object[] item = work.pop();
+            Object v = item[0];
+            String path = (String) item[1];
+            int depth = (Integer) item[2];
+            if (v == null) {
+                continue;
+            }
+            if (depth > MAX_DEPTH) {
+                return path + " nests deeper than " + MAX_DEPTH + " levels";
+            }
+            Rule r = RULES.get(v.getClass());
+            switch (r.kind) {
+                case ALWAYS:
+                    break;
+                case NEVER:
+                    return path.isEmpty() ? r.reason : path + " is " + v.getClass().getName() + " (" + r.reason + ")";
+                case RECORD:
+                case LAMBDA:
+                    for (Field f : r.fields) {
+                        Object c;
+                        try {
+                            c = f.get(v);
+                        } catch (IllegalAccessException e) {
+                            return "the fields of " + v.getClass().getName() + " cannot be read: open package "
+                                    + v.getClass().getPackageName() + " to org.safethread";
+                        }
+                        String label = r.kind == Kind.RECORD
+                                ? "record " + v.getClass().getSimpleName() + " component " + f.getName()
+                                : "lambda " + lambdaName(v.getClass()) + " captured value " + f.getName();
+                        work.push(new Object[] {c, path.isEmpty() ? label : path + ", " + label, depth + 1});
+                    }
+                    break;
+                case COLLECTION: {
+                    int i = 0;
+                    for (Object e : (Collection<?>) v) {
+                        work.push(new Object[] {e, extend(path, "element " + i++), depth + 1});
+                    }
+                    break;
+                }
+                case MAP: {
+                    if (v instanceof Map.Entry) {
+                        Map.Entry<?, ?> e = (Map.Entry<?, ?>) v;
+                        work.push(new Object[] {e.getKey(), extend(path, "entry key"), depth + 1});
+                        work.push(new Object[] {e.getValue(), extend(path, "entry value"), depth + 1});
+                    } else {
+                        for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                            work.push(new Object[] {e.getKey(), extend(path, "map key"), depth + 1});
+                            work.push(new Object[] {e.getValue(), extend(path, "map value"), depth + 1});
+                        }
+                    }
+                    break;
+                }
+                case OPTIONAL:
+                    work.push(new Object[] {((Optional<?>) v).orElse(null), extend(path, "Optional value"), depth + 1});
+                    break;
+                default:
+                    throw new AssertionError(r.kind);
+            }
+        }
+        return null;
+    }
+
+    private static String extend(String path, String step) {
+        return path.isEmpty() ? step : path + ", " + step;
+    }
+
+    private static String lambdaName(Class<?> c) {
+        String n = c.getName();
+        int i = n.indexOf("$$Lambda");
+        return i > 0 ? "in " + n.substring(0, i) : n;
+    }
+
+    private static Rule always() {
+        return new Rule(Kind.ALWAYS, null, null);
+    }
+
+    private static Rule never(String why) {
+        return new Rule(Kind.NEVER, null, why);
+    }
+
+    static Rule classify(Class<?> c) {
+        if (c.isArray()) {
+            return never("arrays are mutable: pass List.of(...)/List.copyOf(...) instead");
+        }
+        if (MonitorProxy.class.isAssignableFrom(c)) {
+            return always();
+        }
+        if (c.isAnnotationPresent(Shareable.class)) {
+            return always();
+        }
+        if (JDK_VALUES.contains(c) || c.isEnum() || (c.getSuperclass() != null && c.getSuperclass().isEnum())) {
+            return always();
+        }
+        if (c == org.safethread.CollectionResult.class || c == org.safethread.DeadlockException.Link.class) {
+            return recordRule(c);
+        }
+        boolean jdk = c.getModule() == JAVA_BASE;
+        String pkg = c.getPackageName();
+        if (jdk) {
+            if (pkg.startsWith("java.time")) {
+                return Modifier.isFinal(c.getModifiers()) || !Modifier.isPublic(c.getModifiers())
+                        ? always() : never("a mutable java.time subclass");
+            }
+            if (java.nio.file.Path.class.isAssignableFrom(c) || java.nio.charset.Charset.class.isAssignableFrom(c)) {
+                return always();
+            }
+            if ((pkg.equals("java.util.concurrent") || pkg.equals("java.util.concurrent.atomic")
+                    || pkg.equals("java.util.concurrent.locks")) && c != ThreadLocalRandom.class) {
+                return always();
+            }
+            if (c == Optional.class) {
+                return new Rule(Kind.OPTIONAL, null, null);
+            }
+            if (IMMUTABLE_COLLECTIONS.contains(c.getName())) {
+                return new Rule(Kind.COLLECTION, null, null);
+            }
+            if (IMMUTABLE_MAPS.contains(c.getName())) {
+                return new Rule(Kind.MAP, null, null);
+            }
+        }
+        if (c.isRecord()) {
+            return recordRule(c);
+        }
+        if (c.isHidden() && c.getName().contains("$$Lambda")) {
+            return capturedRule(c);
+        }
+        if (Collection.class.isAssignableFrom(c) || Map.class.isAssignableFrom(c)) {
+            return never("a mutable or view collection: pass an immutable copy such as List.copyOf(...), "
+                    + "Set.copyOf(...) or Map.copyOf(...)");
+        }
+        return never("plain objects are not shareable: make it a monitor (Monitor.of), an immutable record, "
+                + "or annotate its class @Shareable if it is immutable or thread-safe");
+    }
+
+    private static Rule recordRule(Class<?> c) {
+        List<Field> fields = new ArrayList<>();
+        try {
+            for (RecordComponent rc : c.getRecordComponents()) {
+                if (rc.getType().isPrimitive()) {
+                    continue;
+                }
+                Field f = c.getDeclaredField(rc.getName());
+                f.setAccessible(true);
+                fields.add(f);
+            }
+        } catch (NoSuchFieldException | InaccessibleObjectException | SecurityException e) {
+            return never("its components cannot be read (" + e.getMessage() + "): open package "
+                    + c.getPackageName() + " to org.safethread");
+        }
+        return fields.isEmpty() ? always() : new Rule(Kind.RECORD, fields.toArray(new Field[0]), null);
+    }
+
+    private static Rule capturedRule(Class<?> c) {
+        List<Field> fields = new ArrayList<>();
+        try {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
+                    continue;
+                }
+                f.setAccessible(true);
+                fields.add(f);
+            }
+        } catch (InaccessibleObjectException | SecurityException e) {
+            return never("its captured values cannot be read (" + e.getMessage() + "): open package "
+                    + c.getPackageName() + " to org.safethread");
+        }
+        return fields.isEmpty() ? always() : new Rule(Kind.LAMBDA, fields.toArray(new Field[0]), null);
+    }
+}

@@ -63,7 +63,8 @@ public final class CycleCollector {
     private static final AtomicBoolean REQUESTED = new AtomicBoolean();
     private static final AtomicBoolean STARTED = new AtomicBoolean();
     private static volatile Thread thread;
-    private static volatile int adaptiveThreshold;
+    /** The adaptive threshold as a multiple of the configured one, 1 to MAX_THRESHOLD_FACTOR. */
+    private static volatile int thresholdFactor = 1;
     /** Candidates to look at again next time. Guarded by RUN. */
     private static List<RefCounted> deferred = new ArrayList<>();
 
@@ -72,7 +73,12 @@ public final class CycleCollector {
 
     /** @return queued candidates that trigger a background collection now */
     static int threshold() {
-        return Math.max(Settings.collectorThreshold(), adaptiveThreshold);
+        return (int) Math.min(Integer.MAX_VALUE, (long) Settings.collectorThreshold() * thresholdFactor);
+    }
+
+    /** Forgets what collections taught the adaptive threshold (tests, and embedders that reconfigure). */
+    public static void resetAdaptiveThreshold() {
+        thresholdFactor = 1;
     }
 
     /** Wakes the background collector (cheap when already requested). */
@@ -93,6 +99,7 @@ public final class CycleCollector {
     }
 
     private static void backgroundLoop() {
+        ThreadState.markRuntimeThread();
         for (;;) {
             if (!REQUESTED.get()) {
                 LockSupport.parkNanos(CycleCollector.class, TimeUnit.SECONDS.toNanos(1));
@@ -138,7 +145,7 @@ public final class CycleCollector {
         List<ThreadState> requested = new ArrayList<>();
         List<ThreadState> idle = new ArrayList<>();
         me.collectorEpoch = epoch;
-        Snapshot snap;
+        Snapshot snap = null;
         long pause;
         int unresponsive;
         try {
@@ -198,7 +205,7 @@ public final class CycleCollector {
             for (ThreadState ts : held) {
                 addAll(candidates, ts.refs.takeCandidates());
             }
-            snap = new Snapshot(epoch, candidates.size() * 2);
+            snap = new Snapshot(epoch, Math.max(16, candidates.size() * 2));
             for (RefCounted x : candidates) {
                 snap.addCandidate(x);
             }
@@ -206,6 +213,11 @@ public final class CycleCollector {
         } finally {
             for (ThreadState ts : held) {
                 ts.release();
+            }
+            if (snap != null) {
+                for (ThreadState ts : snap.lateHeld) {
+                    ts.release();
+                }
             }
             for (ThreadState ts : requested) {
                 ts.clearRequest(ThreadState.REQ_SAFEPOINT);
@@ -252,12 +264,11 @@ public final class CycleCollector {
     }
 
     private static void adapt(int examined, int collected) {
-        int base = Settings.collectorThreshold();
-        int cur = Math.max(base, adaptiveThreshold);
+        int f = thresholdFactor;
         if (examined > 0 && collected * 10L < examined) {
-            adaptiveThreshold = (int) Math.min((long) base * MAX_THRESHOLD_FACTOR, cur * 2L);
+            thresholdFactor = Math.min(MAX_THRESHOLD_FACTOR, f * 2);
         } else if (collected * 2L > examined) {
-            adaptiveThreshold = Math.max(base, cur / 2);
+            thresholdFactor = Math.max(1, f / 2);
         }
     }
 

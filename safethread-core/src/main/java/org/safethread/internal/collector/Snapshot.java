@@ -61,6 +61,9 @@ final class Snapshot {
     final List<RefCounted> deferred = new ArrayList<>();
     private final IdentityIndex deferredIndex = new IdentityIndex(16);
 
+    /** Threads held lazily during the snapshot (ended, or parked inside the runtime since the handshake). */
+    final List<ThreadState> lateHeld = new ArrayList<>();
+
     Snapshot(int epoch, int expected) {
         this.epoch = epoch;
         int cap = Math.max(16, expected);
@@ -76,13 +79,27 @@ final class Snapshot {
         return size;
     }
 
-    /** @return whether {@code x}'s count can be read in this collection */
+    /**
+     * @return whether {@code x}'s count can be read in this collection: it is merged, or its owner
+     *     is held. An owner not held yet (it ended, or parked inside the runtime after the
+     *     handshake) is held now if it can be, after merging what it has queued.
+     */
     private boolean readable(RefCounted x) {
         ThreadState o = RefCounts.owner(x);
         if (o == null) {
             return isMerged(RefCounts.word(x)); // owner null and not merged: a merge in flight elsewhere
         }
-        return o.collectorEpoch == epoch;
+        if (o.collectorEpoch == epoch) {
+            return true;
+        }
+        if (o.collectorEpoch != -epoch - 2 && o.tryHold()) {
+            o.collectorEpoch = epoch;
+            lateHeld.add(o);
+            o.refs.drainMergeQueue();
+            return RefCounts.owner(x) == null ? isMerged(RefCounts.word(x)) : true;
+        }
+        o.collectorEpoch = -epoch - 2; // tried once this collection: do not try again per object
+        return false;
     }
 
     /** Adds a candidate root; returns false if it is skipped. */

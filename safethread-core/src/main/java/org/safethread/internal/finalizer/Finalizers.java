@@ -204,6 +204,7 @@ public final class Finalizers {
 
         @Override
         public void run() {
+            org.safethread.internal.runtime.ThreadState.markRuntimeThread();
             while (GENERATION.get() == generation) {
                 Task t;
                 try {

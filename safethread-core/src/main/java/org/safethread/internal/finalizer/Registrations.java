@@ -11,7 +11,8 @@ import org.safethread.internal.runtime.Housekeeper;
  * {@code SafeThread.register} for objects that are not reference counted: a phantom reference
  * per registered object, holding its core, enqueued by the JVM when the object becomes
  * unreachable (a safer {@code Cleaner}: the core was checked not to reach the owner). An
- * identity-keyed index finds the registration for {@code finalizeNow}.
+ * identity-keyed index finds the registration for {@code finalizeNow}; a registration stays
+ * indexed until its owner is collected, so a second {@code finalizeNow} answers false.
  *
  * <p>Implementation notes: the index maps {@link System#identityHashCode} to a small array of
  * registrations, changed with {@link ConcurrentHashMap#compute}; a lookup compares with
@@ -36,7 +37,8 @@ public final class Registrations {
         }
 
         final int hash;
-        final Object core;
+        /** The core; dropped once claimed, so a finalized registration holds nothing. */
+        private volatile Object core;
         final Class<?> ownerType;
         @SuppressWarnings("unused") // through CLAIMED
         private volatile int claimed;
@@ -48,15 +50,22 @@ public final class Registrations {
             this.ownerType = owner.getClass();
         }
 
-        boolean claim() {
-            return CLAIMED.compareAndSet(this, 0, 1);
+        /** @return the core if this call won the exactly-once claim, else null */
+        Object claim() {
+            if (!CLAIMED.compareAndSet(this, 0, 1)) {
+                return null;
+            }
+            Object c = core;
+            core = null;
+            return c;
         }
 
         @Override
         public void reaped() {
             unindex(this);
-            if (claim()) {
-                Finalizers.enqueue(core, ownerType);
+            Object c = claim();
+            if (c != null) {
+                Finalizers.enqueue(c, ownerType);
             }
         }
     }
@@ -116,12 +125,13 @@ public final class Registrations {
         }
         for (Registration r : regs) {
             if (r.refersTo(owner)) {
-                if (!r.claim()) {
+                // The claimed registration stays indexed (holding nothing) until the JVM collects
+                // the owner, so a second finalizeNow finds it and returns false.
+                Object core = r.claim();
+                if (core == null) {
                     return Boolean.FALSE;
                 }
-                r.clear();
-                unindex(r);
-                Finalizers.runNow(r.core, r.ownerType);
+                Finalizers.runNow(core, r.ownerType);
                 return Boolean.TRUE;
             }
         }

@@ -64,7 +64,7 @@ public final class Deaths {
         } finally {
             work.running = false;
         }
-        if (refused != null && !ts.thread.isDaemon()) {
+        if (refused != null && !ts.isRuntimeThread()) {
             throw refused;
         }
     }

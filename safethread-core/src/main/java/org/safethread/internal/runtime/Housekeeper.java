@@ -63,6 +63,7 @@ public final class Housekeeper {
     }
 
     private static void run() {
+        ThreadState.markRuntimeThread();
         int round = 0;
         for (;;) {
             boolean busy = false;

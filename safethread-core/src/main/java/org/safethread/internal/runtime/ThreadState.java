@@ -101,6 +101,8 @@ public final class ThreadState {
     @SuppressWarnings("unused") // accessed through REQUESTS
     private volatile int requests;
 
+    /** Whether this is one of the runtime's own threads (housekeeper, collector, finalizer). */
+    private volatile boolean runtimeThread;
     /** Set once this thread has created a RefCounted: only such threads take part in handshakes. */
     private volatile boolean ownsObjects;
     /** Re-entrancy guard for {@link #poll()} (owner only). */
@@ -174,6 +176,7 @@ public final class ThreadState {
             return;
         }
         inPoll = true;
+        boolean workLeft = false;
         try {
             safePoints = safePoints + 1;
             int r;
@@ -187,11 +190,14 @@ public final class ThreadState {
                 }
                 if ((r & REQ_WORK) != 0) {
                     clearRequest(REQ_WORK);
-                    refs.runOwnerWork();
+                    workLeft |= refs.runOwnerWork();
                 }
             }
         } finally {
             inPoll = false;
+            if (workLeft) {
+                request(REQ_WORK); // try again at the next runtime call
+            }
         }
     }
 
@@ -306,6 +312,16 @@ public final class ThreadState {
     /** @return whether the calling thread is this state's thread */
     public boolean isCurrent() {
         return thread == Thread.currentThread();
+    }
+
+    /** Marks the calling thread as one of the runtime's own threads. */
+    public static void markRuntimeThread() {
+        current().runtimeThread = true;
+    }
+
+    /** @return whether this is one of the runtime's own threads */
+    public boolean isRuntimeThread() {
+        return runtimeThread;
     }
 
     /** Marks this thread as an owner of RefCounted objects (owner only). */

@@ -1,0 +1,181 @@
+package org.safethread;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** CONTRACT §3 DeathQueue. */
+@Timeout(60)
+class DeathQueueTest {
+    static final class Item extends RefCounted {
+        final Ref<Item> next = new Ref<>();
+    }
+
+    record Notice(String name, int n) {
+    }
+
+    @Test
+    void aRefCountedDeliversItsPayloadAtDeath() throws Exception {
+        DeathQueue<Notice> q = new DeathQueue<>();
+        Item x = new Item();
+        DeathQueue.Handle h = q.watch(x, new Notice("x", 1));
+        assertThat(h.isWatching()).isTrue();
+        assertThat(q.poll()).isNull();
+        x.decref();
+        assertThat(q.poll()).isEqualTo(new Notice("x", 1));
+        assertThat(q.poll()).isNull();
+        assertThat(h.isWatching()).isFalse();
+        assertThat(q.cancel(h)).as("already delivered").isFalse();
+    }
+
+    @Test
+    void cancelBeforeDeathMeansNoNotice() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        Item x = new Item();
+        DeathQueue.Handle h = q.watch(x, "x");
+        assertThat(q.cancel(h)).isTrue();
+        assertThat(q.cancel(h)).isFalse();
+        x.decref();
+        assertThat(q.poll(Duration.ofMillis(50))).isNull();
+    }
+
+    @Test
+    void watchingADeadObjectDeliversAtOnce() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        Item x = new Item();
+        x.decref();
+        q.watch(x, "late");
+        assertThat(q.poll()).isEqualTo("late");
+    }
+
+    @Test
+    void severalWatchesOnOneObjectAllDeliverOnce() throws Exception {
+        DeathQueue<Integer> q1 = new DeathQueue<>();
+        DeathQueue<Integer> q2 = new DeathQueue<>();
+        Item x = new Item();
+        q1.watch(x, 1);
+        q1.watch(x, 2);
+        q2.watch(x, 3);
+        x.decref();
+        List<Integer> got = new ArrayList<>();
+        Integer p;
+        while ((p = q1.poll()) != null) {
+            got.add(p);
+        }
+        assertThat(got).containsExactlyInAnyOrder(1, 2);
+        assertThat(q2.poll()).isEqualTo(3);
+        assertThat(q2.poll()).isNull();
+    }
+
+    @Test
+    void takeBlocksUntilANoticeAndTheWaiterIsInsideTheRuntime() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        AtomicReference<Item> owned = new AtomicReference<>();
+        AtomicReference<String> taken = new AtomicReference<>();
+        CountDownLatch created = new CountDownLatch(1);
+        Thread owner = new Thread(() -> {
+            Item x = new Item();
+            q.watch(x, "owned-by-the-taker");
+            owned.set(x);
+            created.countDown();
+            try {
+                taken.set(q.take()); // blocked inside the runtime: its objects are merged on its behalf
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        owner.start();
+        assertThat(created.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(50);
+        owned.get().decref(); // a non-owner releases the last reference
+        owner.join(5_000);
+        assertThat(taken.get()).isEqualTo("owned-by-the-taker");
+    }
+
+    @Test
+    void pollWithTimeoutReturnsNullWhenNothingDies() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        long t0 = System.nanoTime();
+        assertThat(q.poll(Duration.ofMillis(100))).isNull();
+        assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(90));
+        assertThat(q.poll(Duration.ZERO)).isNull();
+    }
+
+    @Test
+    void aPlainObjectIsNoticedWhenTheJvmCollectsIt() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        watchGarbage(q);
+        String got = null;
+        for (int i = 0; i < 200 && got == null; i++) {
+            System.gc();
+            got = q.poll(Duration.ofMillis(50));
+        }
+        assertThat(got).isEqualTo("plain");
+    }
+
+    private static void watchGarbage(DeathQueue<String> q) {
+        q.watch(new Object(), "plain");
+    }
+
+    @Test
+    void aCancelledPlainWatchNeverDelivers() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        DeathQueue.Handle h = watchGarbageHandle(q);
+        assertThat(q.cancel(h)).isTrue();
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            assertThat(q.poll(Duration.ofMillis(20))).isNull();
+        }
+    }
+
+    private static DeathQueue.Handle watchGarbageHandle(DeathQueue<String> q) {
+        return q.watch(new Object(), "never");
+    }
+
+    @Test
+    void aGarbageCycleDeliversWhenCollected() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        Item a = new Item();
+        Item b = new Item();
+        a.next.set(b);
+        b.next.set(a);
+        q.watch(a, "a");
+        q.watch(b, "b");
+        a.decref();
+        b.decref();
+        assertThat(q.poll()).isNull();
+        SafeThread.collect();
+        List<String> got = new ArrayList<>();
+        String p;
+        while ((p = q.poll()) != null) {
+            got.add(p);
+        }
+        assertThat(got).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void payloadsMustBeShareableAndNotNull() {
+        DeathQueue<Object> q = new DeathQueue<>();
+        Item x = new Item();
+        assertThatThrownBy(() -> q.watch(x, new ArrayList<>())).isInstanceOf(UnshareableException.class)
+                .hasMessageContaining("payload").hasMessageContaining("java.util.ArrayList");
+        assertThatThrownBy(() -> q.watch(x, null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("payload is null");
+        assertThatThrownBy(() -> q.watch(null, "p")).isInstanceOf(IllegalArgumentException.class);
+        DeathQueue<Object> other = new DeathQueue<>();
+        DeathQueue.Handle h = other.watch(x, "p");
+        assertThatThrownBy(() -> q.cancel(h)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("another DeathQueue");
+        x.decref();
+        assertThat(Shareability.isShareable(q)).isTrue();
+        assertThat(Shareability.isShareable(h)).isTrue();
+    }
+}

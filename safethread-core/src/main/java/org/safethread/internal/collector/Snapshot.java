@@ -37,6 +37,10 @@ import org.safethread.internal.runtime.ThreadState;
  *       external(o) = count(o) - internal(o). Objects with external references, and everything
  *       they reach through examined edges, are live; the rest is garbage. An inconsistent view
  *       (external &lt; 0) counts as live.</li>
+ *   <li><b>Partial views.</b> A candidate found live stops being a candidate (Bacon–Rajan: a
+ *       later release makes a new one), except when it can reach an object whose count could
+ *       not be read: its liveness may rest on that object, which may rest on it, so it stays a
+ *       candidate until a collection can read both.</li>
  *   <li><b>Validation.</b> Garbage is split into connected groups. A group dies only if every
  *       member's word is still exactly its snapshot (no thread changed any of its counts since),
  *       and then each member's DEAD flag is set by CAS from that snapshot; if one CAS fails, the
@@ -53,6 +57,10 @@ final class Snapshot {
     private RefCounted[] objs;
     private long[] words;
     private long[] counts;
+    /** Whether the object came from a candidate list (a root of this collection). */
+    private boolean[] root;
+    /** Whether one of the object's Ref fields points at an object whose count could not be read. */
+    private boolean[] seesUnreadable;
     private int size;
     private int[] edgeFrom;
     private int[] edgeTo;
@@ -71,6 +79,8 @@ final class Snapshot {
         this.objs = new RefCounted[cap];
         this.words = new long[cap];
         this.counts = new long[cap];
+        this.root = new boolean[cap];
+        this.seesUnreadable = new boolean[cap];
         this.edgeFrom = new int[cap];
         this.edgeTo = new int[cap];
     }
@@ -104,14 +114,19 @@ final class Snapshot {
 
     /** Adds a candidate root; returns false if it is skipped. */
     void addCandidate(RefCounted x) {
-        if (index.get(x) >= 0 || !RefCounts.isAlive(x)) {
+        int i = index.get(x);
+        if (i >= 0) {
+            root[i] = true;
+            return;
+        }
+        if (!RefCounts.isAlive(x)) {
             return;
         }
         if (!readable(x)) {
             defer(x);
             return;
         }
-        add(x);
+        root[add(x)] = true;
     }
 
     private void defer(RefCounted x) {
@@ -127,6 +142,8 @@ final class Snapshot {
             objs = Arrays.copyOf(objs, n);
             words = Arrays.copyOf(words, n);
             counts = Arrays.copyOf(counts, n);
+            root = Arrays.copyOf(root, n);
+            seesUnreadable = Arrays.copyOf(seesUnreadable, n);
         }
         int i = size++;
         objs[i] = x;
@@ -162,7 +179,8 @@ final class Snapshot {
                 int j = index.get(t);
                 if (j < 0) {
                     if (!readable(t)) {
-                        continue; // an unreadable object: alive this time, and not followed
+                        seesUnreadable[i] = true; // alive this time, not followed; see collectGarbage
+                        continue;
                     }
                     j = add(t);
                 }
@@ -226,6 +244,47 @@ final class Snapshot {
                     live[j] = true;
                     stack[sp++] = j;
                 }
+            }
+        }
+        // A candidate found live may be live only because an object we could not read refers to
+        // it. If it can reach such an object, the two may form a cycle that is garbage, so it
+        // stays a candidate (else alternate partial views could drop both halves for ever).
+        // (An unreadable referrer that the candidate cannot reach is covered by the referrer's
+        // own candidacy.) Garbage verdicts need no such care: a count read exactly shows every
+        // reference, unreadable referrers included.
+        boolean[] uncertain = new boolean[n];
+        int[] rstart = new int[n + 1];
+        for (int e = 0; e < edgeCount; e++) {
+            rstart[edgeTo[e] + 1]++;
+        }
+        for (int i = 0; i < n; i++) {
+            rstart[i + 1] += rstart[i];
+        }
+        int[] radj = new int[edgeCount];
+        int[] rfill = Arrays.copyOf(rstart, n);
+        for (int e = 0; e < edgeCount; e++) {
+            radj[rfill[edgeTo[e]]++] = edgeFrom[e];
+        }
+        sp = 0;
+        for (int i = 0; i < n; i++) {
+            if (seesUnreadable[i]) {
+                uncertain[i] = true;
+                stack[sp++] = i;
+            }
+        }
+        while (sp > 0) {
+            int i = stack[--sp];
+            for (int k = rstart[i]; k < rstart[i + 1]; k++) {
+                int j = radj[k];
+                if (!uncertain[j]) {
+                    uncertain[j] = true;
+                    stack[sp++] = j;
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (live[i] && root[i] && uncertain[i] && !isDead(words[i])) {
+                defer(objs[i]);
             }
         }
         // group the garbage (union-find over garbage edges)

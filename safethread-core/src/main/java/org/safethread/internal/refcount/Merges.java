@@ -1,6 +1,7 @@
 package org.safethread.internal.refcount;
 
 import static org.safethread.internal.refcount.CountWord.BUFFERED;
+import static org.safethread.internal.refcount.CountWord.CAND;
 import static org.safethread.internal.refcount.CountWord.DEAD;
 import static org.safethread.internal.refcount.CountWord.LOCAL_COUNT;
 import static org.safethread.internal.refcount.CountWord.MERGED;
@@ -15,6 +16,7 @@ import static org.safethread.internal.refcount.CountWord.withRefs;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.safethread.RefCounted;
+import org.safethread.internal.collector.Candidates;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Housekeeper;
 import org.safethread.internal.runtime.ThreadState;
@@ -117,6 +119,7 @@ public final class Merges {
         Extras e = RefCounts.extras(x);
         boolean died = false;
         boolean over = false;
+        boolean cand = false;
         if (e != null) {
             e.lock();
         }
@@ -145,6 +148,12 @@ public final class Merges {
                     nw |= DEAD;
                     over = r < 0;
                 }
+                // Still referenced: the owner's references just went away, so this is a
+                // release to a non-zero count, and the object may now be a garbage cycle.
+                cand = (nw & (DEAD | CAND)) == 0;
+                if (cand) {
+                    nw |= CAND;
+                }
                 if (RefCounts.SHARED.compareAndSet(x, w, nw)) {
                     died = (nw & DEAD) != 0;
                     break;
@@ -159,6 +168,9 @@ public final class Merges {
         }
         if (over) {
             RefCounts.reportOverRelease(x);
+        }
+        if (cand) {
+            Candidates.add(x);
         }
         if (died) {
             Deaths.die(x);

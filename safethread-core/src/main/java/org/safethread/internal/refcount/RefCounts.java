@@ -446,6 +446,7 @@ public final class RefCounts {
         }
         boolean died = false;
         boolean over = false;
+        boolean cand = false;
         e.lock();
         try {
             long sum = 0;
@@ -470,6 +471,10 @@ public final class RefCounts {
                     nw |= DEAD;
                     over = r < 0;
                 }
+                cand = (nw & (DEAD | CAND)) == 0; // a release left it alive: it may be in a garbage cycle
+                if (cand) {
+                    nw |= CAND;
+                }
                 if (SHARED.compareAndSet(x, w, nw)) {
                     died = (nw & DEAD) != 0;
                     break;
@@ -480,6 +485,9 @@ public final class RefCounts {
         }
         if (over) {
             reportOverRelease(x);
+        }
+        if (cand) {
+            Candidates.add(x);
         }
         if (died) {
             Deaths.die(x);

@@ -247,6 +247,53 @@ class CollectorTest {
         assertAllDead(made.get());
     }
 
+    /**
+     * Regression (found by the examples' stress runs): a cycle whose members are read in
+     * alternate partial views — one half merged (always readable), the other owned by a thread
+     * that does not answer — must stay a candidate and be collected once both can be read.
+     */
+    @Test
+    void aCycleHalfOwnedByAnUnresponsiveThreadIsCollectedOnceItCanBeRead() throws Exception {
+        AtomicReference<N> aRef = new AtomicReference<>();
+        AtomicReference<N> bRef = new AtomicReference<>();
+        Thread q = new Thread(() -> bRef.set(new N()), "creates-b-then-ends");
+        q.start();
+        q.join();
+        N b = bRef.get();
+        b.incref(); // counted by a thread that is not its (ended) owner...
+        b.decref(); // ...so b ends up merged once the housekeeper helps its ended owner
+        CountDownLatch linked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread p = new Thread(() -> {
+            N a = new N();
+            a.a.set(b);
+            b.a.set(a);
+            aRef.set(a);
+            a.decref();
+            SafeThread.collect(); // both examined while b still has our outside reference: live
+            linked.countDown();
+            try {
+                release.await(); // blocked outside the runtime: a's count is unreadable
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "owner-of-a");
+        p.start();
+        assertThat(linked.await(10, TimeUnit.SECONDS)).isTrue();
+        b.decref(); // {a, b} is garbage now
+        for (int i = 0; i < 3; i++) {
+            SafeThread.collect(); // a unreadable: nothing may die, but nothing may be forgotten
+        }
+        assertThat(b.isAlive()).isTrue();
+        release.countDown();
+        p.join(10_000);
+        for (int i = 0; i < 3 && (aRef.get().isAlive() || b.isAlive()); i++) {
+            SafeThread.collect();
+        }
+        assertThat(aRef.get().isAlive()).isFalse();
+        assertThat(b.isAlive()).isFalse();
+    }
+
     /** A monitor whose method keeps the calling thread busy inside it. */
     public static class Busy {
         @MonitorMethod

@@ -1,0 +1,290 @@
+package org.safethread;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Every snippet of docs/guide.md, compiled and run, so the guide stays true. */
+@Timeout(60)
+class GuideExamplesTest {
+
+    // §1
+    public static class Account {
+        private long balance;
+
+        @MonitorMethod
+        public void deposit(long amount) {
+            balance += amount;
+        }
+
+        @MonitorMethod
+        public long balance() {
+            return balance;
+        }
+
+        @MonitorMethod
+        public void transferTo(Account to, long amount) {
+            to.deposit(amount);   // the call that may be refused comes first...
+            balance -= amount;    // ...so a refused transfer has changed nothing
+        }
+    }
+
+    public interface Counter {
+        int increment();
+
+        int get();
+    }
+
+    static final class SimpleCounter implements Counter {
+        private int n;
+
+        public int increment() {
+            return ++n;
+        }
+
+        public int get() {
+            return n;
+        }
+    }
+
+    @Test
+    void monitors() {
+        Account account = Monitor.of(new Account());
+        account.deposit(100);
+        assertThat(account.balance()).isEqualTo(100);
+        assertThat(account.toString()).startsWith("Account#");
+        Counter counter = Monitor.of(new SimpleCounter(), Counter.class);
+        assertThat(counter.increment()).isEqualTo(1);
+    }
+
+    // §2
+    public static class Ledger {
+        @MonitorMethod
+        public void record(Object entry) {
+        }
+    }
+
+    @Test
+    void shareability() {
+        Ledger l = Monitor.of(new Ledger());
+        assertThatThrownBy(() -> l.record(new ArrayList<>(List.of(1))))
+                .isInstanceOf(UnshareableException.class)
+                .hasMessageStartingWith("Ledger.record: argument 1 (java.util.ArrayList) is not shareable")
+                .hasMessageContaining("List.copyOf");
+        l.record(List.of(1, 2));
+        assertThat(Shareability.whyNotShareable(new int[1])).contains("arrays are mutable");
+    }
+
+    // §3
+    public static class BoundedQueue {
+        private final ArrayDeque<String> items = new ArrayDeque<>();
+        private final int capacity;
+
+        public BoundedQueue(int capacity) {
+            this.capacity = capacity;
+        }
+
+        @MonitorMethod
+        public void put(String item) throws InterruptedException {
+            Monitor.await(() -> items.size() < capacity);
+            items.add(item);
+        }
+
+        @MonitorMethod
+        public String take() throws InterruptedException {
+            Monitor.await(() -> !items.isEmpty());
+            return items.poll();
+        }
+    }
+
+    @Test
+    void conditions() throws Exception {
+        BoundedQueue q = Monitor.of(new BoundedQueue(2));
+        Thread producer = new Thread(() -> {
+            try {
+                for (int i = 0; i < 100; i++) {
+                    q.put("item-" + i);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        producer.start();
+        for (int i = 0; i < 100; i++) {
+            assertThat(q.take()).isEqualTo("item-" + i);
+        }
+        producer.join(10_000);
+    }
+
+    // §4
+    public static class Cache {
+        private String cached;
+
+        static String fetchFromNetwork() {
+            return "fresh";
+        }
+
+        @MonitorMethod
+        public String refresh() {
+            String fresh = Monitor.leave(() -> fetchFromNetwork());
+            this.cached = fresh;
+            return fresh;
+        }
+    }
+
+    @Test
+    void leaving() {
+        assertThat(Monitor.of(new Cache()).refresh()).isEqualTo("fresh");
+    }
+
+    // §5
+    static void transfer(Account from, Account to, long amount) {
+        for (;;) {
+            try {
+                from.transferTo(to, amount);
+                return;
+            } catch (DeadlockException e) {
+                // refused; retry
+            }
+        }
+    }
+
+    @Test
+    void deadlocks() throws Exception {
+        Account a = Monitor.of(new Account());
+        Account b = Monitor.of(new Account());
+        a.deposit(1_000_000);
+        b.deposit(1_000_000);
+        long before = SafeThread.stats().deadlocksBroken();
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            boolean ab = t % 2 == 0;
+            Thread th = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < 20_000; i++) {
+                    if (ab) {
+                        transfer(a, b, 1);
+                    } else {
+                        transfer(b, a, 1);
+                    }
+                }
+            });
+            ts.add(th);
+            th.start();
+        }
+        go.countDown();
+        for (Thread th : ts) {
+            th.join(50_000);
+            assertThat(th.isAlive()).isFalse();
+        }
+        assertThat(a.balance() + b.balance()).isEqualTo(2_000_000);
+        assertThat(SafeThread.stats().deadlocksBroken()).isGreaterThanOrEqualTo(before);
+    }
+
+    // §6
+    static final class Node extends RefCounted {
+        final Ref<Node> next = new Ref<>();
+    }
+
+    @Test
+    void referenceCounting() {
+        Node a = new Node();
+        Node b = new Node();
+        a.next.set(b);
+        b.decref();
+        assertThat(b.isAlive()).isTrue();
+        a.decref();
+        assertThat(a.isAlive()).isFalse();
+        assertThat(b.isAlive()).isFalse();
+    }
+
+    // §7
+    static final class Pool {
+        static final ConcurrentLinkedQueue<ByteBuffer> FREE = new ConcurrentLinkedQueue<>();
+
+        static void release(ByteBuffer b) {
+            FREE.add(b);
+        }
+    }
+
+    @Shareable
+    static final class BufferCore {
+        final ByteBuffer buffer;
+
+        BufferCore(ByteBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Finalize
+        void free() {
+            Pool.release(buffer);
+        }
+    }
+
+    static final class Buffer extends RefCounted {
+        @FinalizerCore
+        final BufferCore core;
+
+        Buffer(int size) {
+            core = new BufferCore(ByteBuffer.allocateDirect(size));
+        }
+
+        ByteBuffer bytes() {
+            return core.buffer;
+        }
+    }
+
+    @Test
+    void finalizerCores() {
+        int before = Pool.FREE.size();
+        Buffer buf = new Buffer(1024);
+        ByteBuffer bytes = buf.bytes();
+        buf.decref();
+        assertThat(SafeThread.awaitFinalizers(Duration.ofSeconds(5))).isTrue();
+        assertThat(Pool.FREE).contains(bytes);
+        assertThat(Pool.FREE.size()).isEqualTo(before + 1);
+    }
+
+    // §8
+    @Test
+    void deathQueues() throws Exception {
+        Node node = new Node();
+        DeathQueue<String> deaths = new DeathQueue<>();
+        DeathQueue.Handle h = deaths.watch(node, "node-1");
+        node.decref();
+        assertThat(deaths.take()).isEqualTo("node-1");
+        assertThat(deaths.cancel(h)).isFalse();
+    }
+
+    // §9
+    @Test
+    void theCollector() {
+        Node a = new Node();
+        Node b = new Node();
+        a.next.set(b);
+        b.next.set(a);
+        a.decref();
+        b.decref();
+        CollectionResult r = SafeThread.collect();
+        assertThat(r.duration()).isNotNull();
+        assertThat(a.isAlive()).isFalse();
+        assertThat(b.isAlive()).isFalse();
+        AtomicInteger unused = new AtomicInteger();
+        assertThat(unused.get()).isZero();
+    }
+}

@@ -1,0 +1,89 @@
+package org.safethread.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class BankWorkloadTest {
+    /** Collects what the run reports, for the assertions and for the log when one fails. */
+    private static final class Recorder implements BankWorkload.Listener {
+        final List<BankWorkload.Progress> progress = new ArrayList<>();
+        final List<BankWorkload.HangReport> hangs = new ArrayList<>();
+
+        @Override
+        public void progress(BankWorkload.Progress p) {
+            progress.add(p);
+            System.out.println(p);
+        }
+
+        @Override
+        public void hang(BankWorkload.HangReport report) {
+            hangs.add(report);
+            System.out.println(report.describe());
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void monitorsBreakDeadlocksAndConserveTheMoney() throws Exception {
+        // Two accounts and four threads: every pair of opposite transfers can deadlock.
+        BankWorkload.Config c = BankWorkload.Config.defaults(BankWorkload.Mode.MONITORS)
+                .withThreads(4).withAccounts(2).withDuration(Duration.ofSeconds(2));
+        Recorder rec = new Recorder();
+
+        BankWorkload.Result r = BankWorkload.run(c, rec);
+        System.out.println(r);
+
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.totalBefore()).isEqualTo(2 * c.initialBalance());
+        assertThat(r.totalAfter()).isEqualTo(r.totalBefore());
+        assertThat(r.conserved()).isTrue();
+        assertThat(r.succeeded()).isTrue();
+        assertThat(r.transfers()).isPositive();
+        assertThat(r.deadlocksBroken()).as("deadlocks broken by the runtime").isPositive();
+        // Exactly one victim per deadlock broken, and every victim retried (the run is over only at the end).
+        assertThat(r.victims()).isEqualTo(r.deadlocksBroken());
+        assertThat(r.retries()).isBetween(r.victims() - c.threads(), r.victims());
+        assertThat(r.hang()).isNull();
+        assertThat(rec.progress).isNotEmpty();
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void plainLocksHangAndTheWatchdogReportsIt() throws Exception {
+        BankWorkload.Config c = BankWorkload.Config.defaults(BankWorkload.Mode.PLAIN_LOCKS)
+                .withThreads(4).withAccounts(2).withDuration(Duration.ofSeconds(10)).withAfterHang(Duration.ZERO);
+        Recorder rec = new Recorder();
+
+        long t0 = System.nanoTime();
+        BankWorkload.Result r = BankWorkload.run(c, rec);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        System.out.println(r);
+
+        assertThat(r.hang()).as("the watchdog found the hang").isNotNull();
+        assertThat(rec.hangs).containsExactly(r.hang());
+        assertThat(took).as("the run ends soon after the hang instead of waiting for --seconds")
+                .isLessThan(Duration.ofSeconds(8));
+        List<BankWorkload.DeadlockedThread> threads = r.hang().threads();
+        assertThat(threads).hasSizeGreaterThanOrEqualTo(2);
+        for (BankWorkload.DeadlockedThread t : threads) {
+            assertThat(t.thread()).startsWith("bank-");
+            assertThat(t.waitsForLock()).contains("ReentrantLock");
+            assertThat(t.lockOwner()).startsWith("bank-");
+            assertThat(t.waitsForAccount()).isBetween(0, 1);
+        }
+        // A cycle: some deadlocked thread holds a lock that another one waits for.
+        assertThat(threads).anySatisfy(t -> assertThat(t.holdsLocks()).isNotEmpty());
+        assertThat(r.hang().describe()).contains("holds account").contains("waits for account");
+        // The workers were freed (interrupted) and undid their half-done transfers.
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.totalAfter()).isEqualTo(r.totalBefore());
+        assertThat(r.succeeded()).isTrue();
+        assertThat(r.deadlocksBroken()).isZero();
+    }
+}

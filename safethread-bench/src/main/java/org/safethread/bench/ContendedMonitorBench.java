@@ -32,7 +32,12 @@ import org.safethread.bench.MonitorCallBench.Counter;
  * monitor really is contended. {@code contendedEntries} in {@link SafeThread#stats()} (printed
  * at tear-down) says how often a call had to park.
  *
- * <p>Goal: the monitor within 1.5x of the {@code ReentrantLock} wrapper's throughput.
+ * <p>{@code monitorSpins0} and {@code monitorSpins1000} run the same monitor with
+ * {@code -Dsafethread.monitor.spins=0} and {@code =1000} (default 64), to show how much of the
+ * result is the spin policy.
+ *
+ * <p>Goal: the monitor ({@code monitor}, default settings) within 1.5x of the
+ * {@code ReentrantLock} wrapper's throughput.
  *
  * <p>On a 2-core machine both threads run only when nothing else does; results are noisy when
  * the machine is shared.
@@ -72,6 +77,20 @@ public class ContendedMonitorBench {
 
     @Benchmark
     public int monitor() {
+        return monitor.add(x);
+    }
+
+    /** The same monitor with spinning disabled: a failed entry parks at once (factorial control). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-Dsafethread.monitor.spins=0"})
+    public int monitorSpins0() {
+        return monitor.add(x);
+    }
+
+    /** The same monitor with long spinning before parking (factorial control). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-Dsafethread.monitor.spins=1000"})
+    public int monitorSpins1000() {
         return monitor.add(x);
     }
 

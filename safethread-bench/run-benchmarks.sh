@@ -68,11 +68,11 @@ fi
 run monitor-call   'org\.safethread\.bench\.MonitorCallBench\.'      -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run monitor-contended 'org\.safethread\.bench\.ContendedMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run refcount       'org\.safethread\.bench\.RefCountBench\.'         -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
-# Latency distributions: many samples per iteration, one fork is enough for the median.
+# Latency distributions (thousands of samples per iteration) and finalization throughput.
 run deadlock       'org\.safethread\.bench\.DeadlockBench\.'         -f "$FORKS" -wi 2 -w 1s -i 5 -r 1s
-run finalize       'org\.safethread\.bench\.FinalizeBench\.'         -f 1 -wi 3 -w 1s -i 5 -r 1s
-# Single-shot collections of 10^6 objects: each invocation builds its garbage first (~1 s).
-run collector      'org\.safethread\.bench\.CollectorBench\.'        -f 1 -wi 2 -i 8
+run finalize       'org\.safethread\.bench\.FinalizeBench\.'         -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+# Single-shot collections of 10^6 objects: each invocation builds its garbage first (~0.5-1 s).
+run collector      'org\.safethread\.bench\.CollectorBench\.'        -f "$FORKS" -wi 3 -i 10
 
 shopt -s nullglob
 JSONS=("$OUT"/*.json)

@@ -223,8 +223,11 @@ def main(paths):
           "standard deviation.")
     if goals:
         print()
-        print("Goals: " + "; ".join(f"{g[0].key}{' [' + g[0].params + ']' if g[0].params else ''} {g[1]}: {g[2]}"
-                                     for g in goals))
+        print("Goals:")
+        print()
+        for g in goals:
+            params = f" [{g[0].params}]" if g[0].params else ""
+            print(f"- {g[2]}: {g[0].key}{params}, {g[1]}")
     if missing:
         print()
         print("Not in these results: " + ", ".join(missing))

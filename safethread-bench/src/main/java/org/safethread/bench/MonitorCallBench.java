@@ -45,7 +45,7 @@ import org.safethread.MonitorMethod;
  * into a constant; results are returned to JMH's blackhole. Each method runs in its own fork, so
  * call-site profiles do not pollute each other.
  *
- * <p>Goals: {@code monitorClassProxy} at most 1.5x {@code reentrantLock}; {@code monitorThrows}
+ * <p>Goals: {@code monitorClassProxy} at most 1.5x {@code reentrantLock}; {@code monitorClassProxyThrows}
  * at least 10x cheaper than {@code jdkProxyThrows}.
  */
 @BenchmarkMode(Mode.AverageTime)

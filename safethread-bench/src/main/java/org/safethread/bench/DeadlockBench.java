@@ -52,7 +52,9 @@ import org.safethread.internal.monitor.ProxySupport;
  *   <li>(tear-down) the benchmark thread leaves A; the helper enters it, both return, and the
  *       tear-down waits (bounded) for the helper to be idle again.</li>
  * </ol>
- * Every wait is bounded (5 s) and fails the run instead of hanging.
+ * Every wait is bounded (5 s) and fails the run instead of hanging; the measured call itself
+ * cannot be bounded from inside (monitor entry is not interruptible), so a watchdog halts the
+ * forked JVM if it has not returned after 10 s.
  *
  * <h2>Peer ({@code jdkWatchdogDetectAndInterrupt})</h2>
  * The JDK cannot break a deadlock, only diagnose one: {@link ThreadMXBean#findDeadlockedThreads()}.
@@ -110,6 +112,9 @@ public class DeadlockBench {
         final AtomicReference<Throwable> helperFailure = new AtomicReference<>();
         volatile boolean running = true;
         Object tokenA;
+        /** When the current invocation's cycle was armed (0 between invocations); for the watchdog. */
+        volatile long armedAt;
+        Thread watchdog;
 
         @Setup(Level.Trial)
         public void start() {
@@ -123,7 +128,34 @@ public class DeadlockBench {
             helper = new Thread(this::helperLoop, "deadlock-helper");
             helper.setDaemon(true);
             helper.start();
+            watchdog = new Thread(this::watch, "deadlock-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
         }
+
+        /**
+         * The measured call cannot be bounded from inside (a monitor entry is not interruptible),
+         * so if safethread ever failed to break the cycle this ends the forked JVM instead of
+         * hanging the run: JMH then reports the fork as failed and goes on.
+         */
+        private void watch() {
+            while (running) {
+                long armed = armedAt;
+                if (armed != 0 && System.nanoTime() - armed > TimeUnit.SECONDS.toNanos(10)) {
+                    Thread t = benchThread;
+                    System.err.println("DeadlockBench: the cycle-closing call has not returned for 10 s: "
+                            + "safethread did not break the deadlock. " + t + " is " + t.getState() + " at:");
+                    for (StackTraceElement e : t.getStackTrace()) {
+                        System.err.println("\tat " + e);
+                    }
+                    System.err.flush();
+                    Runtime.getRuntime().halt(3);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+            }
+        }
+
+        private volatile Thread benchThread;
 
         private void helperLoop() {
             while (running) {
@@ -145,6 +177,7 @@ public class DeadlockBench {
 
         @Setup(Level.Invocation)
         public void arrange() {
+            benchThread = Thread.currentThread();
             tokenA = ProxySupport.enter(lockA); // the benchmark thread is now inside A
             go.release();
             long deadline = System.nanoTime() + WAIT_NANOS;
@@ -156,10 +189,12 @@ public class DeadlockBench {
                 }
                 Thread.onSpinWait();
             }
+            armedAt = System.nanoTime();
         }
 
         @TearDown(Level.Invocation)
         public void release() throws InterruptedException {
+            armedAt = 0;
             ProxySupport.exit(lockA, tokenA);
             if (!done.tryAcquire(5, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("helper did not finish within 5 s after A was released");
@@ -174,6 +209,7 @@ public class DeadlockBench {
         public void stop() throws InterruptedException {
             running = false;
             helper.join(5000);
+            watchdog.join(5000);
         }
     }
 

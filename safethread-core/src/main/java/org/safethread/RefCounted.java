@@ -57,6 +57,13 @@ public abstract class RefCounted {
     /** Out-of-line state (org.safethread.internal.refcount.Extras), or null; through RefCounts. */
     @SuppressWarnings("unused")
     private Object extras;
+    /**
+     * The collector's index of this object in its current snapshot (collector only, under its
+     * run lock; validated against the snapshot's array, so stale values are harmless). It fills
+     * the object's alignment gap, so it costs no memory for most subclasses.
+     */
+    @SuppressWarnings("unused")
+    private int collectorSlot;
 
     /**
      * Creates the object with one reference, owned by the calling thread.

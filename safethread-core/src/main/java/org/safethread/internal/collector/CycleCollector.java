@@ -226,22 +226,27 @@ public final class CycleCollector {
             me.collectorEpoch = -1;
         }
         pause = System.nanoTime() - t0;
-        List<RefCounted> killed = snap.collectGarbage();
-        snap.clearScanFlags();
-        deferred.addAll(snap.deferred);
-        if (!killed.isEmpty()) {
-            Deaths.dieGroup(killed.toArray(new RefCounted[0]), killed.size());
+        int collected;
+        int examined = snap.size();
+        try {
+            collected = snap.collectGarbage();
+            snap.clearScanFlags();
+            deferred.addAll(snap.deferred);
+            if (collected > 0) {
+                Deaths.dieGroup(snap.killedObjects(), collected);
+            }
+        } finally {
+            snap.release();
         }
         long duration = System.nanoTime() - t0;
-        int examined = snap.size();
-        adapt(examined, killed.size());
+        adapt(examined, collected);
         Counters.COLLECTIONS.increment();
-        Counters.OBJECTS_COLLECTED.add(killed.size());
+        Counters.OBJECTS_COLLECTED.add(collected);
         Counters.OBJECTS_EXAMINED.add(examined);
         CollectionEvent ev = new CollectionEvent();
         if (ev.isEnabled()) {
             ev.examined = examined;
-            ev.collected = killed.size();
+            ev.collected = collected;
             ev.pause = pause;
             ev.unresponsive = unresponsive;
             ev.background = background;
@@ -250,11 +255,11 @@ public final class CycleCollector {
         if (LOG.isDebugEnabled()) {
             LOG.debug("safethread: {} collection examined {} objects, collected {}, pause {} us, total {} us, "
                     + "{} owner thread(s) did not answer, {} candidate(s) deferred",
-                    background ? "background" : "explicit", examined, killed.size(),
+                    background ? "background" : "explicit", examined, collected,
                     TimeUnit.NANOSECONDS.toMicros(pause), TimeUnit.NANOSECONDS.toMicros(duration), unresponsive,
                     deferred.size());
         }
-        return new CollectionResult(examined, killed.size(), Duration.ofNanos(duration));
+        return new CollectionResult(examined, collected, Duration.ofNanos(duration));
     }
 
     private static void addAll(List<RefCounted> out, RefCounted[] xs) {

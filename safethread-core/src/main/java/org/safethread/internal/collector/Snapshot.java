@@ -52,8 +52,34 @@ import org.safethread.internal.runtime.ThreadState;
  * </ul>
  */
 final class Snapshot {
+    /**
+     * Arrays reused from one collection to the next (collections run one at a time, under the
+     * collector's run lock): a collection of a million objects would otherwise allocate about a
+     * hundred megabytes of short-lived, humongous arrays. They shrink again after collections
+     * that use a small part of them. References are cleared after each collection, so nothing
+     * is kept alive by them.
+     */
+    private static final class Scratch {
+        RefCounted[] objs = new RefCounted[0];
+        long[] words = new long[0];
+        long[] counts = new long[0];
+        boolean[] root = new boolean[0];
+        boolean[] seesUnreadable = new boolean[0];
+        int[] edgeFrom = new int[0];
+        int[] edgeTo = new int[0];
+        int[][] ints = new int[9][0];
+        boolean[] live = new boolean[0];
+        boolean[] uncertain = new boolean[0];
+        RefCounted[] killed = new RefCounted[0];
+    }
+
+    /** Guarded by the collector's run lock. */
+    private static Scratch scratch = new Scratch();
+    /** Below this many slots, scratch arrays are not worth shrinking. */
+    private static final int KEEP_SLOTS = 1 << 16;
+
+    private final Scratch sc;
     private final int epoch;
-    private final IdentityIndex index;
     private RefCounted[] objs;
     private long[] words;
     private long[] counts;
@@ -74,15 +100,56 @@ final class Snapshot {
 
     Snapshot(int epoch, int expected) {
         this.epoch = epoch;
+        this.sc = scratch;
         int cap = Math.max(16, expected);
-        this.index = new IdentityIndex(cap);
-        this.objs = new RefCounted[cap];
-        this.words = new long[cap];
-        this.counts = new long[cap];
-        this.root = new boolean[cap];
-        this.seesUnreadable = new boolean[cap];
-        this.edgeFrom = new int[cap];
-        this.edgeTo = new int[cap];
+        if (sc.objs.length < cap) {
+            sc.objs = new RefCounted[cap];
+            sc.words = new long[cap];
+            sc.counts = new long[cap];
+            sc.root = new boolean[cap];
+            sc.seesUnreadable = new boolean[cap];
+        }
+        if (sc.edgeFrom.length < cap) {
+            sc.edgeFrom = new int[cap];
+            sc.edgeTo = new int[cap];
+        }
+        this.objs = sc.objs;
+        this.words = sc.words;
+        this.counts = sc.counts;
+        this.root = sc.root;
+        this.seesUnreadable = sc.seesUnreadable;
+        this.edgeFrom = sc.edgeFrom;
+        this.edgeTo = sc.edgeTo;
+    }
+
+    /** @return a scratch int array of at least {@code n} slots (contents undefined) */
+    private int[] ints(int which, int n) {
+        int[] a = sc.ints[which];
+        if (a.length < n) {
+            a = sc.ints[which] = new int[Math.max(n, a.length + (a.length >> 1))];
+        }
+        return a;
+    }
+
+    /**
+     * Lets go of the objects this snapshot referred to, keeps the arrays for the next
+     * collection, and shrinks them if this one used little of them.
+     */
+    void release() {
+        Arrays.fill(objs, 0, size, null);
+        Arrays.fill(root, 0, size, false);
+        Arrays.fill(seesUnreadable, 0, size, false);
+        Arrays.fill(sc.killed, 0, Math.min(killedCount, sc.killed.length), null);
+        sc.objs = objs;
+        sc.words = words;
+        sc.counts = counts;
+        sc.root = root;
+        sc.seesUnreadable = seesUnreadable;
+        sc.edgeFrom = edgeFrom;
+        sc.edgeTo = edgeTo;
+        if (objs.length > KEEP_SLOTS && size < objs.length / 16) {
+            scratch = new Scratch();
+        }
     }
 
     int size() {
@@ -113,8 +180,14 @@ final class Snapshot {
     }
 
     /** Adds a candidate root; returns false if it is skipped. */
+    /** @return the index of {@code x} in this snapshot, or -1 (its slot field, checked against objs) */
+    private int indexOf(RefCounted x) {
+        int i = RefCounts.collectorSlot(x);
+        return i >= 0 && i < size && objs[i] == x ? i : -1;
+    }
+
     void addCandidate(RefCounted x) {
-        int i = index.get(x);
+        int i = indexOf(x);
         if (i >= 0) {
             root[i] = true;
             return;
@@ -147,10 +220,13 @@ final class Snapshot {
         }
         int i = size++;
         objs[i] = x;
-        index.put(x, i);
+        RefCounts.setCollectorSlot(x, i);
         words[i] = RefCounts.snapshotWord(x, SCAN, TOUCHED | CAND);
         return i;
     }
+
+    private Class<?> lastType;
+    private ClassInfo lastInfo;
 
     /** Reads counts and edges breadth-first from the candidates (world stopped). */
     void traverse() {
@@ -170,13 +246,18 @@ final class Snapshot {
                 }
             }
             counts[i] = c;
-            ClassInfo info = ClassInfo.of(x.getClass());
+            Class<?> type = x.getClass();
+            if (type != lastType) { // consecutive objects are usually of one class
+                lastType = type;
+                lastInfo = ClassInfo.of(type);
+            }
+            ClassInfo info = lastInfo;
             for (int f = 0, n = info.refFieldCount(); f < n; f++) {
                 RefCounted t = info.refTarget(x, f);
                 if (t == null || !RefCounts.isAlive(t)) {
                     continue;
                 }
-                int j = index.get(t);
+                int j = indexOf(t);
                 if (j < 0) {
                     if (!readable(t)) {
                         seesUnreadable[i] = true; // alive this time, not followed; see collectGarbage
@@ -202,31 +283,42 @@ final class Snapshot {
     /**
      * Trial deletion, validation and marking (world running).
      *
-     * @return the members of every validated garbage group, already marked DEAD
+     * @return how many objects died: the members of every validated garbage group, marked DEAD
+     *     and listed in {@link #killedObjects()}
      */
-    List<RefCounted> collectGarbage() {
+    int collectGarbage() {
         int n = size;
-        int[] internal = new int[n];
+        int[] internal = ints(0, n);
+        Arrays.fill(internal, 0, n, 0);
         for (int e = 0; e < edgeCount; e++) {
             internal[edgeTo[e]]++;
         }
         // CSR adjacency
-        int[] start = new int[n + 1];
+        int[] start = ints(1, n + 1);
+        Arrays.fill(start, 0, n + 1, 0);
         for (int e = 0; e < edgeCount; e++) {
             start[edgeFrom[e] + 1]++;
         }
         for (int i = 0; i < n; i++) {
             start[i + 1] += start[i];
         }
-        int[] adj = new int[edgeCount];
-        int[] fill = Arrays.copyOf(start, n);
+        int[] adj = ints(2, edgeCount);
+        int[] fill = ints(3, n);
+        System.arraycopy(start, 0, fill, 0, n);
         for (int e = 0; e < edgeCount; e++) {
             adj[fill[edgeFrom[e]]++] = edgeTo[e];
         }
-        boolean[] live = new boolean[n];
-        int[] stack = new int[n];
+        if (sc.live.length < n) {
+            sc.live = new boolean[n];
+            sc.uncertain = new boolean[n];
+        }
+        boolean[] live = sc.live;
+        Arrays.fill(live, 0, n, false);
+        int[] stack = ints(4, n);
         int sp = 0;
+        boolean anyUnreadable = false;
         for (int i = 0; i < n; i++) {
+            anyUnreadable |= seesUnreadable[i];
             if (isDead(words[i])) {
                 live[i] = true; // died meanwhile by count: not ours to kill
                 continue;
@@ -246,49 +338,52 @@ final class Snapshot {
                 }
             }
         }
-        // A candidate found live may be live only because an object we could not read refers to
-        // it. If it can reach such an object, the two may form a cycle that is garbage, so it
-        // stays a candidate (else alternate partial views could drop both halves for ever).
-        // (An unreadable referrer that the candidate cannot reach is covered by the referrer's
-        // own candidacy.) Garbage verdicts need no such care: a count read exactly shows every
-        // reference, unreadable referrers included.
-        boolean[] uncertain = new boolean[n];
-        int[] rstart = new int[n + 1];
-        for (int e = 0; e < edgeCount; e++) {
-            rstart[edgeTo[e] + 1]++;
-        }
-        for (int i = 0; i < n; i++) {
-            rstart[i + 1] += rstart[i];
-        }
-        int[] radj = new int[edgeCount];
-        int[] rfill = Arrays.copyOf(rstart, n);
-        for (int e = 0; e < edgeCount; e++) {
-            radj[rfill[edgeTo[e]]++] = edgeFrom[e];
-        }
-        sp = 0;
-        for (int i = 0; i < n; i++) {
-            if (seesUnreadable[i]) {
-                uncertain[i] = true;
-                stack[sp++] = i;
+        if (anyUnreadable) {
+            // A candidate found live may be live only because an object we could not read
+            // refers to it. If it can reach such an object, the two may form a cycle that is
+            // garbage, so it stays a candidate (else alternate partial views could drop both
+            // halves for ever). An unreadable referrer that the candidate cannot reach is covered
+            // by the referrer's own candidacy. Garbage verdicts need no such care: a count read
+            // exactly shows every reference, unreadable referrers included.
+            boolean[] uncertain = sc.uncertain;
+            Arrays.fill(uncertain, 0, n, false);
+            int[] rstart = ints(5, n + 1);
+            Arrays.fill(rstart, 0, n + 1, 0);
+            for (int e = 0; e < edgeCount; e++) {
+                rstart[edgeTo[e] + 1]++;
             }
-        }
-        while (sp > 0) {
-            int i = stack[--sp];
-            for (int k = rstart[i]; k < rstart[i + 1]; k++) {
-                int j = radj[k];
-                if (!uncertain[j]) {
-                    uncertain[j] = true;
-                    stack[sp++] = j;
+            for (int i = 0; i < n; i++) {
+                rstart[i + 1] += rstart[i];
+            }
+            int[] radj = ints(6, edgeCount);
+            System.arraycopy(rstart, 0, fill, 0, n);
+            for (int e = 0; e < edgeCount; e++) {
+                radj[fill[edgeTo[e]]++] = edgeFrom[e];
+            }
+            for (int i = 0; i < n; i++) {
+                if (seesUnreadable[i]) {
+                    uncertain[i] = true;
+                    stack[sp++] = i;
+                }
+            }
+            while (sp > 0) {
+                int i = stack[--sp];
+                for (int k = rstart[i]; k < rstart[i + 1]; k++) {
+                    int j = radj[k];
+                    if (!uncertain[j]) {
+                        uncertain[j] = true;
+                        stack[sp++] = j;
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                if (live[i] && root[i] && uncertain[i] && !isDead(words[i])) {
+                    defer(objs[i]);
                 }
             }
         }
-        for (int i = 0; i < n; i++) {
-            if (live[i] && root[i] && uncertain[i] && !isDead(words[i])) {
-                defer(objs[i]);
-            }
-        }
         // group the garbage (union-find over garbage edges)
-        int[] parent = new int[n];
+        int[] parent = ints(7, n);
         for (int i = 0; i < n; i++) {
             parent[i] = i;
         }
@@ -299,10 +394,10 @@ final class Snapshot {
                 union(parent, a, b);
             }
         }
-        // members per group
-        int[] groupHead = new int[n];
-        int[] nextInGroup = new int[n];
-        Arrays.fill(groupHead, -1);
+        // members per group, as linked lists threaded through nextInGroup (heads in `fill`)
+        int[] groupHead = fill;
+        Arrays.fill(groupHead, 0, n, -1);
+        int[] nextInGroup = ints(8, n);
         for (int i = n - 1; i >= 0; i--) {
             if (!live[i]) {
                 int r = find(parent, i);
@@ -310,7 +405,7 @@ final class Snapshot {
                 groupHead[r] = i;
             }
         }
-        List<RefCounted> killed = new ArrayList<>();
+        int killedCount = 0;
         for (int r = 0; r < n; r++) {
             int head = groupHead[r];
             if (head < 0) {
@@ -335,8 +430,11 @@ final class Snapshot {
                 }
             }
             if (valid) {
+                if (sc.killed.length < killedCount + n) {
+                    sc.killed = Arrays.copyOf(sc.killed, Math.max(n, killedCount * 2));
+                }
                 for (int i = head; i >= 0; i = nextInGroup[i]) {
-                    killed.add(objs[i]);
+                    sc.killed[killedCount++] = objs[i];
                     words[i] = DEAD; // marks "handled" for clearScanFlags
                 }
             } else {
@@ -348,8 +446,16 @@ final class Snapshot {
                 }
             }
         }
-        return killed;
+        this.killedCount = killedCount;
+        return killedCount;
     }
+
+    /** @return the objects the last {@link #collectGarbage} killed (the first {@code killed()} slots) */
+    RefCounted[] killedObjects() {
+        return sc.killed;
+    }
+
+    private int killedCount;
 
     /** Removes SCAN/TOUCHED from every examined object that did not die. */
     void clearScanFlags() {

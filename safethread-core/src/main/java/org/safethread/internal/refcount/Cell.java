@@ -10,7 +10,8 @@ import java.lang.invoke.VarHandle;
  * <h2>Implementation notes</h2>
  * <ul>
  *   <li>States: {@code value >= 0} live (the references the thread holds through this cell);
- *       {@link #FROZEN} retired. Transitions: the cell's thread adds or subtracts by CAS while
+ *       negative retired ({@link #FROZEN}, plus any late increments that found it frozen and
+ *       were counted elsewhere). Transitions: the cell's thread adds or subtracts by CAS while
  *       live; anyone may freeze it by CAS, taking its value exactly once (a frozen cell never
  *       changes again).</li>
  *   <li>Invariant: a live cell is counted in its object's pins and linked in the object's
@@ -51,26 +52,20 @@ final class Cell {
         this.value = initial;
     }
 
-    /** @return the current value, or {@link #FROZEN} */
+    /** @return the current value, negative once frozen */
     int value() {
         return (int) VALUE.getVolatile(this);
     }
 
     /**
-     * Adds one reference (cell's thread).
+     * Adds one reference (cell's thread): one atomic add, no retry loop. A frozen cell is
+     * negative (FROZEN plus whatever late adds hit it), and nobody reads a frozen cell's value
+     * again, so an add that finds it frozen simply reports failure.
      *
-     * @return false if the cell is frozen
+     * @return false if the cell is frozen (the reference was not counted here)
      */
     boolean increment() {
-        for (;;) {
-            int v = (int) VALUE.getVolatile(this);
-            if (v == FROZEN || v == Integer.MAX_VALUE) {
-                return false;
-            }
-            if (VALUE.weakCompareAndSet(this, v, v + 1)) {
-                return true;
-            }
-        }
+        return (int) VALUE.getAndAdd(this, 1) >= 0;
     }
 
     /** Result of {@link #decrement()}: the cell held more than one reference. */
@@ -101,8 +96,8 @@ final class Cell {
     int freeze() {
         for (;;) {
             int v = (int) VALUE.getVolatile(this);
-            if (v == FROZEN) {
-                return -1;
+            if (v < 0) {
+                return -1; // FROZEN (possibly plus failed late adds)
             }
             if (VALUE.compareAndSet(this, v, FROZEN)) {
                 return v;

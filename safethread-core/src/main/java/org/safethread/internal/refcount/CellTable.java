@@ -1,6 +1,7 @@
 package org.safethread.internal.refcount;
 
 import org.safethread.RefCounted;
+import org.safethread.internal.collector.Candidates;
 
 /**
  * A thread's cells for objects it does not own: a small direct-mapped table keyed by identity.
@@ -72,16 +73,20 @@ final class CellTable {
             return Cell.DEC_MISS;
         }
         int r = c.decrement();
-        if (r == Cell.DEC_MISS && c.value() == Cell.FROZEN) {
-            cells[i] = null;
+        if (r == Cell.DEC_MISS) {
+            if (c.value() < 0) {
+                cells[i] = null; // frozen by someone else
+            }
+            return r;
+        }
+        // A release that leaves a count above zero may have made a garbage cycle: report the
+        // object to the collector, once per cell per collection epoch.
+        int epoch = Candidates.epoch();
+        if (c.candidateEpoch != epoch) {
+            c.candidateEpoch = epoch;
+            Candidates.add(x);
         }
         return r;
-    }
-
-    /** @return this thread's live cell for {@code x}, or null */
-    Cell cellOf(RefCounted x) {
-        int i = slot(x);
-        return keys[i] == x ? cells[i] : null;
     }
 
     private void evict(int i) {
@@ -105,7 +110,7 @@ final class CellTable {
     void retireIdle() {
         for (int i = 0; i < SIZE; i++) {
             Cell c = cells[i];
-            if (c == null || c.value() <= 0) {
+            if (c == null || c.value() <= 0) { // empty, idle, or frozen
                 evict(i);
             }
         }

@@ -81,8 +81,8 @@ public final class Deaths {
         try {
             for (int i = 0; i < n; i++) {
                 RefCounts.OWNER.set(group[i], null);
-                Counters.OBJECTS_DIED.increment();
             }
+            Counters.OBJECTS_DIED.add(n);
             for (int i = 0; i < n; i++) {
                 clearRefs(group[i], ClassInfo.of(group[i].getClass()));
             }

@@ -99,6 +99,7 @@ public final class RefCounts {
     static final VarHandle LOCAL;
     static final VarHandle SHARED;
     static final VarHandle EXTRAS;
+    static final VarHandle SLOT;
     static final VarHandle REF_VALUE;
 
     static {
@@ -108,6 +109,7 @@ public final class RefCounts {
             LOCAL = rc.findVarHandle(RefCounted.class, "local", int.class);
             SHARED = rc.findVarHandle(RefCounted.class, "shared", long.class);
             EXTRAS = rc.findVarHandle(RefCounted.class, "extras", Object.class);
+            SLOT = rc.findVarHandle(RefCounted.class, "collectorSlot", int.class);
             MethodHandles.Lookup rl = MethodHandles.privateLookupIn(Ref.class, MethodHandles.lookup());
             REF_VALUE = rl.findVarHandle(Ref.class, "value", RefCounted.class);
         } catch (ReflectiveOperationException e) {
@@ -152,6 +154,16 @@ public final class RefCounts {
     /** Writes the owner's plain count field; caller must be the owner or hold it. */
     public static void setLocal(RefCounted x, int v) {
         LOCAL.set(x, v);
+    }
+
+    /** @return the collector's slot field (collector only) */
+    public static int collectorSlot(RefCounted x) {
+        return (int) SLOT.get(x);
+    }
+
+    /** Writes the collector's slot field (collector only). */
+    public static void setCollectorSlot(RefCounted x, int slot) {
+        SLOT.set(x, slot);
     }
 
     /** @return the object's Extras, or null */
@@ -204,7 +216,9 @@ public final class RefCounts {
     /** Slow path of {@link RefCounted#incref()}: not the owner, requests pending, or overflow. */
     public static void increfSlow(RefCounted x) {
         ThreadState ts = ThreadState.current();
-        ts.pollIfRequested();
+        if (ts.requests() != 0) {
+            ts.poll();
+        }
         if (OWNER.get(x) == ts) {
             ownerIncref(x);
             return;
@@ -317,7 +331,9 @@ public final class RefCounts {
     /** Slow path of {@link RefCounted#decref()}. */
     public static void decrefSlow(RefCounted x) {
         ThreadState ts = ThreadState.current();
-        ts.pollIfRequested();
+        if (ts.requests() != 0) {
+            ts.poll();
+        }
         if (OWNER.get(x) == ts) {
             ownerDecref(x, ts);
         } else {
@@ -358,12 +374,6 @@ public final class RefCounts {
         if (t != null) {
             int r = t.decrement(x);
             if (r != Cell.DEC_MISS) {
-                Cell c = t.cellOf(x);
-                int epoch = Candidates.epoch();
-                if (c != null && c.candidateEpoch != epoch) {
-                    c.candidateEpoch = epoch;
-                    Candidates.add(x);
-                }
                 if (r == Cell.DEC_NOW_ZERO) {
                     long w = (long) SHARED.getVolatile(x);
                     if (isMerged(w) && refs(w) <= 0) {

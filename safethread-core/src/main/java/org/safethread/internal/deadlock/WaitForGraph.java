@@ -111,16 +111,19 @@ public final class WaitForGraph {
                 } else {
                     LockSupport.parkNanos(m, Math.max(1, start + delay - System.nanoTime()));
                 }
+                // Woken (or spurious): try for the lock first without the graph lock. A thread that
+                // gets it cannot be a victim (its monitor was not held by a blocked thread).
+                boolean acquired = m.tryLock();
                 LOCK.lock();
                 try {
+                    if (acquired || m.tryLock()) {
+                        leave(m, ts);
+                        return;
+                    }
                     Object verdict = ts.abortWith;
                     if (verdict != null) {
                         leave(m, ts);
                         throw victimException((Verdict) verdict);
-                    }
-                    if (m.tryLock()) {
-                        leave(m, ts);
-                        return;
                     }
                     if (!checked && System.nanoTime() - start >= delay) {
                         checked = true;

@@ -27,14 +27,17 @@ import org.safethread.internal.runtime.ThreadState;
  *   <li>Acquire: CAS a state without LOCKED to the same state with LOCKED. Uncontended, that is
  *       one CAS; a thread that finds it taken spins briefly, then registers in the entry queue
  *       and the wait-for graph (under the graph lock), sets CONTENDED, re-tries once, and parks.</li>
- *   <li>Release: CAS {@code LOCKED -> 0}; if that fails, CONTENDED is set, so the slow release
- *       takes the graph lock, clears LOCKED and unparks the first queued thread (which re-tries;
- *       a barging thread may win, as with a non-fair {@code ReentrantLock}).</li>
- *   <li>No lost wake-up: a waiter sets CONTENDED and re-tries after announcing itself; a
- *       releaser either CASes before that (the re-try succeeds) or sees CONTENDED and unparks.
- *       Both sides' accesses are volatile/CAS, so one of the two must see the other.</li>
- *   <li>CONTENDED and the entry queue change only under the graph lock; the queue is also read
- *       only under it.</li>
+ *   <li>Release: CAS {@code LOCKED -> 0}; if that fails, CONTENDED is set, so the release
+ *       clears LOCKED by CAS and unparks {@code firstWaiter}, the head of the entry queue,
+ *       published in a volatile field (no lock on any release path). The woken thread re-tries;
+ *       a barging thread may win, as with a non-fair {@code ReentrantLock}.</li>
+ *   <li>No lost wake-up: a waiter enqueues itself, publishes {@code firstWaiter}, sets
+ *       CONTENDED, then re-tries. A releaser clears LOCKED, then reads {@code firstWaiter}. All
+ *       four accesses are volatile/CAS, so either the re-try sees the lock free, or the releaser
+ *       sees the waiter. An unpark of a thread that has just stopped waiting is harmless: every
+ *       park in the runtime is in a loop that re-checks its condition.</li>
+ *   <li>CONTENDED, the entry queue and {@code firstWaiter} change only under the graph lock;
+ *       the queue is also read only under it.</li>
  * </ul>
  *
  * <p><b>Owner fields.</b> {@code owner} (the holder's ThreadState) and AQS's exclusive owner
@@ -75,6 +78,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     private transient ConditionWaiter waitTail;
     /** Threads parked (or about to park) entering this monitor. Guarded by the graph lock. */
     private transient ArrayDeque<ThreadState> entryQueue;
+    /** The head of {@link #entryQueue}, for releasers (written under the graph lock). */
+    private transient volatile ThreadState firstWaiter;
 
     public MonitorLock(String name) {
         this.name = name;
@@ -120,17 +125,15 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     }
 
     private void unlockContended() {
-        WaitForGraph.LOCK.lock();
-        try {
-            ThreadState first = entryQueue == null ? null : entryQueue.peekFirst();
-            if (first == null) {
-                setState(0);
-            } else {
-                setState(CONTENDED);
-                LockSupport.unpark(first.thread);
+        for (;;) {
+            int s = getState();
+            if (compareAndSetState(s, s & ~LOCKED)) {
+                break;
             }
-        } finally {
-            WaitForGraph.LOCK.unlock();
+        }
+        ThreadState first = firstWaiter;
+        if (first != null) {
+            LockSupport.unpark(first.thread);
         }
     }
 
@@ -142,6 +145,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
             entryQueue = new ArrayDeque<>(4);
         }
         entryQueue.addLast(ts);
+        firstWaiter = entryQueue.peekFirst();
         for (;;) {
             int s = getState();
             if ((s & CONTENDED) != 0 || compareAndSetState(s, s | CONTENDED)) {
@@ -156,6 +160,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
             return;
         }
         entryQueue.removeFirstOccurrence(ts);
+        firstWaiter = entryQueue.peekFirst();
         if (entryQueue.isEmpty()) {
             for (;;) {
                 int s = getState();

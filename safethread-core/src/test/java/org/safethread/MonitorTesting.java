@@ -185,9 +185,43 @@ final class MonitorTesting {
         }
     }
 
+    /** Waits (bounded) until {@code t} is parked entering exactly {@code monitor}. */
+    static void awaitBlockedEntering(Thread t, Object monitor) throws InterruptedException {
+        MonitorLock lock = org.safethread.internal.monitor.MonitorAccess.lockOf(monitor);
+        long deadline = System.nanoTime() + HANG.toNanos();
+        while (!(LockSupport.getBlocker(t) == lock && isParked(t))) {
+            if (!t.isAlive()) {
+                fail("thread " + t.getName() + " ended instead of blocking on " + monitor);
+            }
+            if (System.nanoTime() > deadline) {
+                fail("thread " + t.getName() + " did not block on " + monitor + " within " + HANG + "; stack: "
+                        + stack(t));
+            }
+            Thread.sleep(1);
+        }
+    }
+
     private static boolean isParked(Thread t) {
         Thread.State s = t.getState();
         return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
+    }
+
+    /**
+     * Called inside a monitor method: starts a probe thread that enters the same monitor through
+     * {@code entry} and waits until it blocks there (fails if it gets through instead). The probe
+     * completes once the caller leaves the monitor; it is added to {@code probes} to be joined.
+     *
+     * @return "held"
+     */
+    static String proveHeld(Body entry, java.util.Collection<Worker> probes) {
+        Worker probe = start("probe", entry);
+        probes.add(probe);
+        try {
+            awaitBlockedEntering(probe.thread);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        return probe.finished() ? "NOT held" : "held";
     }
 
     /** Counts down and awaits a latch, failing the test (unchecked) on a hang. */

@@ -318,6 +318,11 @@ class MonitorProxyTest {
     }
 
     @Test
+    void counterTickedTwentyTimesByTenThreadsEndsAt200() throws Throwable {
+        MonitorWorkloads.counter(MonitorTesting.PLATFORM); // python-safethread's Counter
+    }
+
+    @Test
     void publicNonMonitorMethodRefusesNamingTheMethodAndTouchesNothing() {
         Account target = new Account();
         target.balance = 42;

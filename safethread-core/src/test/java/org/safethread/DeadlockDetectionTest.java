@@ -166,43 +166,48 @@ class DeadlockDetectionTest {
         return Monitor.of(new StationImpl(), Station.class);
     }
 
-    /** A deterministic AB/BA deadlock: the survivor waits first, so the victim is the one that closes the cycle. */
-    private static final class Deterministic {
+    /**
+     * One AB/BA deadlock in a fixed order: the "first" thread holds B and is already parked
+     * entering A when the "closer" (holding A) calls B and closes the cycle. The contract does not
+     * say which of the two is the victim, so the roles are read from the outcome.
+     */
+    private static final class OneDeadlock {
         final StationImpl aImpl = new StationImpl();
         final StationImpl bImpl = new StationImpl();
         final Station a = Monitor.of(aImpl, Station.class);
         final Station b = Monitor.of(bImpl, Station.class);
         Worker victim;
         Worker survivor;
+        Station held;
+        Station wanted;
         DeadlockException exception;
-        long victimWaitNanos;
 
-        Deterministic run(String victimName, String survivorName) throws Throwable {
-            CountDownLatch victimHoldsA = new CountDownLatch(1);
+        OneDeadlock run(String closerName, String firstName) throws Throwable {
+            CountDownLatch closerHoldsA = new CountDownLatch(1);
             CountDownLatch go = new CountDownLatch(1);
-            long[] caughtAt = new long[1];
-            victim = start(victimName, () -> {
-                try {
-                    a.poke(b, () -> {
-                        victimHoldsA.countDown();
-                        MonitorTesting.await(go);
-                    });
-                } catch (DeadlockException e) {
-                    caughtAt[0] = System.nanoTime();
-                    throw e;
-                }
-            });
-            MonitorTesting.await(victimHoldsA);
-            survivor = start(survivorName, () -> b.poke(a, () -> { }));
-            awaitBlockedEntering(survivor.thread, a);
+            Worker closer = start(closerName, () -> a.poke(b, () -> {
+                closerHoldsA.countDown();
+                MonitorTesting.await(go);
+            }));
+            MonitorTesting.await(closerHoldsA);
+            Worker first = start(firstName, () -> b.poke(a, () -> { }));
+            awaitBlockedEntering(first.thread, a);
             go.countDown();
-            Throwable t = victim.joinAndGetFailure();
-            survivor.joinAndCheck();
+            Throwable fc = closer.joinAndGetFailure();
+            Throwable ff = first.joinAndGetFailure();
+            assertThat((fc == null ? 0 : 1) + (ff == null ? 0 : 1)).as("exactly one victim").isEqualTo(1);
+            boolean closerIsVictim = fc != null;
+            victim = closerIsVictim ? closer : first;
+            survivor = closerIsVictim ? first : closer;
+            held = closerIsVictim ? a : b;
+            wanted = closerIsVictim ? b : a;
+            Throwable t = closerIsVictim ? fc : ff;
             assertThat(t).isInstanceOf(DeadlockException.class);
             exception = (DeadlockException) t;
-            victimWaitNanos = caughtAt[0] - aImpl.callStart;
-            assertThat(bImpl.touched).as("B, wanted by the victim, untouched").isZero();
-            assertThat(aImpl.touched).as("the survivor touched A").isEqualTo(1);
+            StationImpl wantedImpl = closerIsVictim ? bImpl : aImpl;
+            StationImpl heldImpl = closerIsVictim ? aImpl : bImpl;
+            assertThat(wantedImpl.touched).as("the monitor the victim wanted is untouched").isZero();
+            assertThat(heldImpl.touched).as("the survivor's call completed").isEqualTo(1);
             return this;
         }
     }
@@ -218,10 +223,10 @@ class DeadlockDetectionTest {
 
     @Test
     void theVictimIsRefusedAtTheEntryItWaitedOnAndTheMessageNamesEverything() throws Throwable {
-        Deterministic d = new Deterministic().run("victim-1", "survivor-1");
-        MonitorWorkloads.checkCycle(d.exception, d.victim.thread, d.survivor.thread, d.a, d.b, "deterministic");
+        OneDeadlock d = new OneDeadlock().run("closer-1", "first-1");
+        MonitorWorkloads.checkCycle(d.exception, d.victim.thread, d.survivor.thread, d.held, d.wanted, "one");
         assertThat(d.exception.getMessage())
-                .contains("victim-1", "survivor-1", d.a.toString(), d.b.toString());
+                .contains("closer-1", "first-1", d.a.toString(), d.b.toString());
         // The DeadlockException is a plain RuntimeException: the outer call unwound normally and
         // both monitors are free again.
         start("after", () -> {
@@ -232,33 +237,33 @@ class DeadlockDetectionTest {
 
     @Test
     void theVictimsOuterMonitorCallsUnwindAndReleaseTheirMonitors() throws Throwable {
-        Outer outerImpl = new Outer();
-        Outer outer = Monitor.of(outerImpl);
+        // o1 -> a -> (b)  and  o2 -> b -> (a): whichever is the victim, its outer call unwinds.
+        Outer o1 = Monitor.of(new Outer());
+        Outer o2 = Monitor.of(new Outer());
         StationImpl aImpl = new StationImpl();
         StationImpl bImpl = new StationImpl();
         Station a = Monitor.of(aImpl, Station.class);
         Station b = Monitor.of(bImpl, Station.class);
-        CountDownLatch holdsA = new CountDownLatch(1);
-        CountDownLatch go = new CountDownLatch(1);
-        // victim: outer -> a -> (b)   survivor: b -> (a)
-        Worker victim = start("nested-victim", () -> outer.run(() -> {
-            a.poke(b, () -> {
-                holdsA.countDown();
-                MonitorTesting.await(go);
-            });
-            return "not reached";
+        CyclicBarrier bothHold = new CyclicBarrier(2);
+        Worker w1 = start("nested-1", () -> o1.run(() -> {
+            a.poke(b, () -> MonitorTesting.await(bothHold));
+            return "done";
         }));
-        MonitorTesting.await(holdsA);
-        Worker survivor = start("nested-survivor", () -> b.poke(a, () -> { }));
-        awaitBlockedEntering(survivor.thread, a);
-        go.countDown();
-        assertThat(victim.joinAndGetFailure()).isInstanceOf(DeadlockException.class);
-        survivor.joinAndCheck();
-        assertThat(outer.unwound()).isTrue();
-        assertThat(bImpl.touched).isZero();
-        assertThat(aImpl.touched).isEqualTo(1);
+        Worker w2 = start("nested-2", () -> o2.run(() -> {
+            b.poke(a, () -> MonitorTesting.await(bothHold));
+            return "done";
+        }));
+        Throwable f1 = w1.joinAndGetFailure();
+        Throwable f2 = w2.joinAndGetFailure();
+        assertThat((f1 == null ? 0 : 1) + (f2 == null ? 0 : 1)).as("exactly one victim").isEqualTo(1);
+        assertThat(f1 != null ? f1 : f2).isInstanceOf(DeadlockException.class);
+        assertThat(o1.unwound()).isTrue();
+        assertThat(o2.unwound()).isTrue();
+        assertThat(aImpl.touched + bImpl.touched).isEqualTo(1);
+        assertThat(f1 != null ? bImpl.touched : aImpl.touched).as("the victim's wanted monitor").isZero();
         start("after", () -> {
-            outer.touch();
+            o1.touch();
+            o2.touch();
             a.touch();
             b.touch();
         }).joinAndCheck();
@@ -270,6 +275,17 @@ class DeadlockDetectionTest {
     void ringsOfThreeToEightThreadsHaveExactlyOneVictimAndEveryoneElseFinishes() throws Throwable {
         for (int n = 3; n <= 8; n++) {
             for (int round = 0; round < 20; round++) {
+                ring(n, round);
+            }
+        }
+    }
+
+    @Test
+    void withADelayRingsStillHaveExactlyOneVictim() throws Throwable {
+        // With a delay several threads of the cycle check it, each after its own delay: still one victim.
+        Settings.setDeadlockDelay(Duration.ofMillis(50));
+        for (int n = 2; n <= 5; n++) {
+            for (int round = 0; round < 3; round++) {
                 ring(n, round);
             }
         }
@@ -335,22 +351,22 @@ class DeadlockDetectionTest {
     @Test
     void deadlocksBrokenCountsEachBrokenDeadlockOnce() throws Throwable {
         long before = SafeThread.stats().deadlocksBroken();
-        new Deterministic().run("count-victim-1", "count-survivor-1");
+        new OneDeadlock().run("count-closer-1", "count-first-1");
         assertThat(SafeThread.stats().deadlocksBroken()).isEqualTo(before + 1);
-        new Deterministic().run("count-victim-2", "count-survivor-2");
-        new Deterministic().run("count-victim-3", "count-survivor-3");
+        new OneDeadlock().run("count-closer-2", "count-first-2");
+        new OneDeadlock().run("count-closer-3", "count-first-3");
         assertThat(SafeThread.stats().deadlocksBroken()).isEqualTo(before + 3);
     }
 
     @Test
     void aBrokenDeadlockIsLoggedAtDebug() throws Throwable {
-        Deterministic d = new Deterministic().run("log-victim", "log-survivor");
+        OneDeadlock d = new OneDeadlock().run("log-closer", "log-first");
         List<CapturedLogs.Event> events = CapturedLogs.matching(e -> e.level() == Level.DEBUG
                 && e.logger().equals(WaitForGraph.class.getName())
-                && e.message().contains("log-victim"));
+                && e.message().contains("log-closer"));
         assertThat(events).hasSize(1);
         assertThat(events.get(0).message()).contains(d.exception.getMessage())
-                .contains("log-victim", "log-survivor", d.a.toString(), d.b.toString());
+                .contains("log-closer", "log-first", d.a.toString(), d.b.toString());
     }
 
     @Test
@@ -359,7 +375,7 @@ class DeadlockDetectionTest {
         try (Recording recording = new Recording()) {
             recording.enable("org.safethread.DeadlockBroken").withStackTrace();
             recording.start();
-            Deterministic d = new Deterministic().run("jfr-victim", "jfr-survivor");
+            OneDeadlock d = new OneDeadlock().run("jfr-closer", "jfr-first");
             recording.stop();
             recording.dump(file);
             List<RecordedEvent> events = new ArrayList<>();
@@ -370,11 +386,13 @@ class DeadlockDetectionTest {
             }
             assertThat(events).hasSize(1);
             RecordedEvent e = events.get(0);
-            assertThat(e.getString("cycle")).contains("jfr-victim", "jfr-survivor", d.a.toString(), d.b.toString());
-            assertThat(e.getString("victim")).isEqualTo("jfr-victim");
+            String victim = d.victim.thread.getName();
+            assertThat(e.getString("cycle")).contains("jfr-closer", "jfr-first", d.a.toString(), d.b.toString())
+                    .isEqualTo(d.exception.getMessage());
+            assertThat(e.getString("victim")).isEqualTo(victim);
             assertThat(e.getInt("threads")).isEqualTo(2);
             assertThat(e.getDuration("detectionLatency").isNegative()).as("detectionLatency negative").isFalse();
-            assertThat(e.getThread().getJavaName()).as("committed by the victim").isEqualTo("jfr-victim");
+            assertThat(e.getThread().getJavaName()).as("committed by the victim").isEqualTo(victim);
             assertThat(e.getStackTrace()).isNotNull();
         } finally {
             Files.deleteIfExists(file);
@@ -469,21 +487,30 @@ class DeadlockDetectionTest {
         Station b = Monitor.of(bImpl, Station.class);
         CountDownLatch holdsA = new CountDownLatch(1);
         CountDownLatch go = new CountDownLatch(1);
-        Worker victim = start("cycle-closer", () -> a.poke(b, () -> {
+        long before = SafeThread.stats().deadlocksBroken();
+        Worker closer = start("cycle-closer", () -> a.poke(b, () -> {
             holdsA.countDown();
             MonitorTesting.await(go);
         }));
         MonitorTesting.await(holdsA);
         Worker bystander = start("queued-bystander", a::touch);
         awaitBlockedEntering(bystander.thread, a);
-        Worker survivor = start("cycle-member", () -> b.poke(a, () -> { }));
-        awaitBlockedEntering(survivor.thread, a);
+        Worker member = start("cycle-member", () -> b.poke(a, () -> { }));
+        awaitBlockedEntering(member.thread, a);
         go.countDown();
-        assertThat(victim.joinAndGetFailure()).isInstanceOf(DeadlockException.class);
-        survivor.joinAndCheck();
-        bystander.joinAndCheck();
-        assertThat(aImpl.touched).isEqualTo(2);
-        assertThat(bImpl.touched).isZero();
+        Throwable fc = closer.joinAndGetFailure();
+        Throwable fm = member.joinAndGetFailure();
+        bystander.joinAndCheck(); // never the victim: it holds nothing and is on no cycle
+        assertThat((fc == null ? 0 : 1) + (fm == null ? 0 : 1)).as("exactly one victim").isEqualTo(1);
+        assertThat(fc != null ? fc : fm).isInstanceOf(DeadlockException.class);
+        if (fc != null) {
+            assertThat(bImpl.touched).isZero();
+            assertThat(aImpl.touched).isEqualTo(2); // member and bystander
+        } else {
+            assertThat(aImpl.touched).isEqualTo(1); // bystander only
+            assertThat(bImpl.touched).isEqualTo(1); // closer
+        }
+        assertThat(SafeThread.stats().deadlocksBroken() - before).isEqualTo(1);
     }
 
     // ------------------------------------------------------------------ condition waits and leave

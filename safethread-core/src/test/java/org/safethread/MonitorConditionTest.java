@@ -225,7 +225,17 @@ class MonitorConditionTest {
 
         @MonitorMethod
         public boolean zeroTimeout() throws InterruptedException {
-            return Monitor.await(() -> open, Duration.ZERO);
+            return Monitor.await(() -> open, Duration.ZERO) || Monitor.await(() -> open, Duration.ofMillis(-5));
+        }
+
+        @MonitorMethod
+        public boolean awaitOpenForever() throws InterruptedException {
+            waiting++;
+            try {
+                return Monitor.await(() -> open, Duration.ofSeconds(Long.MAX_VALUE)); // too long for nanos
+            } finally {
+                waiting--;
+            }
         }
 
         @MonitorMethod
@@ -431,6 +441,19 @@ class MonitorConditionTest {
         g.open();
         w.joinAndCheck();
         assertThat(result[0]).startsWith("true, returned early").endsWith(", held");
+    }
+
+    @Test
+    void timedAwaitWithAnEnormousTimeoutWaitsUntilTheConditionHolds() throws Throwable {
+        Gate g = gate();
+        boolean[] result = new boolean[1];
+        Worker w = start("waiter", () -> result[0] = g.awaitOpenForever());
+        awaitWaiting(g, 1);
+        Thread.sleep(50);
+        assertThat(w.finished()).as("an overflowing timeout must not expire at once").isFalse();
+        g.open();
+        w.joinAndCheck();
+        assertThat(result[0]).isTrue();
     }
 
     @Test

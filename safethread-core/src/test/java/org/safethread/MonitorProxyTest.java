@@ -225,6 +225,113 @@ class MonitorProxyTest {
         }
     }
 
+    /** A generic base whose monitor method takes a type parameter. */
+    public static class GenericBox<T> {
+        Object last;
+        int puts;
+
+        @MonitorMethod
+        public void put(T value) {
+            last = value;
+            puts++;
+        }
+
+        @MonitorMethod
+        public Object last() {
+            return last;
+        }
+    }
+
+    /**
+     * Overrides put(T) as put(String) without re-annotating. The override is a monitor method
+     * ("it, or a method it overrides, carries this annotation"); javac adds a bridge put(Object).
+     */
+    public static class StringBox extends GenericBox<String> {
+        @Override
+        public void put(String value) {
+            super.put(value.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** Same through an annotated generic interface method. */
+    public interface Sink<T> {
+        @MonitorMethod
+        void accept(T value);
+    }
+
+    public static class StringSink implements Sink<String> {
+        String last;
+
+        @Override
+        public void accept(String value) {
+            last = value;
+        }
+
+        @MonitorMethod
+        public String last() {
+            return last;
+        }
+    }
+
+    /** Overloads: only one of them is a monitor method. */
+    public static class Overloads {
+        int n;
+
+        @MonitorMethod
+        public void add(int by) {
+            n += by;
+        }
+
+        public void add(String by) {
+            n += Integer.parseInt(by);
+        }
+
+        @MonitorMethod
+        public int n() {
+            return n;
+        }
+    }
+
+    /** A covariant override of a monitor method. */
+    public static class CovariantBase {
+        @MonitorMethod
+        public Object value() {
+            return "base";
+        }
+    }
+
+    public static class CovariantDerived extends CovariantBase {
+        @Override
+        public String value() {
+            return "derived";
+        }
+    }
+
+    /** A package-private interface. */
+    interface Hidden {
+        int next();
+    }
+
+    static final class HiddenImpl implements Hidden {
+        int n;
+
+        @Override
+        public int next() {
+            return ++n;
+        }
+    }
+
+    sealed interface Closed permits ClosedImpl {
+        int next();
+    }
+
+    static final class ClosedImpl implements Closed {
+        @Override
+        public int next() {
+            return 1;
+        }
+    }
+
     public static class Varargs {
         int calls;
 
@@ -397,6 +504,64 @@ class MonitorProxyTest {
         assertThat(m.calls()).isEqualTo(1);
         assertGuarded(m, () -> m.twice(1));
         assertGuarded(m, () -> m.thrice(1));
+    }
+
+    @Test
+    void overridingAGenericMonitorMethodWithoutReannotatingIsStillAMonitorMethod() throws Throwable {
+        StringBox target = new StringBox();
+        StringBox box = Monitor.of(target);
+        GenericBox<String> asBase = box;
+        asBase.put("via bridge"); // put(Object): the bridge, guarded
+        assertThat(box.last()).isEqualTo("VIA BRIDGE");
+        box.put("direct"); // put(String): overrides put(T), so it is a monitor method too
+        assertThat(box.last()).isEqualTo("DIRECT");
+        assertGuarded(box, () -> box.put("guarded"));
+    }
+
+    @Test
+    void implementingAGenericInterfaceMonitorMethodWithoutReannotatingIsStillAMonitorMethod() throws Throwable {
+        StringSink sinkTarget = new StringSink();
+        StringSink sink = Monitor.of(sinkTarget);
+        sink.accept("s");
+        assertThat(sink.last()).isEqualTo("s");
+        assertGuarded(sink, () -> sink.accept("guarded"));
+    }
+
+    @Test
+    void overloadsAreJudgedOneByOne() {
+        Overloads target = new Overloads();
+        Overloads o = Monitor.of(target);
+        o.add(2);
+        assertThatThrownBy(() -> o.add("3"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("add(String)");
+        assertThat(o.n()).isEqualTo(2);
+    }
+
+    @Test
+    void covariantOverrideOfAMonitorMethodIsGuardedThroughEitherSignature() throws Throwable {
+        CovariantDerived d = Monitor.of(new CovariantDerived());
+        CovariantBase asBase = d;
+        assertThat(d.value()).isEqualTo("derived");
+        assertThat(asBase.value()).isEqualTo("derived");
+        assertGuarded(d, d::value);
+        assertGuarded(d, asBase::value);
+    }
+
+    @Test
+    void interfaceProxyOfAPackagePrivateInterface() throws Throwable {
+        Hidden h = Monitor.of(new HiddenImpl(), Hidden.class);
+        assertThat(h.next()).isEqualTo(1);
+        assertGuarded(h, h::next);
+        assertThat(h.next()).isEqualTo(3);
+    }
+
+    @Test
+    void interfaceProxyRefusesASealedInterfaceClearly() {
+        assertThatThrownBy(() -> Monitor.of(new ClosedImpl(), Closed.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Closed.class.getName())
+                .hasMessageContaining("sealed");
     }
 
     @Test

@@ -274,6 +274,9 @@ class ShareabilityTest {
         shareable(Collections.singleton("x"));
         shareable(Collections.singletonMap("k", "v"));
         shareable(List.of(List.of(Set.of(Map.of("deep", Optional.of(new Point(1, 2)))))));
+        shareable(java.util.stream.Stream.of("a", "b").toList());
+        shareable(java.util.stream.Stream.of(1, 2).collect(java.util.stream.Collectors.toUnmodifiableList()));
+        shareable(Map.ofEntries(Map.entry("a", 1), Map.entry("b", 2)));
     }
 
     @Test
@@ -291,6 +294,7 @@ class ShareabilityTest {
         notShareable(Collections.singletonList(new ArrayList<>()));
         notShareable(Collections.singletonMap("k", new ArrayList<>()));
         notShareable(List.of(List.of(Optional.of(new Holder(new Object())))));
+        notShareable(java.util.stream.Stream.of(new ArrayList<>()).toList());
         String why = Shareability.whyNotShareable(List.of("ok", new ArrayList<>()));
         assertThat(why).contains("element").contains("java.util.ArrayList");
     }

@@ -104,12 +104,16 @@ public final class WaitForGraph {
         boolean checked = delay == 0;
         long start = System.nanoTime();
         ts.detach();
+        boolean interrupted = false; // entry is not interruptible: keep the status for the caller
         try {
             for (;;) {
                 if (checked) {
                     LockSupport.park(m);
                 } else {
                     LockSupport.parkNanos(m, Math.max(1, start + delay - System.nanoTime()));
+                }
+                if (Thread.interrupted()) {
+                    interrupted = true; // else park would return at once, and we would spin
                 }
                 // Woken (or spurious): try for the lock first without the graph lock. A thread that
                 // gets it cannot be a victim (its monitor was not held by a blocked thread).
@@ -137,6 +141,9 @@ public final class WaitForGraph {
             }
         } finally {
             ts.attach();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -194,7 +201,7 @@ public final class WaitForGraph {
             return false;
         }
         long now = System.nanoTime();
-        Verdict verdict = new Verdict(describe(path, v), links(path, v), path.get(v).thread.thread.getName(), now);
+        Verdict verdict = new Verdict(describe(path, v), links(path, v), label(path.get(v).thread.thread), now);
         Counters.DEADLOCKS_BROKEN.increment();
         if (LOG.isDebugEnabled()) {
             LOG.debug("safethread: {}", verdict.message);
@@ -222,19 +229,25 @@ public final class WaitForGraph {
         return new DeadlockException(verdict.message, verdict.cycle);
     }
 
+    /** @return a thread's name, or {@code #id} for an unnamed (e.g. virtual) thread */
+    static String label(Thread t) {
+        String n = t.getName();
+        return n.isEmpty() ? "#" + threadId(t) : n;
+    }
+
     /** "Deadlock: bank-1 holds Account#3 and waits for Account#7, held by bank-2, which waits for …". */
     private static String describe(List<Hop> path, int victim) {
         int n = path.size();
         StringBuilder b = new StringBuilder("Deadlock between ").append(n).append(n == 1 ? " thread: " : " threads: ");
         Hop first = path.get(victim);
-        b.append(first.thread.thread.getName()).append(" holds ").append(path.get((victim + n - 1) % n).monitor.name)
+        b.append(label(first.thread.thread)).append(" holds ").append(path.get((victim + n - 1) % n).monitor.name)
                 .append(" and waits for ").append(first.monitor.name);
         for (int k = 1; k < n; k++) {
             Hop h = path.get((victim + k) % n);
-            b.append(", held by ").append(h.thread.thread.getName()).append(", which waits for ").append(h.monitor.name);
+            b.append(", held by ").append(label(h.thread.thread)).append(", which waits for ").append(h.monitor.name);
         }
-        b.append(", held by ").append(first.thread.thread.getName()).append(". Victim: ")
-                .append(first.thread.thread.getName()).append(" (its entry into ").append(first.monitor.name)
+        b.append(", held by ").append(label(first.thread.thread)).append(". Victim: ")
+                .append(label(first.thread.thread)).append(" (its entry into ").append(first.monitor.name)
                 .append(" is refused; that monitor was not entered and is unchanged; retry the operation)");
         return b.toString();
     }

@@ -204,9 +204,13 @@ final class ProxyFactory {
         Map<String, Method> methods = new LinkedHashMap<>(); // signature -> most derived
         Map<String, Boolean> monitor = new LinkedHashMap<>();
         String pkg = type.getPackageName();
+        List<Method> bridges = new ArrayList<>();
         try {
             for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
                 for (Method m : c.getDeclaredMethods()) {
+                    if (m.isBridge() && !Modifier.isStatic(m.getModifiers())) {
+                        bridges.add(m);
+                    }
                     collect(type, pkg, c, m, methods, monitor);
                 }
             }
@@ -227,6 +231,7 @@ final class ProxyFactory {
                 }
             }
         }
+        inheritThroughBridges(bridges, monitor);
         boolean any = false;
         for (String sig : methods.keySet()) {
             if (monitor.getOrDefault(sig, Boolean.FALSE)) {
@@ -317,6 +322,42 @@ final class ProxyFactory {
         }
         if (annotated) {
             monitor.put(sig, Boolean.TRUE);
+        }
+    }
+
+    /**
+     * A method that overrides a generic {@code @MonitorMethod} with a more specific signature
+     * ({@code put(String)} overriding {@code put(T)}) is linked to it only by the compiler's bridge
+     * ({@code put(Object)} calling {@code put(String)}). The bridge's erased signature is that of
+     * the annotated method, so its monitor-ness passes to the method the bridge calls: the same
+     * class's non-bridge method of that name whose parameter types are assignable to the bridge's.
+     * Repeated until nothing changes (chains of generic overrides).
+     */
+    private static void inheritThroughBridges(List<Method> bridges, Map<String, Boolean> monitor) {
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Method b : bridges) {
+                if (!monitor.getOrDefault(signature(b), Boolean.FALSE)) {
+                    continue;
+                }
+                for (Method t : b.getDeclaringClass().getDeclaredMethods()) {
+                    if (t.isBridge() || !t.getName().equals(b.getName())
+                            || t.getParameterCount() != b.getParameterCount()
+                            || !b.getReturnType().isAssignableFrom(t.getReturnType())) {
+                        continue;
+                    }
+                    boolean fits = true;
+                    Class<?>[] tp = t.getParameterTypes();
+                    Class<?>[] bp = b.getParameterTypes();
+                    for (int i = 0; i < tp.length && fits; i++) {
+                        fits = bp[i].isAssignableFrom(tp[i]);
+                    }
+                    if (fits && monitor.put(signature(t), Boolean.TRUE) == null) {
+                        changed = true;
+                    }
+                }
+            }
         }
     }
 

@@ -75,13 +75,13 @@ public final class ProxySupport {
         m.setOwner(ts);
     }
 
+    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
     private static DeadlockException reentry(MonitorLock m, ThreadState ts) {
-        String thread = ts.thread.getName();
+        String thread = ts.thread.getName().isEmpty() ? "#" + ts.thread.getId() : ts.thread.getName();
         String msg = "Re-entering " + m.name + ", which thread " + thread + " holds further out on its own stack ("
                 + ts.monitors.chainFrom(m) + " → " + m.name + "): the outer call is mid-way and its invariants "
                 + "may not hold. Move the inner call out of the outer monitor method, or run it inside "
                 + "Monitor.leave(...)";
-        @SuppressWarnings("deprecation")
         long id = ts.thread.getId();
         return new DeadlockException(msg, java.util.List.of(new DeadlockException.Link(thread, id, m.name, m.name)));
     }

@@ -213,12 +213,17 @@ public final class ThreadState {
 
     private void answerSafePoint() {
         detach();
+        boolean interrupted = false;
         try {
             while (((int) REQUESTS.getVolatile(this) & REQ_SAFEPOINT) != 0) {
                 LockSupport.park(this);
+                interrupted |= Thread.interrupted(); // a safe point is not interruptible; keep the status
             }
         } finally {
             attach();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -240,19 +245,27 @@ public final class ThreadState {
      * a helper or the collector holds the thread.
      */
     public void attach() {
-        for (;;) {
-            int s = (int) STATE.getVolatile(this);
-            if (s == DETACHED) {
-                if (STATE.compareAndSet(this, DETACHED, ATTACHED)) {
-                    return;
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                int s = (int) STATE.getVolatile(this);
+                if (s == DETACHED) {
+                    if (STATE.compareAndSet(this, DETACHED, ATTACHED)) {
+                        return;
+                    }
+                } else if ((s & STATE_MASK) == HELD) {
+                    if ((s & WAITING) != 0 || STATE.compareAndSet(this, s, s | WAITING)) {
+                        LockSupport.park(this);
+                        interrupted |= Thread.interrupted(); // else park returns at once: no spinning
+                    }
+                } else {
+                    throw new IllegalStateException("safethread internal error: attach() from state " + s
+                            + " on " + thread);
                 }
-            } else if ((s & STATE_MASK) == HELD) {
-                if ((s & WAITING) != 0 || STATE.compareAndSet(this, s, s | WAITING)) {
-                    LockSupport.park(this);
-                }
-            } else {
-                throw new IllegalStateException("safethread internal error: attach() from state " + s
-                        + " on " + thread);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -41,7 +41,12 @@ public final class ShareRules {
         /** An immutable JDK map (or entry): shareable when every key and value is. */
         MAP,
         /** {@link Optional}: shareable when its value is. */
-        OPTIONAL
+        OPTIONAL,
+        /**
+         * A serializable lambda whose fields we may not read (defined in another module, e.g. the
+         * JDK's {@code Comparator.comparing}): its captured values come from its serialized form.
+         */
+        SERIALIZED_LAMBDA
     }
 
     /** Deepest nesting of records/collections checked before refusing. */
@@ -186,6 +191,18 @@ public final class ShareRules {
                 case OPTIONAL:
                     work.push(new Object[] {((Optional<?>) v).orElse(null), extend(path, "Optional value"), depth + 1});
                     break;
+                case SERIALIZED_LAMBDA: {
+                    java.lang.invoke.SerializedLambda sl = serializedForm(v);
+                    if (sl == null) {
+                        return extend(path, "lambda " + lambdaName(v.getClass()))
+                                + " could not be inspected: wrap it in a @Shareable class of your own";
+                    }
+                    for (int i = 0; i < sl.getCapturedArgCount(); i++) {
+                        work.push(new Object[] {sl.getCapturedArg(i),
+                                extend(path, "lambda " + lambdaName(v.getClass()) + " captured value " + i), depth + 1});
+                    }
+                    break;
+                }
                 default:
                     throw new AssertionError(r.kind);
             }
@@ -294,9 +311,56 @@ public final class ShareRules {
                 fields.add(f);
             }
         } catch (InaccessibleObjectException | SecurityException e) {
-            return never("its captured values cannot be read (" + e.getMessage() + "): open package "
-                    + c.getPackageName() + " to org.safethread");
+            if (java.io.Serializable.class.isAssignableFrom(c)) {
+                return new Rule(Kind.SERIALIZED_LAMBDA, null, null);
+            }
+            return never("a lambda defined in " + (c.getModule().isNamed() ? "module " + c.getModule().getName()
+                    : "package " + c.getPackageName()) + ", whose captured values safethread may not read: "
+                    + "wrap it in a @Shareable class of your own, or build it from a lambda of your own code"
+                    + (c.getModule() == JAVA_BASE ? "" : " (or open package " + c.getPackageName()
+                    + " to org.safethread)"));
         }
         return fields.isEmpty() ? always() : new Rule(Kind.LAMBDA, fields.toArray(new Field[0]), null);
+    }
+
+    /** Thrown by {@link #serializedForm} to stop serialization once the serialized form is seen. */
+    private static final class Seen extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient java.lang.invoke.SerializedLambda form;
+
+        Seen(java.lang.invoke.SerializedLambda form) {
+            super(null, null, false, false);
+            this.form = form;
+        }
+    }
+
+    /**
+     * The serialized form of a serializable lambda, obtained from the JDK-generated
+     * {@code writeReplace} through an {@link java.io.ObjectOutputStream} that stops before writing
+     * anything: no user code runs, and the captured values are not serialized.
+     *
+     * @return the form, or null if the lambda did not produce one
+     */
+    private static java.lang.invoke.SerializedLambda serializedForm(Object lambda) {
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(java.io.OutputStream.nullOutputStream()) {
+            {
+                enableReplaceObject(true);
+            }
+
+            @Override
+            protected Object replaceObject(Object obj) {
+                if (obj instanceof java.lang.invoke.SerializedLambda) {
+                    throw new Seen((java.lang.invoke.SerializedLambda) obj);
+                }
+                return obj;
+            }
+        }) {
+            out.writeObject(lambda);
+            return null;
+        } catch (Seen seen) {
+            return seen.form;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 }

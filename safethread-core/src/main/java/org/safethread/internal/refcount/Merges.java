@@ -139,7 +139,9 @@ public final class Merges {
             for (;;) {
                 long w = (long) RefCounts.SHARED.getVolatile(x);
                 if (isDead(w)) {
-                    break;
+                    // Dead (its death processing clears the owner), or marked dead by a collector
+                    // that may still restore it after a failed group validation: touch nothing.
+                    return false;
                 }
                 long r = refs(w) + sum + localCount;
                 int pins = pins(w) - n;

@@ -11,6 +11,7 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.safethread.SafeThread;
 import org.safethread.stress.support.Owner;
+import org.safethread.stress.support.Spin;
 import org.safethread.stress.support.Tracked;
 
 /**
@@ -19,6 +20,12 @@ import org.safethread.stress.support.Tracked;
  * while the owner is held; trial deletion with the world running; validation "every member's
  * word unchanged since its snapshot", DEAD by CAS from the snapshot) racing {@code Ref.acquire}
  * and a release on a member of a would-be garbage cycle.
+ *
+ * <p>The collection takes far longer than actor 2's operations, so actor 2 starts only when
+ * actor 1 is about to collect (else the two would overlap only at the start of each jcstress
+ * stride). Both actors' threads own objects (every state built after the first generation), so
+ * the collection hand-shakes with actor 2: this test is about the handshake — counts of a
+ * running owner are read only once it is parked at a safe point.
  *
  * <p>X and Y refer to each other through their {@code Ref}s; Y has no other reference, X has one
  * more, held by actor 2. Actor 1 runs a collection. Actor 2 acquires Y from X's slot and then
@@ -43,6 +50,8 @@ public class CollectorAcquireRaceTest {
     final Owner owner = new Owner();
     final Tracked x = new Tracked();
     final Tracked y = new Tracked();
+    /** Set just before actor 1 starts its collection; actor 2 starts when it sees it. */
+    volatile boolean collecting;
     volatile Tracked got;
 
     public CollectorAcquireRaceTest() {
@@ -56,6 +65,7 @@ public class CollectorAcquireRaceTest {
         if (owner.isCurrent()) {
             r.r4 = 1;
         }
+        collecting = true;
         try {
             SafeThread.collect();
             r.r3 = 1;
@@ -69,6 +79,7 @@ public class CollectorAcquireRaceTest {
         if (owner.isCurrent()) {
             r.r4 = 2;
         }
+        Spin.until(() -> collecting, Spin.PARTNER_NANOS);
         try {
             Tracked v = x.next.acquire();
             got = v;

@@ -13,6 +13,7 @@ import org.safethread.DeathQueue;
 import org.safethread.SafeThread;
 import org.safethread.stress.support.Deaths;
 import org.safethread.stress.support.Owner;
+import org.safethread.stress.support.Spin;
 import org.safethread.stress.support.Tracked;
 
 /**
@@ -20,6 +21,12 @@ import org.safethread.stress.support.Tracked;
  * SCAN/TOUCHED, trial deletion, validation by unchanged words, group death by CAS) racing the
  * last external release of a cycle ({@code decref}: owner plain count or non-owner shared word,
  * merge queue).
+ *
+ * <p>The collection takes far longer than actor 2's operations, so actor 2 starts only when
+ * actor 1 is about to collect (else the two would overlap only at the start of each jcstress
+ * stride). Both actors' threads own objects (every state built after the first generation), so
+ * the collection hand-shakes with actor 2: this test is about the handshake — counts of a
+ * running owner are read only once it is parked at a safe point.
  *
  * <p>X and Y refer to each other; X's only other reference is held by actor 2, which checks that
  * the cycle is intact (both alive, both slots set) and releases it, while actor 1 runs a
@@ -46,6 +53,8 @@ public class CollectorLastReleaseRaceTest {
     final Owner owner = new Owner();
     final Tracked x = new Tracked();
     final Tracked y = new Tracked();
+    /** Set just before actor 1 starts its collection; actor 2 starts when it sees it. */
+    volatile boolean collecting;
     final DeathQueue<String> deathsX = new DeathQueue<>();
     final DeathQueue<String> deathsY = new DeathQueue<>();
 
@@ -62,6 +71,7 @@ public class CollectorLastReleaseRaceTest {
         if (owner.isCurrent()) {
             r.r4 = 1;
         }
+        collecting = true;
         try {
             SafeThread.collect();
             r.r3 = 1;
@@ -75,6 +85,7 @@ public class CollectorLastReleaseRaceTest {
         if (owner.isCurrent()) {
             r.r4 = 2;
         }
+        Spin.until(() -> collecting, Spin.PARTNER_NANOS);
         boolean intact = x.isAlive() && y.isAlive() && x.next.get() == y && y.next.get() == x;
         try {
             x.decref();

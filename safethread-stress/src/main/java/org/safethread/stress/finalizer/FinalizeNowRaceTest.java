@@ -14,6 +14,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.safethread.SafeThread;
 import org.safethread.stress.support.Finalizable;
 import org.safethread.stress.support.Owner;
+import org.safethread.stress.support.Rendezvous;
 
 /**
  * Protocol: the exactly-once claim on a finalizer core ({@code Extras.claimFinalization}: a CAS
@@ -43,12 +44,15 @@ import org.safethread.stress.support.Owner;
 public class FinalizeNowRaceTest {
     final Owner owner = new Owner();
     final Finalizable x = new Finalizable();
+    /** finalizeNow costs far more than a decref: meet first, so that the two claims overlap. */
+    final Rendezvous meet = new Rendezvous();
 
     @Actor
     public void finalizer(IIII_Result r) {
         if (owner.isCurrent()) {
             r.r4 = 1;
         }
+        meet.arriveAndAwait();
         r.r1 = SafeThread.finalizeNow(x) ? 1 : 0;
     }
 
@@ -57,6 +61,7 @@ public class FinalizeNowRaceTest {
         if (owner.isCurrent()) {
             r.r4 = 2;
         }
+        meet.arriveAndAwait();
         try {
             x.decref();
             r.r2 = 1;

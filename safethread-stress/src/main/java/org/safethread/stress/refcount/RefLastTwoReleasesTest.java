@@ -34,7 +34,8 @@ import org.safethread.stress.support.Tracked;
  *   <li>{@code 1, 1, 10, 0}: harness-owned: both releases were non-owner releases queued for an
  *       owner that is outside the runtime, so X waits for it (the contract's "until it comes
  *       back") (ACCEPTABLE). {@code 1, 1, 1, 0}: the same, after the owner passed a safe point
- *       (jcstress's sanity pass runs the arbiter on the harness thread) (ACCEPTABLE).</li>
+ *       (jcstress's sanity and resource-estimation passes run the arbiter on the harness thread,
+ *       see {@link Owner}) (ACCEPTABLE).</li>
  *   <li>a {@code 0} or {@code 2} in r1/r2: death before the last release (FORBIDDEN);
  *       {@code 10} with an actor owner: a death was lost; {@code 2} or more notices, or dead
  *       without a notice: death processed twice or not at all (FORBIDDEN).</li>

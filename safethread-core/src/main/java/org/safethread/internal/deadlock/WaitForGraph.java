@@ -8,6 +8,7 @@ import org.safethread.DeadlockException;
 import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
+import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,9 @@ public final class WaitForGraph {
     /** The graph lock: taken only by threads about to park, waking, or leaving the queue. */
     public static final ReentrantLock LOCK = new ReentrantLock();
 
+    /** Spins of a woken entrant before it re-arms and parks again: the holder may release soon. */
+    private static final int WAKE_SPINS = 8;
+
     /** Threads registered as waiting now; bounds the walk. Guarded by LOCK. */
     private static int waiting;
 
@@ -89,6 +93,7 @@ public final class WaitForGraph {
             ts.abortable = abortable;
             ts.abortWith = null;
             waiting++;
+            ts.wantEntryWake(true);
             if (m.tryLock()) {
                 leave(m, ts);
                 return;
@@ -107,19 +112,32 @@ public final class WaitForGraph {
         boolean interrupted = false; // entry is not interruptible: keep the status for the caller
         try {
             for (;;) {
-                if (checked) {
-                    LockSupport.park(m);
-                } else {
-                    LockSupport.parkNanos(m, Math.max(1, start + delay - System.nanoTime()));
-                }
-                if (Thread.interrupted()) {
-                    interrupted = true; // else park would return at once, and we would spin
-                }
-                // Woken (or spurious): try for the lock first without the graph lock. A thread that
-                // gets it cannot be a victim (its monitor was not held by a blocked thread).
+                // Arm the wake-up, then re-check, then park, with nothing in between that could
+                // park (and so swallow the unpark meant for us): a releaser clears LOCKED before
+                // it reads the flag, so either this re-check sees the lock free, or that releaser
+                // sees the flag, wins it, and unparks us.
+                ts.wantEntryWake(true);
                 boolean acquired = m.tryLock();
+                if (!acquired) {
+                    if (checked) {
+                        LockSupport.park(m);
+                    } else {
+                        LockSupport.parkNanos(m, Math.max(1, start + delay - System.nanoTime()));
+                    }
+                    if (Thread.interrupted()) {
+                        interrupted = true; // else park would return at once, and we would spin
+                    }
+                    // Woken (or spurious): spin a little, the holder may be about to release.
+                    acquired = m.tryLock();
+                    for (int i = 0; i < WAKE_SPINS && !acquired; i++) {
+                        Thread.onSpinWait();
+                        acquired = m.tryLock();
+                    }
+                }
                 LOCK.lock();
                 try {
+                    // A thread that gets the monitor cannot be a victim: its monitor was not held
+                    // by a blocked thread.
                     if (acquired || m.tryLock()) {
                         leave(m, ts);
                         return;
@@ -148,6 +166,7 @@ public final class WaitForGraph {
     }
 
     private static void leave(MonitorLock m, ThreadState ts) {
+        ts.wantEntryWake(false);
         m.dequeueEntry(ts);
         ts.waitingFor = null;
         ts.abortWith = null;
@@ -165,7 +184,8 @@ public final class WaitForGraph {
         MonitorLock mon = m;
         ThreadState cur = start;
         for (int i = 0; i <= waiting; i++) {
-            ThreadState holder = mon.ownerState();
+            Thread owner = mon.ownerThread();
+            ThreadState holder = owner == null ? null : ThreadRegistry.stateOf(owner);
             if (holder == null || holder == cur) {
                 return false; // free (the waiter will get it), or a stale registration
             }

@@ -1,7 +1,5 @@
 package org.safethread.internal.monitor;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 import java.util.concurrent.locks.LockSupport;
@@ -32,19 +30,24 @@ import org.safethread.internal.runtime.ThreadState;
  *       published in a volatile field (no lock on any release path). The woken thread re-tries;
  *       a barging thread may win, as with a non-fair {@code ReentrantLock}.</li>
  *   <li>No lost wake-up: a waiter enqueues itself, publishes {@code firstWaiter}, sets
- *       CONTENDED, then re-tries. A releaser clears LOCKED, then reads {@code firstWaiter}. All
- *       four accesses are volatile/CAS, so either the re-try sees the lock free, or the releaser
- *       sees the waiter. An unpark of a thread that has just stopped waiting is harmless: every
- *       park in the runtime is in a loop that re-checks its condition.</li>
+ *       CONTENDED, arms its wake flag, then re-tries. A releaser clears LOCKED, then reads
+ *       {@code firstWaiter} and its wake flag, and unparks it only if it wins the CAS that
+ *       disarms the flag (so a waiter already woken is not woken again by every release: AQS's
+ *       SIGNAL status). All these accesses are volatile/CAS, so either the waiter's re-try sees
+ *       the lock free, or a releaser sees the armed flag. An unpark of a thread that has just
+ *       stopped waiting is harmless: every park in the runtime is in a loop that re-checks its
+ *       condition.</li>
  *   <li>CONTENDED, the entry queue and {@code firstWaiter} change only under the graph lock;
  *       the queue is also read only under it.</li>
  * </ul>
  *
- * <p><b>Owner fields.</b> {@code owner} (the holder's ThreadState) and AQS's exclusive owner
- * thread are written by the holder right after it acquired and cleared right before it
- * releases; {@code holds} (direct re-entries) and the condition-waiter list are touched only by
- * the holder. The deadlock detector reads {@code owner} racily under the graph lock; the
- * argument for why that cannot produce a false cycle is in {@link WaitForGraph}.
+ * <p><b>Owner.</b> AQS's exclusive owner thread is written by the holder right after it acquired
+ * and cleared right before it releases (the only two writes besides the lock word's CASes, as
+ * with {@code ReentrantLock}: a contended line should see as few writes as possible);
+ * {@code holds} (direct re-entries) and the condition-waiter list are touched only by the
+ * holder. The deadlock detector reads the owner racily under the graph lock and maps it to its
+ * ThreadState through the registry; the argument for why that cannot produce a false cycle is
+ * in {@link WaitForGraph}.
  *
  * <p><b>Conditions.</b> On every full release (outermost exit, {@code await}, {@code leave}) the
  * holder evaluates waiters' conditions oldest first, still holding the monitor; the first that
@@ -56,23 +59,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     static final int LOCKED = 1;
     static final int CONTENDED = 2;
 
-    private static final VarHandle OWNER;
-
-    static {
-        try {
-            OWNER = MethodHandles.lookup().findVarHandle(MonitorLock.class, "owner", ThreadState.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** The monitor's display name, e.g. {@code Account#3}. */
     public final String name;
-    /** The holder; written by the holder, read racily by the deadlock detector. */
-    @SuppressWarnings("unused") // through OWNER, and directly by the holder
-    private transient ThreadState owner;
     /** Direct re-entries beyond the first entry. Holder only. */
     int holds;
+    /** Spins a contended entrant may try before parking (adaptive; racy updates are fine). */
+    private int spinBudget = Integer.MAX_VALUE;
     /** Condition waiters, oldest first. Holder only. */
     private transient ConditionWaiter waitHead;
     private transient ConditionWaiter waitTail;
@@ -87,9 +80,17 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
 
     // ------------------------------------------------------------------ lock word
 
-    /** One CAS from free to locked: the uncontended path. */
+    /**
+     * The entry fast path: one CAS from free to locked (a CAS takes the cache line exclusive at
+     * once, where a read first would fetch it shared and then upgrade it). When it fails because
+     * parked waiters set CONTENDED, one more CAS keeps that bit.
+     */
     boolean tryLockFast() {
-        return compareAndSetState(0, LOCKED);
+        if (compareAndSetState(0, LOCKED)) {
+            return true;
+        }
+        int s = getState();
+        return s == CONTENDED && compareAndSetState(CONTENDED, CONTENDED | LOCKED);
     }
 
     /** Takes the lock if it is free, whatever CONTENDED says. */
@@ -106,18 +107,19 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     }
 
     void setOwner(ThreadState ts) {
-        OWNER.set(this, ts);
         setExclusiveOwnerThread(ts.thread);
     }
 
-    /** @return the holder as last written (racy read; exact for the holder itself) */
-    public ThreadState ownerState() {
-        return (ThreadState) OWNER.getAcquire(this);
+    /**
+     * @return the holding thread as last written (AQS's exclusive owner: a racy read, exact for
+     *     the holder itself; the deadlock detector maps it to its ThreadState)
+     */
+    public Thread ownerThread() {
+        return getExclusiveOwnerThread();
     }
 
     /** Unlocks: clears the owner fields, then the lock word; wakes an entry waiter if any. */
     private void unlock() {
-        OWNER.set(this, null);
         setExclusiveOwnerThread(null);
         if (!compareAndSetState(LOCKED, 0)) {
             unlockContended();
@@ -132,7 +134,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
             }
         }
         ThreadState first = firstWaiter;
-        if (first != null) {
+        if (first != null && first.claimEntryWake()) {
             LockSupport.unpark(first.thread);
         }
     }
@@ -181,14 +183,26 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
      *     re-entry after {@code await} or {@code leave})
      * @throws org.safethread.DeadlockException if this entry is chosen to break a deadlock
      */
-    void lockContended(ThreadState ts, boolean abortable, int spins) {
-        for (int i = 0; i < spins; i++) {
-            if (tryLock()) {
+    void lockContended(ThreadState ts, boolean abortable, int maxSpins) {
+        // Adaptive spinning: spin up to this monitor's budget; a spin that gets in grows the
+        // budget, one that does not halves it. A holder that re-enters at once (a tight loop)
+        // makes spinning useless and costly (every spin bounces the lock word's cache line).
+        int budget = Math.min(spinBudget, maxSpins);
+        for (int i = 0; i < budget; i++) {
+            if ((getState() & LOCKED) == 0 && tryLock()) { // check first: the lock is often free at once
+                int grown = Math.min(maxSpins, budget * 2 + 1);
+                if (grown != budget) {
+                    spinBudget = grown; // written only when it changes: this line is contended
+                }
                 return;
             }
             Thread.onSpinWait();
         }
+        spinBudget = budget >> 1;
         WaitForGraph.waitToEnter(this, ts, abortable);
+        if (spinBudget == 0 && maxSpins > 0) {
+            spinBudget = 1; // let spinning prove itself again now and then
+        }
     }
 
     // ------------------------------------------------------------------ releasing

@@ -40,7 +40,7 @@ public final class ProxySupport {
     }
 
     private static Object enterSlow(MonitorLock m, ThreadState ts) {
-        if (m.ownerState() == ts) {
+        if (m.ownerThread() == ts.thread) {
             if (ts.monitors.top() == m) {
                 m.holds++;
                 return null;

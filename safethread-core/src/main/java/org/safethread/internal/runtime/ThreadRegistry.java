@@ -2,7 +2,6 @@ package org.safethread.internal.runtime;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -10,26 +9,28 @@ import java.util.concurrent.ConcurrentHashMap;
  * merge for, hold or hand-shake with. Terminated threads are removed by the housekeeper once
  * their leftover work is done.
  *
- * <p>Thread-safe: a concurrent set keyed by identity ({@link ThreadState} does not override
- * {@code equals}/{@code hashCode}).
+ * <p>Thread-safe: a concurrent map from each thread to its state, keyed by identity ({@link Thread}
+ * does not override {@code equals}/{@code hashCode}). The deadlock detector uses it to map a
+ * monitor's owner thread to its state.
  */
 public final class ThreadRegistry {
-    private static final Set<ThreadState> STATES = ConcurrentHashMap.newKeySet();
+    private static final ConcurrentHashMap<Thread, ThreadState> STATES = new ConcurrentHashMap<>();
 
     private ThreadRegistry() {
     }
 
     static void add(ThreadState ts) {
-        STATES.add(ts);
+        STATES.put(ts.thread, ts);
     }
 
-    static void remove(ThreadState ts) {
-        STATES.remove(ts);
+    /** @return the state of {@code t}, or null if it never used the runtime (or was forgotten) */
+    public static ThreadState stateOf(Thread t) {
+        return STATES.get(t);
     }
 
     /** @return a snapshot of the registered threads */
     public static List<ThreadState> snapshot() {
-        return new ArrayList<>(STATES);
+        return new ArrayList<>(STATES.values());
     }
 
     /** @return how many threads are registered now */
@@ -42,7 +43,7 @@ public final class ThreadRegistry {
      * forgets them. Called by the housekeeper.
      */
     static void pruneTerminated() {
-        for (ThreadState ts : STATES) {
+        for (ThreadState ts : STATES.values()) {
             if (!ts.thread.isAlive() && ts.tryHold()) {
                 try {
                     ts.refs.finishForTerminatedThread();
@@ -50,7 +51,7 @@ public final class ThreadRegistry {
                     ts.release();
                 }
                 if (!ts.refs.hasQueuedMerges()) {
-                    STATES.remove(ts);
+                    STATES.remove(ts.thread, ts);
                 }
             }
         }

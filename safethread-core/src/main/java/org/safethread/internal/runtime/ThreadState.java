@@ -118,6 +118,32 @@ public final class ThreadState {
     /** Whether the last collection could not stop this thread in time. */
     public boolean collectorMissedLast;
 
+    /**
+     * Set by this thread, while waiting to enter a monitor, just before it parks ("wake me");
+     * cleared by the one releaser that wins the CAS and unparks it. So a waiter that was already
+     * woken is not woken again by every release (AQS's SIGNAL status, for our entry queue).
+     */
+    private volatile boolean entryWakeWanted;
+    private static final VarHandle ENTRY_WAKE;
+
+    static {
+        try {
+            ENTRY_WAKE = MethodHandles.lookup().findVarHandle(ThreadState.class, "entryWakeWanted", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Arms the entry wake-up (this thread, before parking in a monitor entry). */
+    public void wantEntryWake(boolean want) {
+        entryWakeWanted = want;
+    }
+
+    /** @return true for exactly one caller per arming: that caller must unpark this thread */
+    public boolean claimEntryWake() {
+        return entryWakeWanted && ENTRY_WAKE.compareAndSet(this, true, false);
+    }
+
     // ---- wait-for graph fields: guarded by WaitForGraph's lock ----
     /** The monitor this thread waits to enter, or null. Guarded by the wait-for graph lock. */
     public Object waitingFor;

@@ -25,7 +25,7 @@ import org.safethread.internal.runtime.ThreadState;
  * {@code safethread.finalizer.stallTimeout} (10s), {@code safethread.finalizer.shutdownTimeout}
  * (5s), {@code safethread.leakTracking} (false), {@code safethread.collector.threshold} (10000),
  * {@code safethread.collector.enabled} (true), {@code safethread.collector.handshakeTimeout}
- * (5ms), {@code safethread.monitor.spins} (64). Durations accept {@code 250ms}, {@code 10s},
+ * (5ms), {@code safethread.monitor.spins} (0). Durations accept {@code 250ms}, {@code 10s},
  * {@code PT1S} or a number of milliseconds.
  */
 public final class SafeThread {

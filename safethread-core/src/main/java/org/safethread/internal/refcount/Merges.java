@@ -124,18 +124,9 @@ public final class Merges {
             e.lock();
         }
         try {
-            long sum = 0;
-            int n = 0;
-            if (e != null) {
-                for (Cell c = e.cells; c != null; c = c.next) {
-                    int v = c.freeze();
-                    if (v >= 0) {
-                        sum += v;
-                        n++;
-                    }
-                }
-                e.cells = null;
-            }
+            long frozen = e == null ? 0 : RefCounts.freezeAll(e);
+            long sum = RefCounts.frozenSum(frozen);
+            int n = RefCounts.frozenCount(frozen);
             for (;;) {
                 long w = (long) RefCounts.SHARED.getVolatile(x);
                 if (isDead(w)) {

@@ -459,16 +459,9 @@ public final class RefCounts {
         boolean cand = false;
         e.lock();
         try {
-            long sum = 0;
-            int n = 0;
-            for (Cell c = e.cells; c != null; c = c.next) {
-                int v = c.freeze();
-                if (v >= 0) {
-                    sum += v;
-                    n++;
-                }
-            }
-            e.cells = null;
+            long frozen = freezeAll(e);
+            long sum = frozenSum(frozen);
+            int n = frozenCount(frozen);
             for (;;) {
                 long w = (long) SHARED.getVolatile(x);
                 if (isDead(w)) {
@@ -567,6 +560,38 @@ public final class RefCounts {
         } else if (queue) {
             Merges.queue(x, ThreadState.current());
         }
+    }
+
+    // ------------------------------------------------------------------ freezing cells
+
+    /**
+     * Freezes every cell of an object, taking each one's value exactly once, and unlinks them.
+     * Caller holds {@code e}'s lock (so no cell can be created meanwhile, and every pin's cell is
+     * in the list).
+     *
+     * @return the references the cells held, times 256, plus how many cells were frozen (at most
+     *     {@link CountWord#MAX_PINS}); decode with {@link #frozenSum} and {@link #frozenCount}
+     */
+    static long freezeAll(Extras e) {
+        long sum = 0;
+        int n = 0;
+        for (Cell c = e.cells; c != null; c = c.next) {
+            int v = c.freeze();
+            if (v >= 0) {
+                sum += v;
+                n++;
+            }
+        }
+        e.cells = null;
+        return (sum << 8) | n;
+    }
+
+    static long frozenSum(long frozen) {
+        return frozen >>> 8;
+    }
+
+    static int frozenCount(long frozen) {
+        return (int) (frozen & 0xFF);
     }
 
     // ------------------------------------------------------------------ Ref operations
@@ -726,16 +751,9 @@ public final class RefCounts {
             if (e != null) {
                 e.lock();
                 try {
-                    long sum = 0;
-                    int n = 0;
-                    for (Cell c = e.cells; c != null; c = c.next) {
-                        int v = c.freeze();
-                        if (v >= 0) {
-                            sum += v;
-                            n++;
-                        }
-                    }
-                    e.cells = null;
+                    long frozen = freezeAll(e);
+                    long sum = frozenSum(frozen);
+                    int n = frozenCount(frozen);
                     for (;;) {
                         long w = (long) SHARED.getVolatile(x);
                         if (isDead(w)) {

@@ -28,11 +28,14 @@ import org.slf4j.LoggerFactory;
  *       run. Waiters on {@link #awaitIdle} are signalled under a lock when it reaches zero.</li>
  *   <li>A core that throws is logged at WARN with its class and counted; the thread goes on
  *       (exceptions, errors, and interrupts a core leaves behind are all cleared).</li>
+ *   <li>A worker takes up to {@value #BATCH} cores from the queue at once (one lock round trip)
+ *       into its own batch, a concurrent queue, and runs them in order.</li>
  *   <li>Stalls: the worker records when its current core started. The housekeeper's watchdog
  *       reports a core running past {@code safethread.finalizer.stallTimeout} (WARN), bumps the
- *       generation and starts a fresh worker on the same queue. The stalled worker, if its core
- *       ever returns, sees the new generation and exits, so at most one worker takes from the
- *       queue at a time.</li>
+ *       generation, starts a fresh worker on the same queue, and moves the stalled worker's
+ *       untouched batch back to the queue (each core is taken from the batch by one thread only,
+ *       so none runs twice). The stalled worker, if its core ever returns, sees the new
+ *       generation, gives back anything left, and exits.</li>
  *   <li>At JVM shutdown a hook waits for pending cores for at most
  *       {@code safethread.finalizer.shutdownTimeout}.</li>
  * </ul>
@@ -41,6 +44,8 @@ public final class Finalizers {
     private static final Logger LOG = LoggerFactory.getLogger(Finalizers.class);
     /** How often an idle worker wakes to notice it was replaced. */
     private static final long IDLE_POLL_MS = 200;
+    /** Cores a worker takes from the queue at once: one lock round trip instead of one each. */
+    private static final int BATCH = 256;
 
     private record Task(Object core, Class<?> ownerType) {
     }
@@ -142,6 +147,7 @@ public final class Finalizers {
                     t.ownerType.getName(), t.core.getClass().getName(), TimeUnit.NANOSECONDS.toMillis(ran),
                     w.thread.getName());
             startWorker();
+            giveBack(w.batch); // the cores queued behind the stalled one go to the fresh worker
         }
     }
 
@@ -180,8 +186,16 @@ public final class Finalizers {
         throw (E) e;
     }
 
-    private static void finished() {
-        if (PENDING.decrementAndGet() == 0) {
+    /** Puts back cores a replaced worker had taken but not run (they stay pending). */
+    private static void giveBack(java.util.Queue<Task> rest) {
+        Task t;
+        while ((t = rest.poll()) != null) {
+            QUEUE.add(t);
+        }
+    }
+
+    private static void finished(int n) {
+        if (n > 0 && PENDING.addAndGet(-n) == 0) {
             IDLE_LOCK.lock();
             try {
                 IDLE.signalAll();
@@ -193,6 +207,8 @@ public final class Finalizers {
 
     private static final class Worker implements Runnable {
         final int generation;
+        /** Cores taken from the queue and not yet run; the watchdog gives them back on a stall. */
+        final java.util.concurrent.ConcurrentLinkedQueue<Task> batch = new java.util.concurrent.ConcurrentLinkedQueue<>();
         volatile Thread thread;
         volatile long runningSince;
         volatile Task running;
@@ -205,26 +221,40 @@ public final class Finalizers {
         @Override
         public void run() {
             org.safethread.internal.runtime.ThreadState.markRuntimeThread();
+            java.util.ArrayList<Task> taken = new java.util.ArrayList<>(BATCH);
             while (GENERATION.get() == generation) {
-                Task t;
+                Task first;
                 try {
-                    t = QUEUE.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+                    first = QUEUE.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     continue; // interrupt status is cleared by poll's throw; keep serving
                 }
-                if (t == null) {
+                if (first == null) {
                     continue;
                 }
-                running = t;
-                runningSince = System.nanoTime();
-                try {
-                    Finalizers.run(t.core, t.ownerType, false);
-                } finally {
-                    runningSince = 0;
-                    running = null;
-                    Thread.interrupted(); // a core must not leave the thread interrupted
-                    finished();
+                taken.add(first);
+                QUEUE.drainTo(taken, BATCH - 1); // one lock round trip for many cores
+                batch.addAll(taken);
+                taken.clear();
+                int done = 0;
+                Task t;
+                // The watchdog may take the rest of the batch back if a core here stalls.
+                while (GENERATION.get() == generation && (t = batch.poll()) != null) {
+                    running = t;
+                    runningSince = System.nanoTime();
+                    try {
+                        Finalizers.run(t.core, t.ownerType, false);
+                    } finally {
+                        runningSince = 0;
+                        running = null;
+                        Thread.interrupted(); // a core must not leave the thread interrupted
+                        done++;
+                    }
                 }
+                if (GENERATION.get() != generation) {
+                    giveBack(batch); // replaced while we ran: the new worker takes the rest
+                }
+                finished(done);
             }
         }
     }

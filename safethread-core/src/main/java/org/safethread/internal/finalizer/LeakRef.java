@@ -1,8 +1,7 @@
 package org.safethread.internal.finalizer;
 
 import java.lang.ref.PhantomReference;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.safethread.RefCounted;
 import org.safethread.internal.refcount.Extras;
 import org.safethread.internal.runtime.Counters;
@@ -19,27 +18,94 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeakRef extends PhantomReference<RefCounted> implements Reaped {
     private static final Logger LOG = LoggerFactory.getLogger(LeakRef.class);
-    /** Keeps armed references reachable until they are reaped or disarmed. */
-    private static final Set<LeakRef> ARMED = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Keeps armed references reachable until they are reaped or disarmed: doubly linked lists,
+     * one per stripe, each guarded by its own lock (the JDK's Cleaner keeps its cleanables the
+     * same way). Linking and unlinking are O(1) with no hashing, which matters because every
+     * object with a finalizer core does both once.
+     */
+    private static final class Stripe {
+        final ReentrantLock lock = new ReentrantLock();
+        /** Sentinel; the list is circular. Guarded by lock. */
+        final LeakRef head = new LeakRef();
+        int size;
+    }
+
+    /** Stripes: a power of two, enough that concurrent constructors rarely share one. */
+    private static final int STRIPES = 16;
+    private static final Stripe[] LISTS = new Stripe[STRIPES];
+
+    static {
+        for (int i = 0; i < STRIPES; i++) {
+            LISTS[i] = new Stripe();
+        }
+    }
 
     private final Extras extras;
+    private final Stripe stripe;
+    /** Neighbours in the stripe's list; null when not linked. Guarded by the stripe's lock. */
+    private LeakRef prev;
+    private LeakRef next;
 
+    /** A sentinel. */
+    private LeakRef() {
+        super(null, null);
+        this.extras = null;
+        this.stripe = null;
+        this.prev = this;
+        this.next = this;
+    }
+
+    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
     public LeakRef(RefCounted referent, Extras extras) {
         super(referent, ReferenceReaper.QUEUE);
         this.extras = extras;
-        ARMED.add(this);
+        this.stripe = LISTS[(int) Thread.currentThread().getId() & (STRIPES - 1)];
+        link();
         Housekeeper.ensureStarted();
+    }
+
+    private void link() {
+        Stripe s = stripe;
+        s.lock.lock();
+        try {
+            LeakRef h = s.head;
+            next = h.next;
+            prev = h;
+            h.next.prev = this;
+            h.next = this;
+            s.size++;
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    private void unlink() {
+        Stripe s = stripe;
+        s.lock.lock();
+        try {
+            if (next != null) {
+                prev.next = next;
+                next.prev = prev;
+                next = null;
+                prev = null;
+                s.size--;
+            }
+        } finally {
+            s.lock.unlock();
+        }
     }
 
     /** Stops watching (the object died normally). */
     public void disarm() {
         clear();
-        ARMED.remove(this);
+        unlink();
     }
 
     @Override
     public void reaped() {
-        ARMED.remove(this);
+        unlink();
         if (!extras.onLeak()) {
             return; // it died normally after all
         }
@@ -63,6 +129,15 @@ public final class LeakRef extends PhantomReference<RefCounted> implements Reape
 
     /** @return how many objects are armed for leak detection now */
     public static int armedCount() {
-        return ARMED.size();
+        int n = 0;
+        for (Stripe s : LISTS) {
+            s.lock.lock();
+            try {
+                n += s.size;
+            } finally {
+                s.lock.unlock();
+            }
+        }
+        return n;
     }
 }

@@ -78,7 +78,7 @@ public final class Layout {
         Class<?> extras = Class.forName("org.safethread.internal.refcount.Extras");
         Class<?> leakRef = Class.forName("org.safethread.internal.finalizer.LeakRef");
         System.out.printf(Locale.ROOT, "Out of line, only when needed: Extras %d B (finalizer core, cells, watches); "
-                + "LeakRef %d B (a phantom reference, plus its entry in a concurrent set; objects with a finalizer core "
+                + "LeakRef %d B (a phantom reference, linked in a striped list; objects with a finalizer core "
                 + "or leak tracking).%n",
                 size(extras), size(leakRef));
 

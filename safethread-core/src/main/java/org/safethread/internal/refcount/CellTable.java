@@ -21,6 +21,12 @@ final class CellTable {
 
     private final RefCounted[] keys = new RefCounted[SIZE];
     private final Cell[] cells = new Cell[SIZE];
+    /**
+     * The last object counted in a cell and its cell: a thread working on one hot object skips
+     * the identity hash and the slot lookup. Reset whenever that cell leaves the table.
+     */
+    private RefCounted lastKey;
+    private Cell lastCell;
 
     private static int slot(RefCounted x) {
         int h = System.identityHashCode(x);
@@ -35,11 +41,19 @@ final class CellTable {
      *     {@link RefCounts#INC_DEAD} if creating a cell found the object dead
      */
     int increment(RefCounted x) {
+        if (x == lastKey) {
+            if (lastCell.increment()) {
+                return RefCounts.INC_TAKEN;
+            }
+            forgetLast(); // frozen: fall through to the table, which drops it
+        }
         int i = slot(x);
         if (keys[i] == x) {
             Cell c = cells[i];
             if (c != null) {
                 if (c.increment()) {
+                    lastKey = x;
+                    lastCell = c;
                     return RefCounts.INC_TAKEN;
                 }
                 cells[i] = null; // frozen by someone else: count in the shared word this time
@@ -51,6 +65,8 @@ final class CellTable {
             }
             if (c != null) {
                 cells[i] = c;
+                lastKey = x;
+                lastCell = c;
                 return RefCounts.INC_TAKEN;
             }
             return RefCounts.INC_SHARED;
@@ -67,15 +83,28 @@ final class CellTable {
      *     cell holds nothing and the caller must release through the shared word
      */
     int decrement(RefCounted x) {
-        int i = slot(x);
         Cell c;
-        if (keys[i] != x || (c = cells[i]) == null) {
-            return Cell.DEC_MISS;
+        int i = -1;
+        if (x == lastKey) {
+            c = lastCell;
+        } else {
+            i = slot(x);
+            if (keys[i] != x || (c = cells[i]) == null) {
+                return Cell.DEC_MISS;
+            }
         }
         int r = c.decrement();
         if (r == Cell.DEC_MISS) {
             if (c.value() < 0) {
-                cells[i] = null; // frozen by someone else
+                if (i < 0) {
+                    i = slot(x);
+                }
+                if (cells[i] == c) {
+                    cells[i] = null; // frozen by someone else
+                }
+                if (lastCell == c) {
+                    forgetLast();
+                }
             }
             return r;
         }
@@ -89,11 +118,19 @@ final class CellTable {
         return r;
     }
 
+    private void forgetLast() {
+        lastKey = null;
+        lastCell = null;
+    }
+
     private void evict(int i) {
         RefCounted k = keys[i];
         Cell c = cells[i];
         keys[i] = null;
         cells[i] = null;
+        if (c != null && c == lastCell) {
+            forgetLast();
+        }
         if (c != null) {
             RefCounts.retireCell(k, c);
         }

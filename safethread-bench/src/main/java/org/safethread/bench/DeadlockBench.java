@@ -291,7 +291,9 @@ public class DeadlockBench {
             go1.release();
             go2.release();
             long deadline = System.nanoTime() + WAIT_NANOS;
-            while (!(lockA.hasQueuedThread(t2) && lockB.hasQueuedThread(t1))) {
+            // Queued is not enough: ThreadMXBean reports only threads that have parked.
+            while (!(lockA.hasQueuedThread(t2) && lockB.hasQueuedThread(t1)
+                    && t1.getState() == Thread.State.WAITING && t2.getState() == Thread.State.WAITING)) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("the JDK deadlock did not form within 5 s; failure " + failure.get());
                 }

@@ -277,13 +277,4 @@ public final class CycleCollector {
         }
     }
 
-    /** @return candidates deferred to the next collection (diagnostics) */
-    public static int deferredCount() {
-        RUN.lock();
-        try {
-            return deferred.size();
-        } finally {
-            RUN.unlock();
-        }
-    }
 }

@@ -289,13 +289,4 @@ public final class WaitForGraph {
         return t.getId();
     }
 
-    /** @return threads registered as waiting now (for tests and diagnostics) */
-    public static int waitingCount() {
-        LOCK.lock();
-        try {
-            return waiting;
-        } finally {
-            LOCK.unlock();
-        }
-    }
 }

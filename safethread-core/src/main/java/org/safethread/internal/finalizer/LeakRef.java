@@ -29,7 +29,6 @@ public final class LeakRef extends PhantomReference<RefCounted> implements Reape
         final ReentrantLock lock = new ReentrantLock();
         /** Sentinel; the list is circular. Guarded by lock. */
         final LeakRef head = new LeakRef();
-        int size;
     }
 
     /** Stripes: a power of two, enough that concurrent constructors rarely share one. */
@@ -75,7 +74,6 @@ public final class LeakRef extends PhantomReference<RefCounted> implements Reape
             prev = h;
             h.next.prev = this;
             h.next = this;
-            s.size++;
         } finally {
             s.lock.unlock();
         }
@@ -90,7 +88,6 @@ public final class LeakRef extends PhantomReference<RefCounted> implements Reape
                 next.prev = prev;
                 next = null;
                 prev = null;
-                s.size--;
             }
         } finally {
             s.lock.unlock();
@@ -127,17 +124,4 @@ public final class LeakRef extends PhantomReference<RefCounted> implements Reape
         }
     }
 
-    /** @return how many objects are armed for leak detection now */
-    public static int armedCount() {
-        int n = 0;
-        for (Stripe s : LISTS) {
-            s.lock.lock();
-            try {
-                n += s.size;
-            } finally {
-                s.lock.unlock();
-            }
-        }
-        return n;
-    }
 }

@@ -143,13 +143,4 @@ final class CellTable {
         }
     }
 
-    /** Retires cells that hold nothing and forgets objects seen once. */
-    void retireIdle() {
-        for (int i = 0; i < SIZE; i++) {
-            Cell c = cells[i];
-            if (c == null || c.value() <= 0) { // empty, idle, or frozen
-                evict(i);
-            }
-        }
-    }
 }

@@ -92,10 +92,6 @@ public final class Extras {
         return FINALIZE_STATE.compareAndSet(this, ARMED, CLAIMED);
     }
 
-    /** @return whether the core already ran or was cancelled */
-    public boolean finalizationClaimed() {
-        return (int) FINALIZE_STATE.getVolatile(this) != ARMED;
-    }
 
     /** @return the captured core, or null */
     public Object capturedCore() {

@@ -58,12 +58,6 @@ public final class OwnerWork {
         return cells;
     }
 
-    /** Retires cells that hold nothing (a safe point that asks for it). Owner only. */
-    public void retireIdleCells() {
-        if (cells != null) {
-            cells.retireIdle();
-        }
-    }
 
     // ---------------------------------------------------------------- candidates
 

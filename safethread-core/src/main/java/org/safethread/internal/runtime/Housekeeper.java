@@ -57,10 +57,6 @@ public final class Housekeeper {
         }
     }
 
-    /** @return whether the calling thread is the housekeeper */
-    public static boolean isHousekeeper() {
-        return Thread.currentThread() == thread;
-    }
 
     private static void run() {
         ThreadState.markRuntimeThread();

@@ -33,10 +33,6 @@ public final class ThreadRegistry {
         return new ArrayList<>(STATES.values());
     }
 
-    /** @return how many threads are registered now */
-    public static int size() {
-        return STATES.size();
-    }
 
     /**
      * Finishes the leftover work of terminated threads (merges, cells, candidates, cores) and

@@ -227,10 +227,6 @@ public final class ThreadState {
         }
     }
 
-    /** @return whether this thread is inside {@link #poll()} (owner only) */
-    public boolean inPoll() {
-        return inPoll;
-    }
 
     /** @return safe points passed so far (opaque; for the collector's liveness heuristic) */
     public long safePoints() {

@@ -3,6 +3,11 @@ package org.safethread;
 /**
  * A snapshot of the runtime's counters, taken by {@link SafeThread#stats()}. All counts are
  * totals since the JVM started, except the ones that say "now".
+ *
+ * <p>Memory consistency effects: a collection is counted in {@link #collections()} and its
+ * objects in {@link #objectsCollected()} before any of them is seen dead, so a thread that
+ * observes a collected object's death ({@link RefCounted#isAlive()} false, a {@link
+ * DeathQueue} entry, a finalizer running) and then takes a snapshot sees them counted.
  */
 public interface RuntimeStats {
     /** @return deadlocks between monitors broken by throwing {@link DeadlockException} to a victim */

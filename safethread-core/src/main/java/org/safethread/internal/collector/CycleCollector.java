@@ -228,6 +228,12 @@ public final class CycleCollector {
         pause = System.nanoTime() - t0;
         int collected;
         int examined = snap.size();
+        // Counted before any death is visible (Snapshot counts objectsCollected the same way):
+        // a thread that sees an object of this collection dead (a volatile read of its word,
+        // after the CAS that killed it) also sees this collection in stats(). Counting at the
+        // end let an observer see the death and still read the old count.
+        Counters.COLLECTIONS.increment();
+        Counters.OBJECTS_EXAMINED.add(examined);
         try {
             collected = snap.collectGarbage();
             snap.clearScanFlags();
@@ -240,9 +246,6 @@ public final class CycleCollector {
         }
         long duration = System.nanoTime() - t0;
         adapt(examined, collected);
-        Counters.COLLECTIONS.increment();
-        Counters.OBJECTS_COLLECTED.add(collected);
-        Counters.OBJECTS_EXAMINED.add(examined);
         CollectionEvent ev = new CollectionEvent();
         if (ev.isEnabled()) {
             ev.examined = examined;

@@ -16,6 +16,7 @@ import org.safethread.RefCounted;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.CountWord;
+import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 
 /**
@@ -419,7 +420,14 @@ final class Snapshot {
                 }
             }
             int done = head;
+            int size = 0;
             if (valid) {
+                for (int i = head; i >= 0; i = nextInGroup[i]) {
+                    size++;
+                }
+                // Counted before the first DEAD is visible, so whoever sees a member dead also
+                // sees it in stats().objectsCollected(); taken back below if a CAS fails.
+                Counters.OBJECTS_COLLECTED.add(size);
                 for (int i = head; i >= 0; i = nextInGroup[i]) {
                     long dead = (words[i] & ~(SCAN | TOUCHED)) | DEAD;
                     if (!RefCounts.casWord(objs[i], words[i], dead)) {
@@ -438,6 +446,7 @@ final class Snapshot {
                     words[i] = DEAD; // marks "handled" for clearScanFlags
                 }
             } else {
+                Counters.OBJECTS_COLLECTED.add(-size);
                 for (int i = head; i != done && i >= 0; i = nextInGroup[i]) {
                     RefCounts.restoreWord(objs[i], words[i] & ~(SCAN | TOUCHED));
                 }

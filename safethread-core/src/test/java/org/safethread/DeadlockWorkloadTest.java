@@ -126,6 +126,54 @@ class DeadlockWorkloadTest {
         assertThat(deadlocks.sum()).as("the workload did deadlock (else it proves nothing)").isPositive();
     }
 
+    /**
+     * Two threads nesting the same two monitors in opposite orders, each retrying at once when it
+     * is the victim. The victim's retry must not barge back into the monitor whose release woke
+     * its partner (it would win the race and close the same cycle again, for ever: a livelock
+     * that this test caught within seconds before victims queued behind waiters).
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aVictimRetryingAtOnceDoesNotLiveLockWithItsPartner() throws Throwable {
+        Account a = Monitor.of(new Account(1000));
+        Account b = Monitor.of(new Account(1000));
+        int minTransfers = 20_000;
+        long wantDeadlocks = 1000;
+        int maxAttempts = 1000;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        LongAdder deadlocks = new LongAdder();
+        java.util.concurrent.atomic.AtomicInteger worst = new java.util.concurrent.atomic.AtomicInteger();
+        List<Worker> ws = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            Account first = t == 0 ? a : b;
+            Account second = t == 0 ? b : a;
+            ws.add(start("opposite-" + t, () -> {
+                // Until both have made enough transfers and enough deadlocks were broken (the
+                // threads may happen to run one after the other for a while on 2 cores).
+                for (int k = 0; k < minTransfers
+                        || (deadlocks.sum() < wantDeadlocks && System.nanoTime() < deadline); k++) {
+                    for (int attempt = 1; ; attempt++) {
+                        if (attempt > maxAttempts) {
+                            throw new AssertionError("transfer " + k + " did not complete in " + maxAttempts
+                                    + " attempts (livelock)");
+                        }
+                        try {
+                            first.push(second, 1);
+                            worst.accumulateAndGet(attempt, Math::max);
+                            break;
+                        } catch (DeadlockException e) {
+                            deadlocks.increment();
+                        }
+                    }
+                }
+            }));
+        }
+        MonitorTesting.assertNoFailures(ws);
+        assertThat(a.balance() + b.balance()).as("money conserved").isEqualTo(2000);
+        assertThat(deadlocks.sum()).as("the workload did deadlock (worst transfer took %d attempts)", worst.get())
+                .isPositive();
+    }
+
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void consistentLockOrderNeverSeesADeadlockExceptionOverAMillionContendedEntries() throws Throwable {

@@ -53,6 +53,16 @@ import org.slf4j.LoggerFactory;
  * forever. A thread chosen as victim but not yet woken is treated as not waiting, so one cycle
  * never gets two victims.
  *
+ * <p><b>Progress after a break.</b> A victim usually retries at once. Were it to barge back into
+ * the monitor whose release woke its partner, it would win (the partner is still waking up) and
+ * the two would close the same cycle again, for ever: a livelock, seen on 2 cores within seconds.
+ * So a victim sets {@link ThreadState#yieldsEntry}: until it next gets a monitor through an entry
+ * queue, it takes a free monitor only if no thread is queued ahead of it ({@link
+ * MonitorLock#mayTake}), and does not spin. The thread ahead was woken by the release that freed
+ * the monitor (or will be, by the release of whoever holds it), so it gets the monitor, finishes
+ * its operation and wakes the victim in turn: every broken deadlock lets a non-victim finish.
+ * The fast path pays nothing for this: the flag is read only when the lock word says CONTENDED.
+ *
  * <p><b>Delay.</b> With {@code safethread.deadlock.delay} &gt; 0 the thread parks that long
  * before walking (python-safethread waited 1 s); the default 0 detects at once.
  */
@@ -94,7 +104,7 @@ public final class WaitForGraph {
             ts.abortWith = null;
             waiting++;
             ts.wantEntryWake(true);
-            if (m.tryLock()) {
+            if (m.mayTake(ts) && m.tryLock()) {
                 leave(m, ts);
                 return;
             }
@@ -117,7 +127,7 @@ public final class WaitForGraph {
                 // it reads the flag, so either this re-check sees the lock free, or that releaser
                 // sees the flag, wins it, and unparks us.
                 ts.wantEntryWake(true);
-                boolean acquired = m.tryLock();
+                boolean acquired = m.mayTake(ts) && m.tryLock();
                 if (!acquired) {
                     if (checked) {
                         LockSupport.park(m);
@@ -128,23 +138,24 @@ public final class WaitForGraph {
                         interrupted = true; // else park would return at once, and we would spin
                     }
                     // Woken (or spurious): spin a little, the holder may be about to release.
-                    acquired = m.tryLock();
+                    acquired = m.mayTake(ts) && m.tryLock();
                     for (int i = 0; i < WAKE_SPINS && !acquired; i++) {
                         Thread.onSpinWait();
-                        acquired = m.tryLock();
+                        acquired = m.mayTake(ts) && m.tryLock();
                     }
                 }
                 LOCK.lock();
                 try {
                     // A thread that gets the monitor cannot be a victim: its monitor was not held
                     // by a blocked thread.
-                    if (acquired || m.tryLock()) {
+                    if (acquired || (m.mayTake(ts) && m.tryLock())) {
                         leave(m, ts);
                         return;
                     }
                     Object verdict = ts.abortWith;
                     if (verdict != null) {
                         leave(m, ts);
+                        ts.yieldsEntry = true;
                         throw victimException((Verdict) verdict);
                     }
                     if (!checked && System.nanoTime() - start >= delay) {
@@ -166,6 +177,7 @@ public final class WaitForGraph {
     }
 
     private static void leave(MonitorLock m, ThreadState ts) {
+        ts.yieldsEntry = false; // waited its turn (a victim sets it again after leaving)
         ts.wantEntryWake(false);
         m.dequeueEntry(ts);
         ts.waitingFor = null;
@@ -204,7 +216,7 @@ public final class WaitForGraph {
     }
 
     private static boolean breakCycle(MonitorLock m, ThreadState start, List<Hop> path) {
-        if (m.tryLock()) {
+        if (m.mayTake(start) && m.tryLock()) {
             leave(m, start);
             return true;
         }
@@ -229,6 +241,7 @@ public final class WaitForGraph {
         ThreadState victim = path.get(v).thread;
         if (victim == start) {
             leave(m, start);
+            start.yieldsEntry = true;
             throw victimException(verdict);
         }
         victim.abortWith = verdict;

@@ -85,12 +85,20 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
      * once, where a read first would fetch it shared and then upgrade it). When it fails because
      * parked waiters set CONTENDED, one more CAS keeps that bit.
      */
-    boolean tryLockFast() {
+    boolean tryLockFast(ThreadState ts) {
         if (compareAndSetState(0, LOCKED)) {
             return true;
         }
         int s = getState();
-        return s == CONTENDED && compareAndSetState(CONTENDED, CONTENDED | LOCKED);
+        return s == CONTENDED && !ts.yieldsEntry && compareAndSetState(CONTENDED, CONTENDED | LOCKED);
+    }
+
+    /**
+     * @return whether {@code ts} may take this monitor when it is free: always, unless it lost a
+     *     deadlock and others are queued ahead of it (see {@link ThreadState#yieldsEntry})
+     */
+    public boolean mayTake(ThreadState ts) {
+        return !ts.yieldsEntry || firstWaiter == ts || firstWaiter == null;
     }
 
     /** Takes the lock if it is free, whatever CONTENDED says. */
@@ -187,7 +195,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         // Adaptive spinning: spin up to this monitor's budget; a spin that gets in grows the
         // budget, one that does not halves it. A holder that re-enters at once (a tight loop)
         // makes spinning useless and costly (every spin bounces the lock word's cache line).
-        int budget = Math.min(spinBudget, maxSpins);
+        int budget = ts.yieldsEntry ? 0 : Math.min(spinBudget, maxSpins); // a deadlock loser queues
         for (int i = 0; i < budget; i++) {
             if ((getState() & LOCKED) == 0 && tryLock()) { // check first: the lock is often free at once
                 int grown = Math.min(maxSpins, budget * 2 + 1);
@@ -198,7 +206,9 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
             }
             Thread.onSpinWait();
         }
-        spinBudget = budget >> 1;
+        if (budget > 0) {
+            spinBudget = budget >> 1;
+        }
         WaitForGraph.waitToEnter(this, ts, abortable);
         if (spinBudget == 0 && maxSpins > 0) {
             spinBudget = 1; // let spinning prove itself again now and then

@@ -151,6 +151,15 @@ public final class ThreadState {
     public boolean abortable;
     /** Set by a detector that chose this thread as victim: the verdict to throw. Guarded likewise. */
     public Object abortWith;
+    /**
+     * Set when this thread lost a deadlock (it threw {@code DeadlockException}); cleared when it
+     * next gets a monitor through an entry queue. While set, an entry that finds a monitor free
+     * but with threads queued for it queues behind them instead of barging past. Without this,
+     * a victim that retries at once re-takes the monitor its partner was woken for before the
+     * partner runs, and the two deadlock again, for ever (a livelock seen on 2 cores). This
+     * thread only.
+     */
+    public boolean yieldsEntry;
 
     private ThreadState(Thread thread) {
         this.thread = thread;

@@ -76,6 +76,31 @@ public class Node {
         }
     }
 
+    /**
+     * The victim's retry: the same nesting as {@link #outer} without the meeting point, right
+     * after the first attempt lost a deadlock.
+     *
+     * @return {@link #ENTERED}, {@link #VICTIM} (the retry lost another deadlock) or {@link #HUNG}
+     */
+    @MonitorMethod
+    public int retry(Node inner) {
+        HangWatchdog.Entry w = HangWatchdog.begin();
+        try {
+            inner.inner();
+            return ENTERED;
+        } catch (RuntimeException e) {
+            if (w.fired()) {
+                return HUNG;
+            }
+            if (e instanceof DeadlockException) {
+                return VICTIM;
+            }
+            throw e;
+        } finally {
+            HangWatchdog.end(w);
+        }
+    }
+
     /** The inner call: counts entries (untouched by a victim, which never enters). */
     @MonitorMethod
     public void inner() {

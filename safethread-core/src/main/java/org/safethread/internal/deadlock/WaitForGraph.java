@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * under {@link #LOCK}. Edges "M is held by T" are the monitors' owner fields, written by holders
  * without any lock. Nothing here runs on the uncontended path: a thread takes {@code LOCK} only
  * when it is about to park, when it wakes up and re-tries, and when it stops waiting; a releaser
- * takes it only when CONTENDED says a thread may be parked.
+ * never takes it (it reads the entry queue's volatile head).
  *
  * <p><b>Detection.</b> A cycle can only be closed by a thread that starts waiting: acquiring a
  * monitor never closes one (an acquirer is running, and every thread of a cycle waits). So the
@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * MonitorLock#mayTake}), and does not spin. The thread ahead was woken by the release that freed
  * the monitor (or will be, by the release of whoever holds it), so it gets the monitor, finishes
  * its operation and wakes the victim in turn: every broken deadlock lets a non-victim finish.
- * The fast path pays nothing for this: the flag is read only when the lock word says CONTENDED.
+ * The fast path pays one plain read of a field of the caller's own ThreadState for this.
  *
  * <p><b>Delay.</b> With {@code safethread.deadlock.delay} &gt; 0 the thread parks that long
  * before walking (python-safethread waited 1 s); the default 0 detects at once.
@@ -72,8 +72,13 @@ public final class WaitForGraph {
     /** The graph lock: taken only by threads about to park, waking, or leaving the queue. */
     public static final ReentrantLock LOCK = new ReentrantLock();
 
-    /** Spins of a woken entrant before it re-arms and parks again: the holder may release soon. */
-    private static final int WAKE_SPINS = 8;
+    /**
+     * Most spins of a woken entrant before it re-arms and parks again. It starts at 1 and doubles
+     * at each wake-up of one entry (as AQS's "postSpins" do): an entrant woken again and again is
+     * racing a holder that re-enters at once, and staying awake a little longer lets it catch a
+     * release without costing that holder another unpark.
+     */
+    private static final int MAX_WAKE_SPINS = 255;
 
     /** Threads registered as waiting now; bounds the walk. Guarded by LOCK. */
     private static int waiting;
@@ -118,12 +123,13 @@ public final class WaitForGraph {
         long delay = Settings.deadlockDelayNanos();
         boolean checked = delay == 0;
         long start = System.nanoTime();
+        int wakeSpins = 0;
         ts.detach();
         boolean interrupted = false; // entry is not interruptible: keep the status for the caller
         try {
             for (;;) {
                 // Arm the wake-up, then re-check, then park, with nothing in between that could
-                // park (and so swallow the unpark meant for us): a releaser clears LOCKED before
+                // park (and so swallow the unpark meant for us): a releaser frees the lock before
                 // it reads the flag, so either this re-check sees the lock free, or that releaser
                 // sees the flag, wins it, and unparks us.
                 ts.wantEntryWake(true);
@@ -139,7 +145,8 @@ public final class WaitForGraph {
                     }
                     // Woken (or spurious): spin a little, the holder may be about to release.
                     acquired = m.mayTake(ts) && m.tryLock();
-                    for (int i = 0; i < WAKE_SPINS && !acquired; i++) {
+                    wakeSpins = Math.min(MAX_WAKE_SPINS, wakeSpins * 2 + 1);
+                    for (int i = 0; i < wakeSpins && !acquired; i++) {
                         Thread.onSpinWait();
                         acquired = m.mayTake(ts) && m.tryLock();
                     }

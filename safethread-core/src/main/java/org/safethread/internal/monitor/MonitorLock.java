@@ -19,26 +19,31 @@ import org.safethread.internal.runtime.ThreadState;
  * deadlock victim must leave its entry with an exception while its interrupt status stays the
  * user's.
  *
- * <p><b>State word</b> (AQS state): {@code LOCKED} (bit 0) and {@code CONTENDED} (bit 1: some
- * thread is, or may be, parked in the entry queue).
+ * <p><b>State word</b> (AQS state): {@code 0} free, {@link #LOCKED} held. Whether threads
+ * wait is not in the word but in {@code firstWaiter}, the head of the entry queue, a volatile
+ * field; so neither acquire nor release ever has to CAS around a "contended" bit that another
+ * thread may flip (with the bit in the word, a contended call cost two failed CASes more).
  * <ul>
- *   <li>Acquire: CAS a state without LOCKED to the same state with LOCKED. Uncontended, that is
- *       one CAS; a thread that finds it taken spins briefly, then registers in the entry queue
- *       and the wait-for graph (under the graph lock), sets CONTENDED, re-tries once, and parks.</li>
- *   <li>Release: CAS {@code LOCKED -> 0}; if that fails, CONTENDED is set, so the release
- *       clears LOCKED by CAS and unparks {@code firstWaiter}, the head of the entry queue,
- *       published in a volatile field (no lock on any release path). The woken thread re-tries;
- *       a barging thread may win, as with a non-fair {@code ReentrantLock}.</li>
- *   <li>No lost wake-up: a waiter enqueues itself, publishes {@code firstWaiter}, sets
- *       CONTENDED, arms its wake flag, then re-tries. A releaser clears LOCKED, then reads
+ *   <li>Acquire: CAS {@code 0 -> LOCKED}, one CAS whether or not threads wait (barging, as with
+ *       a non-fair {@code ReentrantLock}). A thread that finds it taken spins briefly, then
+ *       registers in the entry queue and the wait-for graph (under the graph lock), re-tries
+ *       once, and parks.</li>
+ *   <li>Release: a volatile write of {@code 0} (as {@code ReentrantLock} does), then a volatile
+ *       read of {@code firstWaiter}; if there is one and it armed its wake flag, unpark it. No
+ *       lock on any release path. The woken thread re-tries; a barging thread may win.</li>
+ *   <li>No lost wake-up: a waiter enqueues itself (publishing {@code firstWaiter} if it is the
+ *       head), arms its wake flag, then re-tries the CAS. A releaser writes {@code 0}, then reads
  *       {@code firstWaiter} and its wake flag, and unparks it only if it wins the CAS that
  *       disarms the flag (so a waiter already woken is not woken again by every release: AQS's
- *       SIGNAL status). All these accesses are volatile/CAS, so either the waiter's re-try sees
- *       the lock free, or a releaser sees the armed flag. An unpark of a thread that has just
- *       stopped waiting is harmless: every park in the runtime is in a loop that re-checks its
- *       condition.</li>
- *   <li>CONTENDED, the entry queue and {@code firstWaiter} change only under the graph lock;
- *       the queue is also read only under it.</li>
+ *       SIGNAL status). All these accesses are volatile (sequentially consistent among
+ *       themselves: Dekker's pattern), so either the waiter's re-try sees the lock free, or the
+ *       releaser sees the armed flag. A waiter that is not the head relies on the head: the head
+ *       leaves the queue only after acquiring (its release then wakes the new head) or as a
+ *       deadlock victim while the monitor is held (its holder's release wakes the new head). An
+ *       unpark of a thread that has just stopped waiting is harmless: every park in the runtime
+ *       is in a loop that re-checks its condition.</li>
+ *   <li>The entry queue and {@code firstWaiter} change only under the graph lock; the queue is
+ *       also read only under it.</li>
  * </ul>
  *
  * <p><b>Owner.</b> AQS's exclusive owner thread is written by the holder right after it acquired
@@ -56,9 +61,8 @@ import org.safethread.internal.runtime.ThreadState;
  */
 public final class MonitorLock extends AbstractQueuedSynchronizer {
     private static final long serialVersionUID = 1L;
+    /** The AQS state of a held monitor (0: free). */
     static final int LOCKED = 1;
-    static final int CONTENDED = 2;
-
 
     /** The monitor's display name, e.g. {@code Account#3}. */
     public final String name;
@@ -82,15 +86,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
 
     /**
      * The entry fast path: one CAS from free to locked (a CAS takes the cache line exclusive at
-     * once, where a read first would fetch it shared and then upgrade it). When it fails because
-     * parked waiters set CONTENDED, one more CAS keeps that bit.
+     * once, where a read first would fetch it shared and then upgrade it); a thread that lost a
+     * deadlock first checks that nobody is queued ahead of it ({@link #mayTake}).
      */
     boolean tryLockFast(ThreadState ts) {
-        if (compareAndSetState(0, LOCKED)) {
-            return true;
-        }
-        int s = getState();
-        return s == CONTENDED && !ts.yieldsEntry && compareAndSetState(CONTENDED, CONTENDED | LOCKED);
+        return (!ts.yieldsEntry || mayTake(ts)) && compareAndSetState(0, LOCKED);
     }
 
     /**
@@ -101,17 +101,9 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         return !ts.yieldsEntry || firstWaiter == ts || firstWaiter == null;
     }
 
-    /** Takes the lock if it is free, whatever CONTENDED says. */
+    /** Takes the lock if it is free (whoever waits: callers check {@link #mayTake} where it matters). */
     public boolean tryLock() {
-        for (;;) {
-            int s = getState();
-            if ((s & LOCKED) != 0) {
-                return false;
-            }
-            if (compareAndSetState(s, s | LOCKED)) {
-                return true;
-            }
-        }
+        return compareAndSetState(0, LOCKED);
     }
 
     void setOwner(ThreadState ts) {
@@ -126,21 +118,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         return getExclusiveOwnerThread();
     }
 
-    /** Unlocks: clears the owner fields, then the lock word; wakes an entry waiter if any. */
+    /**
+     * Unlocks: clears the owner field, then the lock word (a volatile write, ordered before the
+     * read of {@code firstWaiter} that follows); wakes the first entry waiter if it is armed.
+     */
     private void unlock() {
         setExclusiveOwnerThread(null);
-        if (!compareAndSetState(LOCKED, 0)) {
-            unlockContended();
-        }
-    }
-
-    private void unlockContended() {
-        for (;;) {
-            int s = getState();
-            if (compareAndSetState(s, s & ~LOCKED)) {
-                break;
-            }
-        }
+        setState(0);
         ThreadState first = firstWaiter;
         if (first != null && first.claimEntryWake()) {
             LockSupport.unpark(first.thread);
@@ -155,12 +139,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
             entryQueue = new ArrayDeque<>(4);
         }
         entryQueue.addLast(ts);
-        firstWaiter = entryQueue.peekFirst();
-        for (;;) {
-            int s = getState();
-            if ((s & CONTENDED) != 0 || compareAndSetState(s, s | CONTENDED)) {
-                return;
-            }
+        if (firstWaiter == null) {
+            firstWaiter = ts;
         }
     }
 
@@ -170,14 +150,9 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
             return;
         }
         entryQueue.removeFirstOccurrence(ts);
-        firstWaiter = entryQueue.peekFirst();
-        if (entryQueue.isEmpty()) {
-            for (;;) {
-                int s = getState();
-                if ((s & CONTENDED) == 0 || compareAndSetState(s, s & ~CONTENDED)) {
-                    return;
-                }
-            }
+        ThreadState head = entryQueue.peekFirst();
+        if (firstWaiter != head) {
+            firstWaiter = head;
         }
     }
 
@@ -197,7 +172,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         // makes spinning useless and costly (every spin bounces the lock word's cache line).
         int budget = ts.yieldsEntry ? 0 : Math.min(spinBudget, maxSpins); // a deadlock loser queues
         for (int i = 0; i < budget; i++) {
-            if ((getState() & LOCKED) == 0 && tryLock()) { // check first: the lock is often free at once
+            if (getState() == 0 && tryLock()) { // check first: the lock is often free at once
                 int grown = Math.min(maxSpins, budget * 2 + 1);
                 if (grown != budget) {
                     spinBudget = grown; // written only when it changes: this line is contended
@@ -318,7 +293,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
 
     @Override
     protected boolean isHeldExclusively() {
-        return (getState() & LOCKED) != 0 && getExclusiveOwnerThread() == Thread.currentThread();
+        return getState() != 0 && getExclusiveOwnerThread() == Thread.currentThread();
     }
 
     @Override

@@ -239,7 +239,7 @@ public final class CycleCollector {
             snap.clearScanFlags();
             deferred.addAll(snap.deferred);
             if (collected > 0) {
-                Deaths.dieGroup(snap.killedObjects(), collected);
+                Deaths.dieGroup(snap);
             }
         } finally {
             snap.release();

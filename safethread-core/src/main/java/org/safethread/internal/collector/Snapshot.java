@@ -16,6 +16,7 @@ import org.safethread.RefCounted;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.CountWord;
+import org.safethread.internal.refcount.Deaths;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 
@@ -52,7 +53,7 @@ import org.safethread.internal.runtime.ThreadState;
  *   <li>Reads of {@code Ref} fields are by reflection (no user code) and volatile.</li>
  * </ul>
  */
-final class Snapshot {
+final class Snapshot implements Deaths.CollectedGroup {
     /**
      * Arrays reused from one collection to the next (collections run one at a time, under the
      * collector's run lock): a collection of a million objects would otherwise allocate about a
@@ -68,6 +69,10 @@ final class Snapshot {
         boolean[] seesUnreadable = new boolean[0];
         int[] edgeFrom = new int[0];
         int[] edgeTo = new int[0];
+        /** The target object of each edge (for {@link Snapshot#diedWith}). */
+        RefCounted[] edgeObj = new RefCounted[0];
+        /** For each killed object, its index in the snapshot. */
+        int[] killedIdx = new int[0];
         int[][] ints = new int[9][0];
         boolean[] live = new boolean[0];
         boolean[] uncertain = new boolean[0];
@@ -91,7 +96,10 @@ final class Snapshot {
     private int size;
     private int[] edgeFrom;
     private int[] edgeTo;
+    private RefCounted[] edgeObj;
     private int edgeCount;
+    /** Each object's first edge (edges are sorted by source); set by collectGarbage. */
+    private int[] edgeStart;
     /** Candidates whose owner could not be read, or whose group changed: kept for the next collection. */
     final List<RefCounted> deferred = new ArrayList<>();
     private final IdentityIndex deferredIndex = new IdentityIndex(16);
@@ -113,6 +121,7 @@ final class Snapshot {
         if (sc.edgeFrom.length < cap) {
             sc.edgeFrom = new int[cap];
             sc.edgeTo = new int[cap];
+            sc.edgeObj = new RefCounted[cap];
         }
         this.objs = sc.objs;
         this.words = sc.words;
@@ -121,6 +130,7 @@ final class Snapshot {
         this.seesUnreadable = sc.seesUnreadable;
         this.edgeFrom = sc.edgeFrom;
         this.edgeTo = sc.edgeTo;
+        this.edgeObj = sc.edgeObj;
     }
 
     /** @return a scratch int array of at least {@code n} slots (contents undefined) */
@@ -141,6 +151,7 @@ final class Snapshot {
         Arrays.fill(root, 0, size, false);
         Arrays.fill(seesUnreadable, 0, size, false);
         Arrays.fill(sc.killed, 0, Math.min(killedCount, sc.killed.length), null);
+        Arrays.fill(edgeObj, 0, edgeCount, null);
         sc.objs = objs;
         sc.words = words;
         sc.counts = counts;
@@ -148,6 +159,7 @@ final class Snapshot {
         sc.seesUnreadable = seesUnreadable;
         sc.edgeFrom = edgeFrom;
         sc.edgeTo = edgeTo;
+        sc.edgeObj = edgeObj;
         if (objs.length > KEEP_SLOTS && size < objs.length / 16) {
             scratch = new Scratch();
         }
@@ -266,18 +278,21 @@ final class Snapshot {
                     }
                     j = add(t);
                 }
-                addEdge(i, j);
+                addEdge(i, j, t);
             }
         }
     }
 
-    private void addEdge(int from, int to) {
+    /** Adds an edge; traverse adds them in order of their source, which collectGarbage relies on. */
+    private void addEdge(int from, int to, RefCounted target) {
         if (edgeCount == edgeFrom.length) {
             edgeFrom = Arrays.copyOf(edgeFrom, edgeCount * 2);
             edgeTo = Arrays.copyOf(edgeTo, edgeCount * 2);
+            edgeObj = Arrays.copyOf(edgeObj, edgeCount * 2);
         }
         edgeFrom[edgeCount] = from;
         edgeTo[edgeCount] = to;
+        edgeObj[edgeCount] = target;
         edgeCount++;
     }
 
@@ -294,7 +309,8 @@ final class Snapshot {
         for (int e = 0; e < edgeCount; e++) {
             internal[edgeTo[e]]++;
         }
-        // CSR adjacency
+        // CSR adjacency: traverse added the edges in order of their source, so the targets are
+        // already the adjacency array; only the start of each object's run is needed.
         int[] start = ints(1, n + 1);
         Arrays.fill(start, 0, n + 1, 0);
         for (int e = 0; e < edgeCount; e++) {
@@ -303,12 +319,9 @@ final class Snapshot {
         for (int i = 0; i < n; i++) {
             start[i + 1] += start[i];
         }
-        int[] adj = ints(2, edgeCount);
+        this.edgeStart = start;
+        int[] adj = edgeTo;
         int[] fill = ints(3, n);
-        System.arraycopy(start, 0, fill, 0, n);
-        for (int e = 0; e < edgeCount; e++) {
-            adj[fill[edgeFrom[e]]++] = edgeTo[e];
-        }
         if (sc.live.length < n) {
             sc.live = new boolean[n];
             sc.uncertain = new boolean[n];
@@ -383,6 +396,12 @@ final class Snapshot {
                 }
             }
         }
+        int all = killAllGarbage(n, live);
+        if (all >= 0) {
+            this.killedCount = all;
+            return all;
+        }
+        // Some garbage changed since the snapshot: find the groups that did not, and kill those.
         // group the garbage (union-find over garbage edges)
         int[] parent = ints(7, n);
         for (int i = 0; i < n; i++) {
@@ -440,8 +459,10 @@ final class Snapshot {
             if (valid) {
                 if (sc.killed.length < killedCount + n) {
                     sc.killed = Arrays.copyOf(sc.killed, Math.max(n, killedCount * 2));
+                    sc.killedIdx = Arrays.copyOf(sc.killedIdx, sc.killed.length);
                 }
                 for (int i = head; i >= 0; i = nextInGroup[i]) {
+                    sc.killedIdx[killedCount] = i;
                     sc.killed[killedCount++] = objs[i];
                     words[i] = DEAD; // marks "handled" for clearScanFlags
                 }
@@ -459,9 +480,33 @@ final class Snapshot {
         return killedCount;
     }
 
-    /** @return the objects the last {@link #collectGarbage} killed (the first {@code killed()} slots) */
-    RefCounted[] killedObjects() {
+    // ------------------------------------------------------------------ Deaths.CollectedGroup
+
+    @Override
+    public int count() {
+        return killedCount;
+    }
+
+    /** @return the objects the last {@link #collectGarbage} killed (the first {@link #count()} slots) */
+    @Override
+    public RefCounted[] members() {
         return sc.killed;
+    }
+
+    /**
+     * An edge from a killed object to a garbage object joined two members of one connected
+     * garbage group, and groups die whole, so the target died too.
+     */
+    @Override
+    public boolean diedWith(int k, RefCounted target) {
+        int i = sc.killedIdx[k];
+        boolean[] live = sc.live;
+        for (int e = edgeStart[i], end = edgeStart[i + 1]; e < end; e++) {
+            if (edgeObj[e] == target && !live[edgeTo[e]]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int killedCount;
@@ -473,6 +518,58 @@ final class Snapshot {
                 RefCounts.clearWordFlags(objs[i], SCAN | TOUCHED);
             }
         }
+    }
+
+    /**
+     * The common case first: if no garbage object's word changed since the snapshot, all the
+     * garbage dies at once, without splitting it into groups (for a big random graph the
+     * union-find costs a cache miss per edge). Each object is CASed from its snapshot to DEAD;
+     * should a CAS fail (a change after the check), the ones already CASed are restored and the
+     * caller falls back to validating group by group.
+     *
+     * @return how many objects died, or -1 if some garbage changed (nothing died)
+     */
+    private int killAllGarbage(int n, boolean[] live) {
+        int garbage = 0;
+        for (int i = 0; i < n; i++) {
+            if (!live[i]) {
+                if (RefCounts.word(objs[i]) != words[i]) {
+                    return -1;
+                }
+                garbage++;
+            }
+        }
+        if (garbage == 0) {
+            return 0;
+        }
+        if (sc.killed.length < garbage) {
+            sc.killed = new RefCounted[Math.max(garbage, sc.killed.length * 2)];
+            sc.killedIdx = new int[sc.killed.length];
+        }
+        // Counted before the first DEAD is visible (see CycleCollector); taken back on failure.
+        Counters.OBJECTS_COLLECTED.add(garbage);
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (live[i]) {
+                continue;
+            }
+            long dead = (words[i] & ~(SCAN | TOUCHED)) | DEAD;
+            if (!RefCounts.casWord(objs[i], words[i], dead)) {
+                for (int j = 0; j < k; j++) {
+                    int r = sc.killedIdx[j];
+                    RefCounts.restoreWord(objs[r], words[r]);
+                    sc.killed[j] = null;
+                }
+                Counters.OBJECTS_COLLECTED.add(-garbage);
+                return -1;
+            }
+            sc.killedIdx[k] = i;
+            sc.killed[k++] = objs[i];
+        }
+        for (int j = 0; j < k; j++) {
+            words[sc.killedIdx[j]] = DEAD; // marks "handled" for clearScanFlags
+        }
+        return k;
     }
 
     private static int find(int[] parent, int i) {

@@ -70,37 +70,96 @@ public final class Deaths {
     }
 
     /**
-     * Processes the deaths of a garbage group found by the collector; every member's DEAD flag is
-     * already set.
+     * The objects one collection killed, as the collector saw them: which {@code Ref} targets of
+     * each member died in the same collection, so that death processing need not read those
+     * targets' words (for a large garbage graph, each such read is a cache miss).
      */
-    public static void dieGroup(RefCounted[] group, int n) {
+    public interface CollectedGroup {
+        /** @return how many objects died */
+        int count();
+
+        /**
+         * @return the dead objects in slots {@code [0, count())}; death processing may overwrite
+         *     slots it has finished with (it reuses the array for its own list)
+         */
+        RefCounted[] members();
+
+        /**
+         * @return true only if {@code target} is known to have died in this collection because
+         *     member {@code k} (its original slot) referred to it in the collector's snapshot;
+         *     false means "unknown": the caller checks the target itself
+         */
+        boolean diedWith(int k, RefCounted target);
+    }
+
+    /**
+     * Processes the deaths of the garbage groups of one collection; every member's DEAD flag is
+     * already set. Two passes over the members: the first clears owners and {@code Ref} fields
+     * (releasing targets that did not die with them) and keeps the members that have something
+     * to finish (a finalizer core, or Extras for watches and cells); the second finishes those.
+     * So every {@code Ref} of every member is cleared before any core is queued.
+     */
+    public static void dieGroup(CollectedGroup group) {
+        int n = group.count();
+        RefCounted[] members = group.members();
         ThreadState ts = ThreadState.current();
         DeathWork work = ts.refs.deaths;
         boolean outer = !work.running;
         work.running = true;
         try {
-            for (int i = 0; i < n; i++) {
-                RefCounts.OWNER.set(group[i], null);
-            }
             Counters.OBJECTS_DIED.add(n);
-            for (int i = 0; i < n; i++) {
-                clearRefs(group[i], ClassInfo.of(group[i].getClass()));
+            int toFinish = 0;
+            Class<?> lastType = null;
+            ClassInfo info = null;
+            for (int k = 0; k < n; k++) {
+                RefCounted y = members[k];
+                RefCounts.OWNER.set(y, null);
+                Class<?> type = y.getClass();
+                if (type != lastType) { // a group is usually of few classes
+                    lastType = type;
+                    info = ClassInfo.of(type);
+                }
+                clearRefsOfCollected(y, info, group, k);
+                if (info.hasCore() || RefCounts.extras(y) != null) {
+                    members[toFinish++] = y; // toFinish <= k: a slot already done with
+                }
             }
-            for (int i = 0; i < n; i++) {
-                finish(group[i], ClassInfo.of(group[i].getClass()));
+            for (int k = 0; k < toFinish; k++) {
+                RefCounted y = members[k];
+                finish(y, ClassInfo.of(y.getClass()));
             }
             if (outer) {
                 RefCounted y;
                 while ((y = work.pop()) != null) {
                     Counters.OBJECTS_DIED.increment();
-                    ClassInfo info = ClassInfo.of(y.getClass());
-                    clearRefs(y, info);
-                    finish(y, info);
+                    ClassInfo yi = ClassInfo.of(y.getClass());
+                    clearRefs(y, yi);
+                    finish(y, yi);
                 }
             }
         } finally {
             if (outer) {
                 work.running = false;
+            }
+        }
+    }
+
+    /** {@link #clearRefs} for a member of a collected group: skips reading targets that died with it. */
+    private static void clearRefsOfCollected(RefCounted y, ClassInfo info, CollectedGroup group, int k) {
+        for (int i = 0, n = info.refFieldCount(); i < n; i++) {
+            Ref<?> r = info.refField(y, i);
+            if (r == null) {
+                continue;
+            }
+            RefCounted t = RefCounts.takeForDeath(r);
+            if (t == null || group.diedWith(k, t) || !RefCounts.isAlive(t)) {
+                continue; // empty, or dead (most often: a member of the same group)
+            }
+            try {
+                t.decref();
+            } catch (RuntimeException e) {
+                LOG.error("safethread: releasing {} held by dying {} failed", t.getClass().getName(),
+                        y.getClass().getName(), e);
             }
         }
     }

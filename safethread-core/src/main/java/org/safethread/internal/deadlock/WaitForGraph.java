@@ -148,7 +148,9 @@ public final class WaitForGraph {
                     wakeSpins = Math.min(MAX_WAKE_SPINS, wakeSpins * 2 + 1);
                     for (int i = 0; i < wakeSpins && !acquired; i++) {
                         Thread.onSpinWait();
-                        acquired = m.mayTake(ts) && m.tryLock();
+                        // Read before CAS: a failing CAS would take the lock word's cache line
+                        // away from the holder, which is about to need it.
+                        acquired = m.isFree() && m.mayTake(ts) && m.tryLock();
                     }
                 }
                 LOCK.lock();

@@ -101,6 +101,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         return !ts.yieldsEntry || firstWaiter == ts || firstWaiter == null;
     }
 
+    /** @return whether the lock is free now (a volatile read: spin on this, then {@link #tryLock}) */
+    public boolean isFree() {
+        return getState() == 0;
+    }
+
     /** Takes the lock if it is free (whoever waits: callers check {@link #mayTake} where it matters). */
     public boolean tryLock() {
         return compareAndSetState(0, LOCKED);
@@ -172,7 +177,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         // makes spinning useless and costly (every spin bounces the lock word's cache line).
         int budget = ts.yieldsEntry ? 0 : Math.min(spinBudget, maxSpins); // a deadlock loser queues
         for (int i = 0; i < budget; i++) {
-            if (getState() == 0 && tryLock()) { // check first: the lock is often free at once
+            if (isFree() && tryLock()) { // read first: a failing CAS would steal the holder's line
                 int grown = Math.min(maxSpins, budget * 2 + 1);
                 if (grown != budget) {
                     spinBudget = grown; // written only when it changes: this line is contended

@@ -109,7 +109,7 @@ public final class WaitForGraph {
             ts.abortWith = null;
             waiting++;
             ts.wantEntryWake(true);
-            if (m.mayTake(ts) && m.tryLock()) {
+            if (m.tryLock(ts)) {
                 leave(m, ts);
                 return;
             }
@@ -133,7 +133,7 @@ public final class WaitForGraph {
                 // it reads the flag, so either this re-check sees the lock free, or that releaser
                 // sees the flag, wins it, and unparks us.
                 ts.wantEntryWake(true);
-                boolean acquired = m.mayTake(ts) && m.tryLock();
+                boolean acquired = m.tryLock(ts);
                 if (!acquired) {
                     if (checked) {
                         LockSupport.park(m);
@@ -144,20 +144,20 @@ public final class WaitForGraph {
                         interrupted = true; // else park would return at once, and we would spin
                     }
                     // Woken (or spurious): spin a little, the holder may be about to release.
-                    acquired = m.mayTake(ts) && m.tryLock();
+                    acquired = m.tryLock(ts);
                     wakeSpins = Math.min(MAX_WAKE_SPINS, wakeSpins * 2 + 1);
                     for (int i = 0; i < wakeSpins && !acquired; i++) {
                         Thread.onSpinWait();
                         // Read before CAS: a failing CAS would take the lock word's cache line
                         // away from the holder, which is about to need it.
-                        acquired = m.isFree() && m.mayTake(ts) && m.tryLock();
+                        acquired = m.isFree() && m.tryLock(ts);
                     }
                 }
                 LOCK.lock();
                 try {
                     // A thread that gets the monitor cannot be a victim: its monitor was not held
                     // by a blocked thread.
-                    if (acquired || (m.mayTake(ts) && m.tryLock())) {
+                    if (acquired || m.tryLock(ts)) {
                         leave(m, ts);
                         return;
                     }
@@ -225,7 +225,7 @@ public final class WaitForGraph {
     }
 
     private static boolean breakCycle(MonitorLock m, ThreadState start, List<Hop> path) {
-        if (m.mayTake(start) && m.tryLock()) {
+        if (m.tryLock(start)) {
             leave(m, start);
             return true;
         }

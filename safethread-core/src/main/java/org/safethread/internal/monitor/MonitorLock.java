@@ -85,12 +85,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     // ------------------------------------------------------------------ lock word
 
     /**
-     * The entry fast path: one CAS from free to locked (a CAS takes the cache line exclusive at
+     * Takes the lock if it is free and {@code ts} may take it. The entry fast path, and every
+     * re-try of a queued entrant: one CAS from free to locked (a CAS takes the cache line exclusive at
      * once, where a read first would fetch it shared and then upgrade it); a thread that lost a
      * deadlock first checks that nobody is queued ahead of it ({@link #mayTake}).
      */
-    boolean tryLockFast(ThreadState ts) {
-        return (!ts.yieldsEntry || mayTake(ts)) && compareAndSetState(0, LOCKED);
+    public boolean tryLock(ThreadState ts) {
+        return mayTake(ts) && compareAndSetState(0, LOCKED);
     }
 
     /**
@@ -101,13 +102,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         return !ts.yieldsEntry || firstWaiter == ts || firstWaiter == null;
     }
 
-    /** @return whether the lock is free now (a volatile read: spin on this, then {@link #tryLock}) */
+    /** @return whether the lock is free now (a volatile read: spin on this, then {@link #tryLock(ThreadState)}) */
     public boolean isFree() {
         return getState() == 0;
     }
 
-    /** Takes the lock if it is free (whoever waits: callers check {@link #mayTake} where it matters). */
-    public boolean tryLock() {
+    /** Takes the lock if it is free, whoever waits (a spin of a thread that may barge). */
+    private boolean tryLock() {
         return compareAndSetState(0, LOCKED);
     }
 

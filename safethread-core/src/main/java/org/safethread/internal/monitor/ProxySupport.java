@@ -31,7 +31,7 @@ public final class ProxySupport {
         if (ts.requests() != 0) {
             ts.poll();
         }
-        if (m.tryLockFast(ts)) {
+        if (m.tryLock(ts)) {
             m.setOwner(ts);
             ts.monitors.push(m);
             return ts;
@@ -69,7 +69,7 @@ public final class ProxySupport {
 
     /** Re-acquires {@code m} after an {@code await} or {@code leave}; never a deadlock victim. */
     static void reenter(MonitorLock m, ThreadState ts) {
-        if (!m.tryLockFast(ts)) {
+        if (!m.tryLock(ts)) {
             m.lockContended(ts, false, Settings.monitorSpins());
         }
         m.setOwner(ts);

@@ -7,7 +7,7 @@
 #
 # Environment: JAVA (default: java on PATH), BENCH_JAR (default: safethread-bench/target/benchmarks.jar),
 # FORKS (default 2: forks for the micro-benchmarks), BENCH_GROUPS (default: all of "layout monitor-call
-# monitor-contended refcount deadlock finalize collector"), SMOKE=1 (1 fork, 1 x 1 s warm-up,
+# monitor-contended conditions refcount deadlock finalize collector"), SMOKE=1 (1 fork, 1 x 1 s warm-up,
 # 2 x 1 s measurement: checks that everything runs, numbers meaningless). Parameters are sized for a 2-core machine:
 # about 15 minutes in all (the script prints the elapsed time); stay under ~25 minutes if you
 # raise them. Each group writes JMH JSON (<group>.json) and the JMH console text (<group>.txt);

@@ -56,6 +56,7 @@ public final class Deaths {
                 Counters.OBJECTS_DIED.increment();
                 ClassInfo info = ClassInfo.of(y.getClass());
                 clearRefs(y, info);
+                clearBindings(y);
                 IllegalArgumentException r = finish(y, info);
                 if (r != null && refused == null) {
                     refused = r;
@@ -120,6 +121,7 @@ public final class Deaths {
                     info = ClassInfo.of(type);
                 }
                 clearRefsOfCollected(y, info, group, k);
+                clearBindings(y);
                 if (info.hasCore() || RefCounts.extras(y) != null) {
                     members[toFinish++] = y; // toFinish <= k: a slot already done with
                 }
@@ -134,6 +136,7 @@ public final class Deaths {
                     Counters.OBJECTS_DIED.increment();
                     ClassInfo yi = ClassInfo.of(y.getClass());
                     clearRefs(y, yi);
+                    clearBindings(y);
                     finish(y, yi);
                 }
             }
@@ -180,6 +183,30 @@ public final class Deaths {
                 LOG.error("safethread: releasing {} held by dying {} failed", t.getClass().getName(),
                         y.getClass().getName(), e);
             }
+        }
+    }
+
+    /**
+     * The {@link Binding}s of a dying key are cleared with its {@code Ref} fields: closed (no new
+     * one can be added), then each removes itself and releases what it held. Runtime code only.
+     */
+    private static void clearBindings(RefCounted y) {
+        Extras e = RefCounts.extras(y);
+        if (e == null) {
+            return;
+        }
+        // Always under the lock, never on the racy hint: a put that read the key alive just
+        // before its DEAD CAS may be adding a binding right now (it holds the lock; we wait).
+        Binding b = e.closeBindings();
+        while (b != null) {
+            Binding next = b.nextOfKey;
+            b.nextOfKey = null;
+            try {
+                b.keyDied();
+            } catch (RuntimeException ex) {
+                LOG.error("safethread: removing an entry of dying {} failed", y.getClass().getName(), ex);
+            }
+            b = next;
         }
     }
 

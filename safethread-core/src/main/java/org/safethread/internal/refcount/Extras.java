@@ -61,6 +61,10 @@ public final class Extras {
     private int watchCount;
     private boolean dead;
     private LeakRef leak;
+    /** Head of the object's {@link Binding}s; written under the lock, read racily as a hint. */
+    private volatile Binding bindings;
+    /** Set by death processing: no binding may be added any more. */
+    private boolean bindingsClosed;
 
     Extras(Class<?> type, Throwable allocationSite) {
         this.type = type;
@@ -80,6 +84,73 @@ public final class Extras {
 
     void unlock() {
         LOCK.setRelease(this, 0);
+    }
+
+    /** Takes the lock for a change to the bindings (no user code may run while it is held). */
+    public void lockBindings() {
+        lock();
+    }
+
+    /** Releases the lock taken by {@link #lockBindings()}. */
+    public void unlockBindings() {
+        unlock();
+    }
+
+    /** @return whether the object's death closed its bindings; caller holds the lock */
+    public boolean bindingsClosed() {
+        return bindingsClosed;
+    }
+
+    /** Adds a binding; caller holds the lock and checked {@link #bindingsClosed()}. */
+    public void addBinding(Binding b) {
+        b.nextOfKey = bindings;
+        bindings = b;
+    }
+
+    /** Removes a binding if present; caller holds the lock. */
+    public void removeBinding(Binding b) {
+        Binding prev = null;
+        for (Binding p = bindings; p != null; prev = p, p = p.nextOfKey) {
+            if (p == b) {
+                if (prev == null) {
+                    bindings = p.nextOfKey;
+                } else {
+                    prev.nextOfKey = p.nextOfKey;
+                }
+                p.nextOfKey = null;
+                return;
+            }
+        }
+    }
+
+    /** @return whether the object may have bindings (racy hint for the collector) */
+    public boolean hasBindings() {
+        return bindings != null;
+    }
+
+    /** Death processing: closes the bindings and returns them (linked through nextOfKey). */
+    Binding closeBindings() {
+        lock();
+        try {
+            bindingsClosed = true;
+            Binding b = bindings;
+            bindings = null;
+            return b;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Collector: reports every binding's slots, under the lock. */
+    public void traceBindings(Binding.SlotVisitor v) {
+        lock();
+        try {
+            for (Binding b = bindings; b != null; b = b.nextOfKey) {
+                b.traceSlots(v);
+            }
+        } finally {
+            unlock();
+        }
     }
 
     /** @return where the object was allocated, or null when leak tracking was off */

@@ -215,9 +215,9 @@ class WeakKeyMapTest {
         assertThat(m.size()).isZero();
     }
 
-    /** The same Ref reachable twice (a field and an entry) holds one reference: traced once. */
+    /** The same Ref as the value of two entries holds one reference: traced once. */
     @Test
-    void aRefSharedByAFieldAndAnEntryIsCountedOnce() {
+    void aRefSharedByTwoEntriesIsCountedOnce() {
         WeakKeyMap<Node, Ref<Node>> m = new WeakKeyMap<>();
         Node k = new Node();
         Node target = new Node(); // held by one Ref and by this test

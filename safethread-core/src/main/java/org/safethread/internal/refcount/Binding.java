@@ -8,7 +8,8 @@ import org.safethread.RefCounted;
  * <em>ephemeron</em>; python-safethread's "binding"): the hook through which higher layers
  * (weak-keyed maps) attach slots to an object without this layer knowing them.
  *
- * <p>A key's bindings are kept on its {@link Extras}, guarded by the Extras lock. For the
+ * <p>A key's bindings are kept on its {@link Extras} in a copy-on-write array: changed under the
+ * Extras lock, read without it. For the
  * collector they are extra {@code Ref}-like slots of the key: {@link #traceSlots} reports the
  * counted references the binding holds, and they are traced as if they were fields of the key.
  * At the key's death, in the same step that clears its {@code Ref} fields, death processing
@@ -18,9 +19,6 @@ import org.safethread.RefCounted;
  * reflection, identity comparisons), never a method of a user class, and never block.
  */
 public abstract class Binding {
-    /** The next binding of the same key; guarded by the key's Extras lock. */
-    Binding nextOfKey;
-
     /** Receives the slots of a binding (the collector). */
     public interface SlotVisitor {
         /** A counted reference that the binding itself holds on {@code target}. */
@@ -37,10 +35,10 @@ public abstract class Binding {
     public abstract void traceSlots(SlotVisitor visitor);
 
     /**
-     * The key died (or, for a plain-object binding path, was found gone): remove this binding from
-     * wherever else it is reachable and release what it holds, skipping targets that are already
-     * dead. Called once per binding by death processing, outside the Extras lock; releases may
-     * cause further deaths (they are queued, not recursed).
+     * The key died (or was lost: the leak path): release what this binding holds, skipping
+     * targets that are already dead. Called once per binding, by death processing or the leak
+     * path, outside the Extras lock; releases may cause further deaths (they are queued, not
+     * recursed).
      */
     public abstract void keyDied();
 }

@@ -188,25 +188,29 @@ public final class Deaths {
 
     /**
      * The {@link Binding}s of a dying key are cleared with its {@code Ref} fields: closed (no new
-     * one can be added), then each removes itself and releases what it held. Runtime code only.
+     * one can be added), then each releases what it held. Runtime code only.
      */
     private static void clearBindings(RefCounted y) {
         Extras e = RefCounts.extras(y);
-        if (e == null) {
+        if (e != null) {
+            // Always under the lock, never on the racy hint: a put that read the key alive just
+            // before its DEAD CAS may be adding a binding right now (it holds the lock; we wait).
+            releaseBindings(e, e.type);
+        }
+    }
+
+    /** Closes {@code e}'s bindings and lets each go (death, or the leak path). */
+    static void releaseBindings(Extras e, Class<?> type) {
+        Binding[] bs = e.closeBindings();
+        if (bs == null) {
             return;
         }
-        // Always under the lock, never on the racy hint: a put that read the key alive just
-        // before its DEAD CAS may be adding a binding right now (it holds the lock; we wait).
-        Binding b = e.closeBindings();
-        while (b != null) {
-            Binding next = b.nextOfKey;
-            b.nextOfKey = null;
+        for (Binding b : bs) {
             try {
                 b.keyDied();
             } catch (RuntimeException ex) {
-                LOG.error("safethread: removing an entry of dying {} failed", y.getClass().getName(), ex);
+                LOG.error("safethread: removing an entry of dying {} failed", type.getName(), ex);
             }
-            b = next;
         }
     }
 

@@ -20,6 +20,7 @@ final class Lookup {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WeakKey && ((WeakKey) o).get() == key;
+        // refersTo: no G1 keep-alive barrier, unlike get()
+        return o instanceof WeakKey && ((WeakKey) o).refersTo(key);
     }
 }

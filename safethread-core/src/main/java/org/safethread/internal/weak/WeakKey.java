@@ -34,7 +34,7 @@ final class WeakKey extends WeakReference<Object> implements Reaped {
             return false;
         }
         Object k = get();
-        return k != null && k == ((WeakKey) o).get();
+        return k != null && ((WeakKey) o).refersTo(k);
     }
 
     /** Housekeeper thread: the key was collected. */

@@ -1,6 +1,8 @@
 package org.safethread.internal.weak;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.safethread.internal.refcount.Binding;
 import org.safethread.RefCounted;
 import org.safethread.internal.finalizer.CoreRules;
 import org.safethread.internal.refcount.Extras;
@@ -10,26 +12,27 @@ import org.safethread.internal.share.ShareRules;
 import org.safethread.UnshareableException;
 
 /**
- * The machinery behind {@code WeakKeyMap}: a concurrent hash table from weak identity keys to
- * immutable {@link Entry}s.
+ * The machinery behind {@code WeakKeyMap}.
  *
  * <h2>Implementation notes</h2>
  * <ul>
- *   <li><b>Reads</b> are a {@link ConcurrentHashMap} lookup with an identity probe
- *       ({@link Lookup}): no lock, no user code. For a counted key the key's word is read too,
- *       so no entry is ever returned for a dead key, even in the moment between its DEAD CAS and
- *       death processing removing the entry ({@code RefCounts.isAliveSettled}).</li>
- *   <li><b>Exactly-once removal.</b> An entry leaves the table by one atomic
- *       {@code remove(key, entry)} or {@code replace(key, entry, next)}; whichever succeeds owns
- *       the entry's value and releases it (death and reaping: {@link ValueSlots#releaseAtDeath};
- *       {@code remove}/{@code put}: {@link ValueSlots#unhold}, handing the value back).</li>
- *   <li><b>Counted keys.</b> Every change to a counted key's entries (table and binding list
- *       together) is made holding the key's Extras lock, after checking that the key's bindings
- *       are not closed and after {@code RefCounts.touchForBindings}: so a collection that read
- *       the key's bindings before the change cannot kill the key on that stale view (TOUCHED),
- *       a change never lands after death processing closed the bindings (it would leak the
- *       value), and death processing (which closes the bindings under the same lock) removes
- *       every entry that was added before it.</li>
+ *   <li><b>Counted keys</b> keep their entries themselves: each entry is a binding in the key's
+ *       Extras (a copy-on-write array, one slot per map the key is in). A lookup reads the
+ *       key's Extras and array (volatile reads, no lock, no hashing) and then the key's word, so
+ *       no entry is ever returned for a dead key, even between its DEAD CAS and death processing
+ *       ({@code RefCounts.isAliveSettled}). Every change to a counted key's entries holds the
+ *       key's Extras lock, after checking that the key's bindings are not closed and after
+ *       {@code RefCounts.touchForBindings}: so a collection that read the key's bindings before
+ *       the change cannot kill the key on that stale view (TOUCHED), a change never lands after
+ *       death processing closed the bindings (it would leak the value), and death processing
+ *       (which closes the bindings under the same lock) releases every entry added before it.
+ *       Removal at death is then: one lock, one array read, the value's release.</li>
+ *   <li><b>Other keys</b> live in a {@link ConcurrentHashMap} from {@link WeakKey} to entry,
+ *       looked up with an identity probe ({@link Lookup}): no lock, no user code. An entry leaves
+ *       the table by one atomic {@code remove(key, entry)} or {@code replace(key, entry, next)};
+ *       whichever succeeds owns the entry's value and releases it (reaping:
+ *       {@link ValueSlots#releaseAtDeath}; {@code remove}/{@code put}: {@link ValueSlots#unhold},
+ *       handing the value back).</li>
  *   <li><b>Plain keys</b> are removed by the housekeeper when the JVM enqueues their
  *       {@link WeakKey}; {@code put} refuses a value that reaches its key (it would keep the key
  *       strongly reachable for ever: the {@code WeakHashMap} leak), using the core reachability
@@ -37,23 +40,47 @@ import org.safethread.UnshareableException;
  * </ul>
  */
 public final class WeakTable {
+    /** Entries of keys that are not RefCounted. */
     private final ConcurrentHashMap<Object, Entry> map = new ConcurrentHashMap<>();
+    /** Entries of RefCounted keys (they live on their keys). */
+    private final LongAdder counted = new LongAdder();
 
     /** @return the value mapped to {@code key} (identity), or null */
     public Object get(Object key) {
+        if (key instanceof RefCounted) {
+            RefCounted k = (RefCounted) key;
+            Entry e = bindingOf(RefCounts.extras(k));
+            if (e == null || !RefCounts.isAliveSettled(k)) {
+                return null; // none, or dead: death processing is about to release it
+            }
+            return e.value;
+        }
         Entry e = map.get(new Lookup(key));
-        if (e == null) {
-            return null;
+        return e == null ? null : e.value;
+    }
+
+    /** @return this table's entry among a counted key's bindings, or null */
+    private Entry bindingOf(Extras ex) {
+        Binding[] bs = ex == null ? null : ex.bindings();
+        if (bs != null) {
+            for (Binding b : bs) {
+                if (b instanceof Entry && ((Entry) b).table == this) {
+                    return (Entry) b;
+                }
+            }
         }
-        if (e.counted && !RefCounts.isAliveSettled((RefCounted) key)) {
-            return null; // dead: death processing is about to remove it
-        }
-        return e.value;
+        return null;
     }
 
     /** @return the number of entries */
     public int size() {
-        return map.size();
+        long n = map.size() + counted.sum();
+        return n > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) n;
+    }
+
+    /** A counted key's entry was released by the key's death or loss. */
+    void countedGone() {
+        counted.decrement();
     }
 
     /**
@@ -63,10 +90,9 @@ public final class WeakTable {
      *     so it is borrowed), or null
      */
     public Object put(Object key, Object value) {
-        String why = ShareRules.whyNot(value);
-        if (why != null) {
+        if (!ShareRules.isShareable(value)) { // one cached class lookup for always-shareable classes
             throw new UnshareableException("WeakKeyMap.put: value (" + value.getClass().getName()
-                    + ") is not shareable: " + why);
+                    + ") is not shareable: " + ShareRules.whyNot(value));
         }
         if (key instanceof RefCounted) {
             return putCounted((RefCounted) key, value);
@@ -107,19 +133,14 @@ public final class WeakTable {
             if (ex.bindingsClosed() || !RefCounts.touchForBindings(key)) {
                 dead = true;
             } else {
-                old = map.get(new Lookup(key));
-                WeakKey wk = old != null ? old.key : new WeakKey(key, this);
-                Entry fresh = new Entry(this, wk, value, true);
+                old = bindingOf(ex);
+                Entry fresh = new Entry(this, null, value, true);
                 if (old != null) {
-                    ex.removeBinding(old);
-                    if (!map.replace(wk, old, fresh)) {
-                        old = null; // not reached: every change to this key's entries holds this lock
-                        map.put(wk, fresh);
-                    }
+                    ex.replaceBinding(old, fresh);
                 } else {
-                    map.put(wk, fresh);
+                    ex.addBinding(fresh);
+                    counted.increment();
                 }
-                ex.addBinding(fresh);
             }
         } finally {
             ex.unlockBindings();
@@ -142,7 +163,6 @@ public final class WeakTable {
      * @return the value it had (for a RefCounted value, borrowed), or null
      */
     public Object remove(Object key) {
-        Lookup probe = new Lookup(key);
         if (key instanceof RefCounted) {
             RefCounted k = (RefCounted) key;
             Extras ex = RefCounts.extras(k);
@@ -153,11 +173,10 @@ public final class WeakTable {
             ex.lockBindings();
             try {
                 if (!ex.bindingsClosed() && RefCounts.touchForBindings(k)) {
-                    old = map.get(probe);
-                    if (old != null && map.remove(old.key, old)) {
+                    old = bindingOf(ex);
+                    if (old != null) {
                         ex.removeBinding(old);
-                    } else {
-                        old = null;
+                        counted.decrement();
                     }
                 }
             } finally {
@@ -169,6 +188,7 @@ public final class WeakTable {
             ValueSlots.unhold(old.value);
             return old.value;
         }
+        Lookup probe = new Lookup(key);
         for (;;) {
             Entry old = map.get(probe);
             if (old == null) {
@@ -179,11 +199,6 @@ public final class WeakTable {
                 return old.value;
             }
         }
-    }
-
-    /** @return whether {@code e} was still in the table and is now removed (by the caller) */
-    boolean removeExact(Entry e) {
-        return map.remove(e.key, e);
     }
 
     /** Housekeeper: {@code wk}'s referent was collected; drop its entry, releasing the value. */

@@ -26,6 +26,12 @@ import org.safethread.internal.weak.WeakTable;
  *       refuses a value that reaches its key.</li>
  * </ul>
  *
+ * <p>The map's counted references to its values are released only when an entry goes (its key
+ * dies or is collected, {@code remove}, replacement): like a {@link Ref} dropped without
+ * {@code clear()}, a map that is simply dropped while keys live keeps those values' references
+ * (for a {@code RefCounted} key until the key dies, since its entries live on the key; for other
+ * keys for ever). Remove the entries before dropping a map whose keys outlive it.
+ *
  * <p>A {@code WeakKeyMap} is shareable. Every operation is atomic and linearizable; {@link #get}
  * takes no lock. Memory consistency: actions in a thread before {@code put(k, v)} happen-before
  * actions after a {@code get(k)} in another thread that returns {@code v}.

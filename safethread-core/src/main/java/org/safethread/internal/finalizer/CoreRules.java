@@ -72,7 +72,9 @@ public final class CoreRules {
             path = ReachWalk.reaches(target, owner, "core");
         } catch (ReachWalk.Unverifiable e) {
             return "cannot verify that the finalizer core of " + ownerName + " does not reach its owner: "
-                    + e.path + " " + e.reason + " (a core that reaches its owner could resurrect it)";
+                    + e.path + " " + e.reason + "; keep in the core only what the cleanup needs (values, counters, "
+                    + "files, channels, buffers, JDK collections, objects of your own classes), since a core that "
+                    + "reaches its owner could resurrect it";
         }
         if (path != null) {
             return "the finalizer core of " + ownerName + " reaches its owner through " + path

@@ -444,8 +444,7 @@ public final class ReachWalk {
                     + "calling into the collection it wraps: hold the collection itself, or an immutable copy "
                     + "(List.copyOf, Map.copyOf)");
         }
-        return refused("is a " + n + ", whose contents safethread cannot inspect: keep in it only what the "
-                + "cleanup needs (values, counters, files, channels, buffers, collections, your own classes)");
+        return refused("is a " + n + ", whose contents safethread cannot inspect");
     }
 
     private static Plan fieldsPlan(Class<?> c) {
@@ -455,9 +454,8 @@ public final class ReachWalk {
                 break; // the runtime's bookkeeping (owner thread, extras): not what the object holds
             }
             if (isJdk(k)) {
-                Plan sup = jdkPlan(k);
-                if (sup.kind == Kind.LEAF) {
-                    break;
+                if (holdsNoReferences(k) || jdkPlan(k).kind == Kind.LEAF) {
+                    break; // java.lang.Record, Number, AbstractList, ...: nothing of its own to read
                 }
                 if (java.lang.ref.Reference.class.isAssignableFrom(k) && !overridesGet(c)) {
                     // a user subclass of a JDK reference: its referent through the JDK's get()
@@ -482,6 +480,18 @@ public final class ReachWalk {
             }
         }
         return out.isEmpty() ? LEAF : new Plan(Kind.FIELDS, out.toArray(new Field[0]), null);
+    }
+
+    /** @return whether {@code k} and its superclasses declare no instance field of a reference type */
+    private static boolean holdsNoReferences(Class<?> k) {
+        for (Class<?> c = k; c != null; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (!Modifier.isStatic(f.getModifiers()) && !f.getType().isPrimitive()) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static boolean overridesGet(Class<?> c) {

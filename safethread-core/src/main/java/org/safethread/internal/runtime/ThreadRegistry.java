@@ -71,6 +71,26 @@ public final class ThreadRegistry {
         return new ArrayList<>(STATES.values());
     }
 
+    /**
+     * Runs the add path's prune now (the jcstress tests race it against the runtime's other
+     * users of ended threads' states).
+     *
+     * @return false if another prune was running (nothing done)
+     */
+    public static boolean pruneEndedNow() {
+        if (!PRUNING.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            if (dropEnded() > 0) {
+                Housekeeper.requestMergeHelp();
+            }
+        } finally {
+            PRUNING.set(false);
+        }
+        return true;
+    }
+
     /** @return registered threads (tests and diagnostics) */
     public static int size() {
         return STATES.size();

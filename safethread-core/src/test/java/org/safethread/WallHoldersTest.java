@@ -161,6 +161,17 @@ class WallHoldersTest {
         assertThat(Shareability.isShareable(m)).isTrue();
         m.put("bad", new Link(new ArrayList<>()));
         assertThat(Shareability.isShareable(m)).isFalse();
+        // a ring of many holders (more than the walk remembers without a map)
+        List<AtomicReference<Object>> ring = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            ring.add(new AtomicReference<>());
+        }
+        for (int i = 0; i < 50; i++) {
+            ring.get(i).set(new Link(ring.get((i + 1) % 50)));
+        }
+        assertThat(Shareability.isShareable(ring.get(0))).isTrue();
+        ring.get(49).set(new Link(new Object()));
+        assertThat(Shareability.whyNotShareable(ring.get(0))).contains("java.lang.Object").contains("more steps");
     }
 
     @Test

@@ -72,6 +72,8 @@ public final class ShareRules {
         CONCURRENT_MAP
     }
 
+    /** Holders remembered in a plain array before a walk switches to an identity map: the common case allocates little. */
+    private static final int FEW_HOLDERS = 8;
     /** Path steps shown from the start of a refused value's path: where the refusal begins. */
     private static final int PATH_HEAD = 4;
     /** Path steps shown at the end: the component that holds the offending value. */
@@ -171,7 +173,12 @@ public final class ShareRules {
         private int top;
         private final ArrayList<Object> labels = new ArrayList<>();
         private int[] parents = new int[16];
-        /** Holders already checked (identity): lazily created, only holders can close a cycle. */
+        /**
+         * Holders already checked (identity; only holders can close a cycle): the first few in a
+         * small array scanned linearly (a value usually holds one or two), then a map.
+         */
+        private Object[] fewHolders;
+        private int fewCount;
         private java.util.IdentityHashMap<Object, Boolean> holders;
 
         private void push(Object v, int parentStep, Object label) {
@@ -288,8 +295,24 @@ public final class ShareRules {
         }
 
         private boolean firstVisit(Object holder) {
-            if (holders == null) {
-                holders = new java.util.IdentityHashMap<>();
+            if (holders != null) {
+                return holders.put(holder, Boolean.TRUE) == null;
+            }
+            if (fewHolders == null) {
+                fewHolders = new Object[FEW_HOLDERS];
+            }
+            for (int i = 0; i < fewCount; i++) {
+                if (fewHolders[i] == holder) {
+                    return false;
+                }
+            }
+            if (fewCount < FEW_HOLDERS) {
+                fewHolders[fewCount++] = holder;
+                return true;
+            }
+            holders = new java.util.IdentityHashMap<>();
+            for (Object h : fewHolders) {
+                holders.put(h, Boolean.TRUE);
             }
             return holders.put(holder, Boolean.TRUE) == null;
         }

@@ -7,7 +7,7 @@ import org.safethread.internal.refcount.RefCounts;
  * nothing). Declared as a field of a {@code RefCounted}, it is what the collector follows to find
  * garbage cycles and what death clears. Every method is thread-safe, but a {@code Ref} is
  * shareable (may cross a monitor's wall or be a death-queue payload) only when its referent is:
- * a counted class must be annotated {@link Shareable} (or be a monitor) for a {@code Ref} to it
+ * a counted class must be annotated {@link Shareable} for a {@code Ref} to it
  * to cross, so that a counted object with plain mutable state is never reached from two threads
  * unguarded.
  *

@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.safethread.Monitor;
 import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Housekeeper;
@@ -186,7 +185,7 @@ public final class Finalizers {
 
     private static void run(Object core, Class<?> ownerType, boolean rethrow) {
         try {
-            if (Monitor.isMonitor(core)) {
+            if (MonitorAccess.isMonitor(core)) {
                 MonitorAccess.runInside(core, target -> FinalizeMethods.of(target.getClass()).invoke(target));
             } else {
                 FinalizeMethods.of(core.getClass()).invoke(core);

@@ -85,6 +85,27 @@ class GuideExamplesTest {
         assertThat(Shareability.whyNotShareable(new int[1])).contains("arrays are mutable");
     }
 
+    // §2, holders
+    @Shareable
+    static final class Connection extends RefCounted {        // thread-safe API of its own
+        final ConcurrentLinkedQueue<String> sent = new ConcurrentLinkedQueue<>();
+    }
+
+    static final class Lines extends RefCounted {             // plain mutable state
+        final List<String> lines = new ArrayList<>();
+    }
+
+    @Test
+    void holders() {
+        Ledger ledger = Monitor.of(new Ledger());
+        ledger.record(new Ref<>(new Connection()));
+        assertThatThrownBy(() -> ledger.record(new Ref<>(new Lines())))
+                .isInstanceOf(UnshareableException.class).hasMessageContaining("Ref value is")
+                .hasMessageContaining(Lines.class.getName());
+        assertThatThrownBy(() -> ledger.record(new java.util.concurrent.atomic.AtomicReference<>(new ArrayList<>())))
+                .isInstanceOf(UnshareableException.class).hasMessageContaining("AtomicReference value");
+    }
+
     // §3
     public static class BoundedQueue {
         private final ArrayDeque<String> items = new ArrayDeque<>();

@@ -74,10 +74,7 @@ class LayeringTest {
             "internal.refcount.Merges -> internal.collector",
             "internal.refcount.OwnerWork -> internal.collector",
             "internal.refcount.RefCounts -> internal.collector",
-            "internal.refcount.RefCounts -> internal.finalizer",
-            "internal.finalizer.Finalizers -> Monitor",
-            "internal.finalizer.CoreRules -> Monitor",
-            "internal.finalizer.CoreRules -> Shareability");
+            "internal.refcount.RefCounts -> internal.finalizer");
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
     /** An import, or a fully qualified use in code, of a safethread type. */

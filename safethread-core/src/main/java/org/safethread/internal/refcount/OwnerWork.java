@@ -41,6 +41,14 @@ public final class OwnerWork {
         return !mergeQueue.isEmpty();
     }
 
+    /**
+     * Whether owner-side work is left: cells, local candidates, cores to capture (the owner, or a
+     * thread holding it). A terminated thread without any can be forgotten.
+     */
+    public boolean hasLeftoverWork() {
+        return cells != null || candidateCount > 0 || uncapturedCount > 0;
+    }
+
     /** Merges everything queued (owner, or a thread holding the owner). */
     public void drainMergeQueue() {
         Merges.drain(ts);

@@ -217,7 +217,9 @@ class GuideExamplesTest {
         assertThat(SafeThread.stats().deadlocksBroken()).isGreaterThanOrEqualTo(before);
     }
 
-    // §6
+    // §6 (@Shareable: a counted resource whose only state is Ref fields, which are thread-safe; so
+    // a Ref to one may cross a wall, e.g. as a WeakKeyMap value in §13)
+    @Shareable
     static final class Node extends RefCounted {
         final Ref<Node> next = new Ref<>();
     }

@@ -194,9 +194,21 @@ public final class RefCounts {
 
     // ------------------------------------------------------------------ construction
 
-    /** Called by {@link RefCounted}'s constructor after it set owner and local. */
+    /**
+     * Called by {@link RefCounted}'s constructor after it set owner and local. A thread that
+     * cannot be relied on to come back to the runtime (a pool worker, or one found idle: see
+     * {@link OwnerWork#unbiased()}) creates the object MERGED instead: no owner, its reference in
+     * {@code refs}, so no death ever waits for that thread.
+     */
     public static void constructed(RefCounted x, ThreadState ts) {
-        ts.markOwner();
+        if (ts.refs.unbiased()) {
+            // Plain writes: x is not yet published; whoever receives it safely sees them.
+            OWNER.set(x, null);
+            LOCAL.set(x, 0);
+            SHARED.set(x, MERGED | REF_ONE);
+        } else {
+            ts.markOwner();
+        }
         ClassInfo info = ClassInfo.of(x.getClass());
         info.checkUsable();
         boolean track = Settings.leakTracking();

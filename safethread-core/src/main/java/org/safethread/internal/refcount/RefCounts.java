@@ -374,7 +374,7 @@ public final class RefCounts {
         if (w == 0 && SHARED.compareAndSet(x, 0L, DEAD)) {
             // Only the owner ever touched it: it dies here, inside the releasing decref.
             OWNER.set(x, null);
-            Deaths.die(x);
+            Deaths.die(x, ts);
             return;
         }
         // Others counted too: give up ownership, folding our (zero) count into the shared word.
@@ -415,7 +415,7 @@ public final class RefCounts {
                     }
                     if (r == 0) {
                         if (SHARED.compareAndSet(x, w, nw | DEAD)) {
-                            Deaths.die(x);
+                            Deaths.die(x, ts);
                             return;
                         }
                         continue;

@@ -344,6 +344,66 @@ class ThreadPoolOwnersTest {
         }
     }
 
+    // ------------------------------------------------------------------ recognition
+
+    private static boolean bornUnbiased(Callable<Res> make) throws Exception {
+        Res r = make.call();
+        try {
+            return org.safethread.internal.refcount.RefCounts.owner(r) == null;
+        } finally {
+            r.decref();
+        }
+    }
+
+    @Test
+    void poolWorkersAreRecognisedAndThreadsOfOurOwnAreNot() throws Exception {
+        ExecutorService fixed = Executors.newFixedThreadPool(1);
+        ScheduledExecutorService scheduled = Executors.newScheduledThreadPool(1);
+        ForkJoinPool fj = new ForkJoinPool(1);
+        try {
+            assertThat(bornUnbiased(() -> fixed.submit(Res::new).get())).as("ThreadPoolExecutor worker").isTrue();
+            assertThat(bornUnbiased(() -> scheduled.submit(Res::new).get())).as("scheduled worker").isTrue();
+            assertThat(bornUnbiased(() -> fj.submit(Res::new).get())).as("ForkJoinPool worker").isTrue();
+            AtomicReference<Res> made = new AtomicReference<>();
+            Thread own = new Thread(() -> made.set(new Res()), "thread-of-our-own");
+            own.start();
+            own.join();
+            assertThat(bornUnbiased(made::get)).as("a plain thread keeps the bias").isFalse();
+            assertThat(bornUnbiased(Res::new)).as("the test's own thread keeps the bias").isFalse();
+        } finally {
+            fixed.shutdown();
+            scheduled.shutdown();
+            fj.shutdown();
+        }
+    }
+
+    @Test
+    void virtualThreadsAreRecognised() throws Exception {
+        Method m;
+        try {
+            m = Thread.class.getMethod("startVirtualThread", Runnable.class);
+        } catch (NoSuchMethodException e) {
+            Assumptions.abort("virtual threads need JDK 21+");
+            return;
+        }
+        AtomicReference<Res> made = new AtomicReference<>();
+        Thread v = (Thread) m.invoke(null, (Runnable) () -> made.set(new Res()));
+        v.join();
+        assertThat(bornUnbiased(made::get)).isTrue();
+    }
+
+    @Test
+    void biasPoolWorkersKeepsTheBiasOnWorkersStartedAfterwards() throws Exception {
+        Settings.setBiasPoolWorkers(true);
+        ExecutorService fixed = Executors.newFixedThreadPool(1);
+        try {
+            assertThat(bornUnbiased(() -> fixed.submit(Res::new).get())).isFalse();
+        } finally {
+            Settings.setBiasPoolWorkers(false);
+            fixed.shutdown();
+        }
+    }
+
     // ------------------------------------------------------------------ owners the runtime does not recognise
 
     /**

@@ -62,7 +62,7 @@ public final class Deaths {
             RefCounted y;
             while ((y = work.pop()) != null) {
                 Counters.OBJECTS_DIED.increment();
-                ClassInfo info = ClassInfo.of(y.getClass());
+                ClassInfo info = ts.refs.classInfo(y.getClass());
                 clearRefs(y, info);
                 IllegalArgumentException r = finish(y, info);
                 if (r != null && refused == null) {

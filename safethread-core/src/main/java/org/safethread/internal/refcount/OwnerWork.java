@@ -40,6 +40,9 @@ public final class OwnerWork {
     private RefCounted[] uncaptured;
     private int uncapturedCount;
     private int capturePolls;
+    /** The class last looked up by {@link #classInfo} and its info (owner only: a one-entry cache). */
+    private Class<?> lastClass;
+    private ClassInfo lastInfo;
     /** New objects are counted on the shared word (see the class comment). */
     private volatile boolean unbiased;
 
@@ -59,6 +62,18 @@ public final class OwnerWork {
     public OwnerWork(ThreadState ts) {
         this.ts = ts;
         this.unbiased = ts.isCurrent() && !Settings.biasPoolWorkers() && PoolWorkers.isCurrentThreadPoolWorker();
+    }
+
+    /**
+     * {@link ClassInfo#of} through a one-entry cache: a thread usually creates, and kills, runs of
+     * objects of one class, and the cache saves a {@code ClassValue} lookup on each. Owner only.
+     */
+    ClassInfo classInfo(Class<?> type) {
+        if (type != lastClass) {
+            lastInfo = ClassInfo.of(type);
+            lastClass = type;
+        }
+        return lastInfo;
     }
 
     /** @return whether this thread's new objects are counted on the shared word (volatile read) */

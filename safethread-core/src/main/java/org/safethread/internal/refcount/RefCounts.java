@@ -209,7 +209,7 @@ public final class RefCounts {
         } else {
             ts.markOwner();
         }
-        ClassInfo info = ClassInfo.of(x.getClass());
+        ClassInfo info = ts.refs.classInfo(x.getClass());
         info.checkUsable();
         boolean track = Settings.leakTracking();
         if (info.hasCore() || track) {

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
@@ -23,13 +24,16 @@ import org.safethread.RefCounted;
 
 /**
  * Producer/consumer across pool threads (issue 11): one pool thread creates counted objects and
- * hands each over a single-producer/single-consumer ring to another pool thread, which releases
- * the last reference, so every object dies on the consumer. JMH's benchmark threads are
+ * hands them, in batches of {@value #BATCH}, over a single-producer/single-consumer ring to
+ * another pool thread, which releases the last reference of each, so every object dies on the
+ * consumer. Batches keep the figure about counting and death rather than about how often the
+ * two threads are scheduled together (on a loaded 2-core machine a ring of single objects
+ * measures the scheduler). JMH's benchmark threads are
  * {@code ThreadPoolExecutor} workers, which is exactly the case: at the runtime's defaults the
  * producer's objects are born unbiased and die inside the consumer's {@code decref}.
  *
- * <p>Reported: objects freed per microsecond (the {@code consume} method's score; the producer's
- * score is the same rate), against the same workload on Netty's {@link AbstractReferenceCounted}
+ * <p>Reported: objects freed per microsecond (the {@code consume} method's score, per object
+ * through {@code @OperationsPerInvocation}; the producer's score is the same rate), against the same workload on Netty's {@link AbstractReferenceCounted}
  * (created with count 1, {@code release()} by the consumer deallocates). Both use the same ring,
  * so the ratio compares the counting and the death, not the hand-off. Goal: at least 1.0x Netty.
  */
@@ -39,6 +43,8 @@ import org.safethread.RefCounted;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class PoolHandOffBench {
+    /** Objects per hand-off. */
+    static final int BATCH = 256;
 
     /** The counted object: an empty RefCounted. */
     public static final class Counted extends RefCounted {
@@ -65,7 +71,7 @@ public class PoolHandOffBench {
 
     /** A bounded single-producer/single-consumer ring (Lamport), the same for both peers. */
     static final class Ring<T> {
-        private static final int SIZE = 1024;
+        private static final int SIZE = 64;
         private final AtomicReferenceArray<T> slots = new AtomicReferenceArray<>(SIZE);
         private long head; // consumer only
         private long tail; // producer only
@@ -94,17 +100,21 @@ public class PoolHandOffBench {
     /** One ring per group and peer. */
     @State(Scope.Group)
     public static class Rings {
-        final Ring<Counted> safethread = new Ring<>();
-        final Ring<NettyCounted> netty = new Ring<>();
+        final Ring<Counted[]> safethread = new Ring<>();
+        final Ring<NettyCounted[]> netty = new Ring<>();
         final AtomicLong nettyFreed = new AtomicLong();
 
         @TearDown(Level.Trial)
         public void drain() {
-            for (Counted c; (c = safethread.poll()) != null;) {
-                c.decref();
+            for (Counted[] b; (b = safethread.poll()) != null;) {
+                for (Counted c : b) {
+                    c.decref();
+                }
             }
-            for (NettyCounted n; (n = netty.poll()) != null;) {
-                n.release();
+            for (NettyCounted[] b; (b = netty.poll()) != null;) {
+                for (NettyCounted n : b) {
+                    n.release();
+                }
             }
         }
     }
@@ -112,11 +122,17 @@ public class PoolHandOffBench {
     @Benchmark
     @Group("safethread")
     @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
     public boolean produce(Rings r, Control control) {
-        Counted c = new Counted();
-        while (!r.safethread.offer(c)) {
+        Counted[] b = new Counted[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            b[i] = new Counted();
+        }
+        while (!r.safethread.offer(b)) {
             if (control.stopMeasurement) {
-                c.decref();
+                for (Counted c : b) {
+                    c.decref();
+                }
                 return false;
             }
             Thread.onSpinWait();
@@ -127,26 +143,37 @@ public class PoolHandOffBench {
     @Benchmark
     @Group("safethread")
     @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
     public boolean consume(Rings r, Control control) {
-        Counted c;
-        while ((c = r.safethread.poll()) == null) {
+        Counted[] b;
+        while ((b = r.safethread.poll()) == null) {
             if (control.stopMeasurement) {
                 return false;
             }
             Thread.onSpinWait();
         }
-        c.decref(); // the last reference: it dies here
-        return c.isAlive();
+        boolean alive = false;
+        for (Counted c : b) {
+            c.decref(); // the last reference: it dies here
+            alive |= c.isAlive();
+        }
+        return alive;
     }
 
     @Benchmark
     @Group("netty")
     @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
     public boolean nettyProduce(Rings r, Control control) {
-        NettyCounted n = new NettyCounted(r.nettyFreed);
-        while (!r.netty.offer(n)) {
+        NettyCounted[] b = new NettyCounted[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            b[i] = new NettyCounted(r.nettyFreed);
+        }
+        while (!r.netty.offer(b)) {
             if (control.stopMeasurement) {
-                n.release();
+                for (NettyCounted n : b) {
+                    n.release();
+                }
                 return false;
             }
             Thread.onSpinWait();
@@ -157,14 +184,19 @@ public class PoolHandOffBench {
     @Benchmark
     @Group("netty")
     @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
     public boolean nettyConsume(Rings r, Control control) {
-        NettyCounted n;
-        while ((n = r.netty.poll()) == null) {
+        NettyCounted[] b;
+        while ((b = r.netty.poll()) == null) {
             if (control.stopMeasurement) {
                 return false;
             }
             Thread.onSpinWait();
         }
-        return n.release(); // the last reference: deallocated here
+        boolean freed = true;
+        for (NettyCounted n : b) {
+            freed &= n.release(); // the last reference: deallocated here
+        }
+        return freed;
     }
 }

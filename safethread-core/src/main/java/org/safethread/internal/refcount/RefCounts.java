@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@code (MERGED ? 0 : local) + refs + sum(cells)}.
  *
  * <pre>
+ *   (birth on a thread that gave up its bias: pool workers, idle owners) --&gt; MERGED
  *   OWNED --owner's count reaches 0, or owner merges a queued object--&gt; MERGED
  *   OWNED --owner's count reaches 0 and the shared word is 0--&gt; DEAD        (no atomic count op)
  *   OWNED/MERGED --merge or zero-check finds total 0--&gt; DEAD
@@ -81,6 +82,13 @@ import org.slf4j.LoggerFactory;
  *   <li>A release refused as an over-release is refused before the CAS, so counts are
  *       unchanged.</li>
  * </ol>
+ *
+ * <p><b>Unbiased objects.</b> A thread that cannot be relied on to come back to the runtime
+ * (see {@link OwnerWork#unbiased()}) creates its objects MERGED: no owner and no plain count, so
+ * no death and no collection ever has to read a count of that thread (the RUNTIME-NOTES rule
+ * that only the owner, a holder, or a handshake reads a plain count is kept by having no plain
+ * count). The constructor's plain writes of the initial word reach other threads through the
+ * object's publication, like any field.
  *
  * <p><b>Memory ordering.</b> All shared-word and cell accesses are volatile or CAS, so a
  * thread's actions before a release happen-before the CAS that finally kills the object, and so

@@ -225,6 +225,18 @@ class GuideExamplesTest {
     }
 
     @Test
+    void threadPools() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            Node n = pool.submit(() -> new Node()).get(); // made on a pool thread, which then idles
+            n.decref(); // dies here, on this thread
+            assertThat(n.isAlive()).isFalse();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void referenceCounting() {
         Node a = new Node();
         Node b = new Node();

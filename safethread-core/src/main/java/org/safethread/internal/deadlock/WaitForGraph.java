@@ -84,6 +84,8 @@ public final class WaitForGraph {
         boolean abortable;
         /** The age of the operation waiting ({@code System.nanoTime()} when it began). Guarded by LOCK. */
         long age;
+        /** When this wait was registered ({@code System.nanoTime()}). Guarded by LOCK. */
+        long since;
         /**
          * Set (under LOCK) by a detector that chose this thread as victim; volatile so that the
          * parked thread may check it without the lock.
@@ -140,6 +142,7 @@ public final class WaitForGraph {
         n.waitingFor = target;
         n.abortable = abortable;
         n.age = age;
+        n.since = System.nanoTime();
         n.verdict = null;
     }
 
@@ -255,12 +258,23 @@ public final class WaitForGraph {
         }
         int v = -1;
         long youngest = Long.MIN_VALUE;
+        long delay = Settings.deadlockDelayNanos();
+        long now = System.nanoTime();
+        boolean pendingDelay = false;
         for (int i = 0; i < path.size(); i++) {
             Node n = path.get(i).thread.peek(NODE);
-            if (n.abortable && (v < 0 || n.age - youngest > 0)) {
+            // With a detection delay, only a wait that has lasted the delay may be refused (the
+            // detector's has: it walks only once its delay is over).
+            boolean waitedEnough = i == 0 || delay == 0 || now - n.since >= delay;
+            if (n.abortable && !waitedEnough) {
+                pendingDelay = true;
+            } else if (n.abortable && (v < 0 || n.age - youngest > 0)) {
                 v = i;
                 youngest = n.age;
             }
+        }
+        if (v < 0 && pendingDelay) {
+            return false; // that wait's own walk, when its delay is over, breaks the cycle
         }
         if (v < 0) {
             LOG.error("safethread: a deadlock none of whose waits may be refused (re-entries after await/leave, "

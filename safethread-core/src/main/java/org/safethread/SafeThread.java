@@ -7,6 +7,7 @@ import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.finalizer.Registrations;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.RefCounts;
+import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.StatsSnapshot;
 import org.safethread.internal.runtime.ThreadState;
@@ -102,6 +103,20 @@ public final class SafeThread {
     }
 
     /**
+     * A cancellation point (CONTRACT §6): throws {@link CancelledException} if the calling thread
+     * is a child of a {@link Branch} that is cancelled, and does so every time it is called while
+     * the branch stays cancelled. Otherwise it is a safe point like {@link #poll()}. Call it in
+     * long computations of a child that reach no other blocking point.
+     *
+     * @throws CancelledException if the calling thread's branch is cancelled
+     */
+    public static void checkpoint() {
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        CancelScope.check(ts, "SafeThread.checkpoint");
+    }
+
+    /**
      * Runs a collection now, in the calling thread: finds groups of {@link RefCounted} objects
      * referenced only through each other's {@link Ref} fields and makes them die. Threads that
      * own objects and are running elsewhere are asked to stop at their next safe point; those that
@@ -161,6 +176,9 @@ public final class SafeThread {
                 Counters.FINALIZER_STALLS.sum(),
                 Counters.CONTENDED_ENTRIES.sum(),
                 Counters.OBJECTS_EXAMINED.sum(),
-                Counters.OVER_RELEASES.sum());
+                Counters.OVER_RELEASES.sum(),
+                Counters.BRANCHES_OPENED.sum(),
+                Counters.CHILDREN_FAILED.sum(),
+                Counters.CHILDREN_CANCELLED.sum());
     }
 }

@@ -1,0 +1,145 @@
+package org.safethread.internal.branch;
+
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.util.concurrent.Callable;
+import org.safethread.Branch;
+import org.safethread.CancelledException;
+import org.safethread.UnshareableException;
+import org.safethread.internal.runtime.CancelScope;
+import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.share.ShareRules;
+
+/**
+ * One child of a branch: the task, its thread, and its outcome.
+ *
+ * <h2>Implementation notes</h2>
+ * <p>States go {@code RUNNING -> SUCCEEDED | FAILED | CANCELLED} once (a child forked on a
+ * cancelled branch, or whose thread could not start, is born ended). {@code result} and
+ * {@code failure} are plain fields written by the child's thread before its volatile write of
+ * {@code state}; a reader that sees the final state sees them (JLS 17.4.5). {@code ts} is
+ * published by a volatile write when the child's thread starts running, for the wait-for graph
+ * (a join's blockers) and for {@link #interruptIfRunning}.
+ *
+ * <p>Classification of an ending: a task that threw, while its branch is cancelled, something
+ * that is (or is caused by) a cancellation signal — {@link CancelledException},
+ * {@link InterruptedException}, {@link InterruptedIOException},
+ * {@link ClosedByInterruptException} — ends CANCELLED; any other throwable ends FAILED, even in a
+ * cancelled branch (a real error is never hidden by a cancellation). A task that returned ends
+ * SUCCEEDED when its result is shareable, else FAILED with {@link UnshareableException}.
+ */
+final class ChildRun<T> implements Branch.Child<T>, Runnable {
+    /** How far down a cause chain a cancellation signal is looked for: wrappers rarely nest deeper. */
+    private static final int MAX_CAUSE_DEPTH = 16;
+
+    final BranchCore branch;
+    /** 1-based, in fork order. */
+    final int index;
+    private final Callable<? extends T> task;
+    /** The child's thread; null when it never had one. Written by the owner before start(). */
+    Thread thread;
+    /** The child thread's runtime state once it runs; null before. */
+    volatile ThreadState ts;
+
+    private volatile State state = State.RUNNING;
+    private T result;
+    private Throwable failure;
+
+    ChildRun(BranchCore branch, int index, Callable<? extends T> task) {
+        this.branch = branch;
+        this.index = index;
+        this.task = task;
+    }
+
+    @Override
+    public void run() {
+        ThreadState me = ThreadState.current();
+        CancelScope saved = me.scope;
+        me.scope = branch;
+        ts = me;
+        T value = null;
+        Throwable thrown = null;
+        boolean ran = false;
+        try {
+            if (!branch.isCancelled()) {
+                ran = true;
+                value = task.call();
+            }
+        } catch (Throwable t) {
+            thrown = t;
+        } finally {
+            me.scope = saved;
+        }
+        State end;
+        if (!ran) {
+            end = State.CANCELLED;
+        } else if (thrown != null) {
+            end = branch.isCancelled() && isCancellation(thrown) ? State.CANCELLED : State.FAILED;
+        } else {
+            String why = value == null || ShareRules.alwaysShareable(value.getClass()) ? null : ShareRules.whyNot(value);
+            if (why != null) {
+                thrown = new UnshareableException("Branch.fork: the result of " + this + " ("
+                        + value.getClass().getName() + ") is not shareable: " + why
+                        + "; return an immutable value or a monitor");
+                value = null;
+                end = State.FAILED;
+            } else {
+                end = State.SUCCEEDED;
+            }
+        }
+        end(end, value, end == State.FAILED ? thrown : null);
+    }
+
+    /** Records the outcome (the child's thread, or the owner for a child that never ran). */
+    void end(State end, T value, Throwable failed) {
+        result = value;
+        failure = failed;
+        state = end; // publishes result and failure
+        branch.childEnded(this, end, failed);
+    }
+
+    static boolean isCancellation(Throwable t) {
+        for (int i = 0; t != null && i < MAX_CAUSE_DEPTH; i++, t = t.getCause()) {
+            if (t instanceof CancelledException || t instanceof InterruptedException
+                    || t instanceof InterruptedIOException || t instanceof ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Interrupts this child's thread if the child is still running; @return whether it was. */
+    boolean interruptIfRunning() {
+        Thread t = thread;
+        if (state != State.RUNNING || t == null) {
+            return false;
+        }
+        t.interrupt();
+        return true;
+    }
+
+    @Override
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public T get() {
+        State s = state;
+        if (s != State.SUCCEEDED) {
+            throw new IllegalStateException("Branch.Child.get: " + this + " is " + s + "; get() is for a SUCCEEDED "
+                    + "child (join the branch first; a FAILED child's failure() says why)");
+        }
+        return result;
+    }
+
+    @Override
+    public Throwable failure() {
+        return state == State.FAILED ? failure : null;
+    }
+
+    @Override
+    public String toString() {
+        return "child " + index + " of " + branch.scopeName();
+    }
+}

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadFactory;
 import org.safethread.internal.branch.BranchCore;
+import org.safethread.internal.branch.ChildRun;
 
 /**
  * Structured threads (python-safethread's {@code branch}): a block that starts child threads,
@@ -88,7 +89,7 @@ public final class Branch implements AutoCloseable {
      * @throws NullPointerException if {@code task} is null
      */
     public <T> Child<T> fork(Callable<? extends T> task) {
-        return core.fork(task, task);
+        return new Handle<>(core.fork(task, task));
     }
 
     /**
@@ -101,10 +102,10 @@ public final class Branch implements AutoCloseable {
      */
     public Child<Void> fork(Runnable task) {
         Objects.requireNonNull(task, "Branch.fork: task is null");
-        return core.fork(() -> {
+        return new Handle<>(core.fork(() -> {
             task.run();
             return null;
-        }, task);
+        }, task));
     }
 
     /**
@@ -159,6 +160,36 @@ public final class Branch implements AutoCloseable {
     @Override
     public String toString() {
         return core.scopeName();
+    }
+
+    /** The public face of an internal child (internal code does not implement public types). */
+    private static final class Handle<T> implements Child<T> {
+        private static final Child.State[] STATES = Child.State.values();
+        private final ChildRun<T> run;
+
+        Handle(ChildRun<T> run) {
+            this.run = run;
+        }
+
+        @Override
+        public State state() {
+            return STATES[run.state().ordinal()];
+        }
+
+        @Override
+        public T get() {
+            return run.get();
+        }
+
+        @Override
+        public Throwable failure() {
+            return run.failure();
+        }
+
+        @Override
+        public String toString() {
+            return run + " (" + state() + ")";
+        }
     }
 
     /**

@@ -43,7 +43,8 @@ class LayeringTest {
             "monitor",   // monitor locks, proxies, conditions, leaving
             "refcount",  // the count engine (with the public RefCounted and Ref)
             "finalizer", // cores, the finalizer thread, leak references, watches
-            "collector"  // the cycle collector
+            "collector", // the cycle collector
+            "branch"     // structured threads: children, cancellation, joins as graph waits
     );
 
     /** Public types that belong to the count engine's layer: the one circle allowed. */

@@ -8,9 +8,10 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.safethread.Branch;
 import org.safethread.BranchException;
 import org.safethread.UnshareableException;
+import org.safethread.internal.deadlock.WaitForGraph;
+import org.safethread.internal.deadlock.Waitable;
 import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
@@ -73,7 +74,7 @@ import org.safethread.internal.share.ShareRules;
  * {@code leave} it, the owner re-enter M and join: the child's re-entry and the join would wait
  * for each other with no victim allowed.
  */
-public final class BranchCore extends CancelScope {
+public final class BranchCore extends CancelScope implements Waitable {
     private static final AtomicLong IDS = new AtomicLong();
     private static final int OPEN = 0;
     private static final int JOINED = 1;
@@ -151,7 +152,7 @@ public final class BranchCore extends CancelScope {
     // ------------------------------------------------------------------ fork
 
     /** {@code Branch.fork}. */
-    public <T> Branch.Child<T> fork(Callable<? extends T> task, Object shown) {
+    public <T> ChildRun<T> fork(Callable<? extends T> task, Object shown) {
         checkOwner("fork");
         if (phase != OPEN) {
             throw new IllegalStateException("Branch.fork: " + name + " was already " + (phase == JOINED ? "joined" : "closed")
@@ -184,7 +185,7 @@ public final class BranchCore extends CancelScope {
             }
         }
         if (t == null) {
-            child.end(Branch.Child.State.CANCELLED, null, null);
+            child.end(ChildRun.State.CANCELLED, null, null);
             return child;
         }
         try {
@@ -192,7 +193,7 @@ public final class BranchCore extends CancelScope {
         } catch (Throwable e) {
             child.thread = null;
             live.decrementAndGet(); // it will never run; the owner is not waiting now (it is here)
-            child.end(Branch.Child.State.FAILED, null, e); // cancels the siblings like any failure
+            child.end(ChildRun.State.FAILED, null, e); // cancels the siblings like any failure
         }
         return child;
     }
@@ -201,7 +202,7 @@ public final class BranchCore extends CancelScope {
         synchronized (this) {
             children.add(child);
         }
-        child.end(Branch.Child.State.CANCELLED, null, null);
+        child.end(ChildRun.State.CANCELLED, null, null);
         return child;
     }
 
@@ -219,11 +220,11 @@ public final class BranchCore extends CancelScope {
     // ------------------------------------------------------------------ ending, cancelling
 
     /** Called once per child as it ends (its thread, or the owner for a child that never ran). */
-    void childEnded(ChildRun<?> child, Branch.Child.State end, Throwable failure) {
-        if (end == Branch.Child.State.FAILED) {
+    void childEnded(ChildRun<?> child, ChildRun.State end, Throwable failure) {
+        if (end == ChildRun.State.FAILED) {
             Counters.CHILDREN_FAILED.increment();
             cancel(); // fail fast
-        } else if (end == Branch.Child.State.CANCELLED) {
+        } else if (end == ChildRun.State.CANCELLED) {
             Counters.CHILDREN_CANCELLED.increment();
         }
         if (child.thread != null && live.decrementAndGet() == 0) {
@@ -333,18 +334,10 @@ public final class BranchCore extends CancelScope {
     private boolean awaitChildren() {
         boolean interrupted = false;
         if (live.get() != 0) {
-            ownerTs.detach();
-            try {
-                while (live.get() != 0) { // pairs with childEnded's decrement and unpark
-                    LockSupport.park(this);
-                    if (Thread.interrupted()) {
-                        interrupted = true;
-                        cancel();
-                    }
-                }
-            } finally {
-                ownerTs.attach();
-            }
+            // A graph wait on every live child, never a victim (see the notes); an interrupt
+            // cancels the branch and the wait goes on. Pairs with childEnded's decrement and unpark.
+            WaitForGraph.await(this, false, this::allEnded, this::cancel);
+            interrupted = Thread.interrupted(); // the wait restored the status: take it over
         }
         for (ChildRun<?> c : children) {
             Thread t = c.thread;
@@ -435,7 +428,7 @@ public final class BranchCore extends CancelScope {
         if (e.isEnabled()) {
             int cancelledCount = 0;
             for (ChildRun<?> c : children) {
-                if (c.state() == Branch.Child.State.CANCELLED) {
+                if (c.state() == ChildRun.State.CANCELLED) {
                     cancelledCount++;
                 }
             }
@@ -464,9 +457,58 @@ public final class BranchCore extends CancelScope {
         return n.isEmpty() ? "#" + t.getId() : n;
     }
 
-    /** @return the children in fork order, for the wait-for graph and messages (owner-written) */
-    List<ChildRun<?>> children() {
-        return children;
+    private boolean allEnded() {
+        return live.get() == 0;
+    }
+
+    // ------------------------------------------------------------------ the join as a graph wait
+
+    /**
+     * The children that have not ended and whose threads run: the join waits on every one. Called
+     * under the graph lock while the owner is registered (parked in join or close), so the owner
+     * adds no child meanwhile and its earlier additions happen-before the graph lock; a child
+     * registered in the graph is inside its task, so it has not ended and is rightly reported.
+     */
+    @Override
+    public void blockers(ThreadState waiter, List<ThreadState> out) {
+        for (int i = 0, n = children.size(); i < n; i++) {
+            ChildRun<?> c = children.get(i);
+            ThreadState t = c.ts;
+            if (t != null && c.state() == ChildRun.State.RUNNING) {
+                out.add(t);
+            }
+        }
+    }
+
+    @Override
+    public boolean retry(ThreadState waiter) {
+        return allEnded();
+    }
+
+    /** "the end of branch#3 (opened by main; live children: branch#3-child-1, branch#3-child-2)". */
+    @Override
+    public String waitableName() {
+        StringBuilder b = new StringBuilder(name.length() + 80).append("the end of ").append(name, 0, name.length() - 1)
+                .append("; live children: ");
+        int listed = 0;
+        for (int i = 0, n = children.size(); i < n; i++) {
+            ChildRun<?> c = children.get(i);
+            Thread t = c.thread;
+            if (t != null && c.state() == ChildRun.State.RUNNING) {
+                b.append(listed++ == 0 ? "" : ", ").append(label(t));
+            }
+        }
+        return b.append(listed == 0 ? "none)" : ")").toString();
+    }
+
+    @Override
+    public String blockerPhrase() {
+        return "blocked by its child";
+    }
+
+    @Override
+    public String blockerRole() {
+        return "is a child of " + name;
     }
 
     @Override

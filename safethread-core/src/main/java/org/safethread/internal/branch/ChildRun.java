@@ -3,7 +3,6 @@ package org.safethread.internal.branch;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.concurrent.Callable;
-import org.safethread.Branch;
 import org.safethread.CancelledException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.runtime.CancelScope;
@@ -15,7 +14,7 @@ import org.safethread.internal.share.ShareRules;
  *
  * <h2>Implementation notes</h2>
  * <p>States go {@code RUNNING -> SUCCEEDED | FAILED | CANCELLED} once (a child forked on a
- * cancelled branch, or whose thread could not start, is born ended). {@code result} and
+ * cancelled branch, or whose thread could not start, is born ended; the public {@code Branch.Child} wraps it). {@code result} and
  * {@code failure} are plain fields written by the child's thread before its volatile write of
  * {@code state}; a reader that sees the final state sees them (JLS 17.4.5). {@code ts} is
  * published by a volatile write when the child's thread starts running, for the wait-for graph
@@ -28,7 +27,10 @@ import org.safethread.internal.share.ShareRules;
  * cancelled branch (a real error is never hidden by a cancellation). A task that returned ends
  * SUCCEEDED when its result is shareable, else FAILED with {@link UnshareableException}.
  */
-final class ChildRun<T> implements Branch.Child<T>, Runnable {
+public final class ChildRun<T> implements Runnable {
+    /** A child's life, as {@code Branch.Child.State} (same names, same order). */
+    public enum State { RUNNING, SUCCEEDED, FAILED, CANCELLED }
+
     /** How far down a cause chain a cancellation signal is looked for: wrappers rarely nest deeper. */
     private static final int MAX_CAUSE_DEPTH = 16;
 
@@ -118,12 +120,12 @@ final class ChildRun<T> implements Branch.Child<T>, Runnable {
         return true;
     }
 
-    @Override
+    /** @return the state now (volatile) */
     public State state() {
         return state;
     }
 
-    @Override
+    /** @return the result once SUCCEEDED; else IllegalStateException */
     public T get() {
         State s = state;
         if (s != State.SUCCEEDED) {
@@ -133,7 +135,7 @@ final class ChildRun<T> implements Branch.Child<T>, Runnable {
         return result;
     }
 
-    @Override
+    /** @return the failure once FAILED, else null */
     public Throwable failure() {
         return state == State.FAILED ? failure : null;
     }

@@ -47,9 +47,9 @@ class BranchDeadlockTest {
 
         /** python-safethread's case: a branch inside the monitor whose child calls the same monitor. */
         @MonitorMethod
-        public int depositThroughAChild(Account self, int amount) throws InterruptedException {
+        public int depositThroughAChild(Account self, int amount, Kind kind) throws InterruptedException {
             balance += 1000; // changed before the branch: must stay (the victim is the child's entry)
-            try (Branch b = Branch.open()) {
+            try (Branch b = kind.open()) {
                 b.fork(() -> self.deposit(amount));
                 b.join();
             }
@@ -58,9 +58,9 @@ class BranchDeadlockTest {
 
         /** A first child blocks on a latch (not a graph wait), a second deadlocks. */
         @MonitorMethod
-        public void latchThenDeadlock(Account self, CountDownLatch never, AtomicReference<Object> firstState)
-                throws InterruptedException {
-            try (Branch b = Branch.open()) {
+        public void latchThenDeadlock(Account self, CountDownLatch never, AtomicReference<Object> firstState,
+                Kind kind) throws InterruptedException {
+            try (Branch b = kind.open()) {
                 Branch.Child<Void> first = b.fork(() -> {
                     never.await();
                     return null;
@@ -76,10 +76,10 @@ class BranchDeadlockTest {
 
         /** The grandchild enters this (its grandparent's) monitor. */
         @MonitorMethod
-        public void grandchildEnters(Account self) throws InterruptedException {
-            try (Branch b = Branch.open()) {
+        public void grandchildEnters(Account self, Kind kind) throws InterruptedException {
+            try (Branch b = kind.open()) {
                 b.fork(() -> {
-                    try (Branch inner = Branch.open()) {
+                    try (Branch inner = kind.open()) {
                         inner.fork(() -> self.deposit(1));
                         inner.join();
                     }
@@ -117,14 +117,17 @@ class BranchDeadlockTest {
         assumeTrue(kind.available(), "virtual threads need JDK 21+");
     }
 
-    @Test
-    void pythonAMonitorMethodWhoseBranchChildCallsTheSameMonitorGetsDeadlockExceptionFromJoin() {
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void pythonAMonitorMethodWhoseBranchChildCallsTheSameMonitorGetsDeadlockExceptionFromJoin(Kind kind) {
+        assume(kind);
         Account a = Monitor.of(new Account());
         long before = SafeThread.stats().deadlocksBroken();
-        Throwable t = catchThrowable(() -> a.depositThroughAChild(a, 5));
+        Throwable t = catchThrowable(() -> a.depositThroughAChild(a, 5, kind));
         assertThat(t).isInstanceOf(DeadlockException.class);
-        assertThat(t.getMessage()).contains("branch#").contains("waits for the end of branch#").contains("live children: branch#")
-                .contains("blocked by its child branch#").contains("-child-1")
+        assertThat(t.getMessage()).contains("branch#").contains("waits for the end of branch#")
+                .contains(kind == Kind.PLATFORM ? "live children: branch#" : "live children: child 1 (#")
+                .contains("blocked by its child ").contains(kind == Kind.PLATFORM ? "-child-1" : "#")
                 .contains("Account");
         assertThat(a.balance()).isEqualTo(1000); // the child's deposit never entered; the owner's change stays
         assertThat(SafeThread.stats().deadlocksBroken() - before).isEqualTo(1);
@@ -139,7 +142,7 @@ class BranchDeadlockTest {
             attempts++;
             try {
                 if (attempts == 1) {
-                    a.depositThroughAChild(a, 5); // deadlocks: the child's DeadlockException, rethrown by join
+                    a.depositThroughAChild(a, 5, Kind.PLATFORM); // deadlocks: the child's DeadlockException, rethrown by join
                 } else {
                     try (Branch b = Branch.open()) { // the fixed shape: the branch outside the monitor
                         b.fork(() -> a.deposit(5));
@@ -155,22 +158,26 @@ class BranchDeadlockTest {
         assertThat(a.balance()).isEqualTo(1005);
     }
 
-    @Test
-    void aSecondChildDeadlockingWhileTheFirstWaitsOnALatchIsFoundAtOnce() {
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aSecondChildDeadlockingWhileTheFirstWaitsOnALatchIsFoundAtOnce(Kind kind) {
+        assume(kind);
         Account a = Monitor.of(new Account());
         CountDownLatch never = new CountDownLatch(1);
         AtomicReference<Object> firstState = new AtomicReference<>();
-        Throwable t = catchThrowable(() -> a.latchThenDeadlock(a, never, firstState));
+        Throwable t = catchThrowable(() -> a.latchThenDeadlock(a, never, firstState, kind));
         assertThat(t).isInstanceOf(DeadlockException.class);
         assertThat(firstState.get()).isEqualTo(State.CANCELLED); // fail fast interrupted the latch wait
         assertThat(never.getCount()).isEqualTo(1);
         assertThat(a.balance()).isZero();
     }
 
-    @Test
-    void aGrandchildEnteringItsGrandparentsMonitorIsRefusedAndTheFailureTravelsUp() {
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aGrandchildEnteringItsGrandparentsMonitorIsRefusedAndTheFailureTravelsUp(Kind kind) {
+        assume(kind);
         Account a = Monitor.of(new Account());
-        Throwable t = catchThrowable(() -> a.grandchildEnters(a));
+        Throwable t = catchThrowable(() -> a.grandchildEnters(a, kind));
         assertThat(t).isInstanceOf(DeadlockException.class);
         assertThat(t.getMessage()).contains("is a child of branch#").contains("live children");
         assertThat(a.balance()).isZero();

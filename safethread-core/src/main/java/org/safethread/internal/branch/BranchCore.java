@@ -495,7 +495,12 @@ public final class BranchCore extends CancelScope implements Waitable {
             ChildRun<?> c = children.get(i);
             Thread t = c.thread;
             if (t != null && c.state() == ChildRun.State.RUNNING) {
-                b.append(listed++ == 0 ? "" : ", ").append(label(t));
+                b.append(listed++ == 0 ? "" : ", ");
+                if (t.getName().isEmpty()) {
+                    b.append("child ").append(c.index).append(" (").append(label(t)).append(')'); // unnamed (virtual)
+                } else {
+                    b.append(t.getName());
+                }
             }
         }
         return b.append(listed == 0 ? "none)" : ")").toString();

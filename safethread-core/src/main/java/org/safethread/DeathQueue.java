@@ -125,7 +125,7 @@ public final class DeathQueue<P> {
     public P take() throws InterruptedException {
         ThreadState ts = ThreadState.current();
         ts.pollIfRequested();
-        CancelScope.check(ts, "DeathQueue.take");
+        CancelScope.check("DeathQueue.take");
         Object p = notices.poll();
         if (p != null) {
             return (P) p;
@@ -134,7 +134,7 @@ public final class DeathQueue<P> {
         try {
             return (P) notices.take();
         } catch (InterruptedException e) {
-            throw cancelledOr(ts, e, "DeathQueue.take");
+            throw cancelledOr(e, "DeathQueue.take");
         } finally {
             ts.attach();
         }
@@ -160,7 +160,7 @@ public final class DeathQueue<P> {
         Objects.requireNonNull(timeout, "DeathQueue.poll: timeout is null");
         ThreadState ts = ThreadState.current();
         ts.pollIfRequested();
-        CancelScope.check(ts, "DeathQueue.poll");
+        CancelScope.check("DeathQueue.poll");
         Object p = notices.poll();
         if (p != null || timeout.isZero() || timeout.isNegative()) {
             return (P) p;
@@ -175,7 +175,7 @@ public final class DeathQueue<P> {
         try {
             return (P) notices.poll(nanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
-            throw cancelledOr(ts, e, "DeathQueue.poll");
+            throw cancelledOr(e, "DeathQueue.poll");
         } finally {
             ts.attach();
         }
@@ -202,10 +202,10 @@ public final class DeathQueue<P> {
      *     branch (the interrupt status is set again: the cancellation stays visible to JDK calls),
      *     else {@code e}
      */
-    private static InterruptedException cancelledOr(ThreadState ts, InterruptedException e, String where) {
-        if (CancelScope.cancelled(ts)) {
+    private static InterruptedException cancelledOr(InterruptedException e, String where) {
+        if (CancelScope.cancelledNow()) {
             Thread.currentThread().interrupt();
-            throw CancelScope.cancelledAt(ts.scope, where);
+            throw CancelScope.cancelledAt(where);
         }
         return e;
     }

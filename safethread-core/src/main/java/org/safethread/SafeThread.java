@@ -111,9 +111,8 @@ public final class SafeThread {
      * @throws CancelledException if the calling thread's branch is cancelled
      */
     public static void checkpoint() {
-        ThreadState ts = ThreadState.current();
-        ts.pollIfRequested();
-        CancelScope.check(ts, "SafeThread.checkpoint");
+        ThreadState.current().pollIfRequested();
+        CancelScope.check("SafeThread.checkpoint");
     }
 
     /**

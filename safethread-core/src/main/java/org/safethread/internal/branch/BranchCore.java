@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.safethread.BranchException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.deadlock.WaitForGraph;
@@ -15,6 +16,7 @@ import org.safethread.internal.deadlock.Waitable;
 import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
 
@@ -30,7 +32,7 @@ import org.safethread.internal.share.ShareRules;
  * {@code RUNNING -> ended} once ({@link ChildRun}); {@code live} counts children not yet ended.
  *
  * <p><b>Fork racing cancel.</b> {@code children}, {@code nested} and the write of
- * {@code cancelled} are guarded by this object's lock. A fork registers its child under the lock
+ * {@code cancelled} are guarded by the branch's {@code lock}. A fork registers its child under the lock
  * only if not cancelled (else the child is born CANCELLED and no thread starts); a cancel sets
  * the flag and snapshots the children under the lock, then interrupts them outside it. So either
  * the fork sees the flag, or the cancel sees the child. A child in the snapshot whose thread has
@@ -43,7 +45,7 @@ import org.safethread.internal.share.ShareRules;
  * {@code nested} under the same lock: either the cancel cancels the new branch, or the new
  * branch sees P cancelled and cancels itself. So cancellation reaches every descendant.
  *
- * <p><b>Level-triggered cancellation.</b> A child's thread runs with {@link ThreadState#scope}
+ * <p><b>Level-triggered cancellation.</b> A child's thread runs with its {@link CancelScope}
  * set to its branch; safethread's blocking points test it (one volatile read) and throw
  * {@code CancelledException} every time while it is set. The interrupt wakes a child blocked in
  * a JDK call; {@link Reinterrupter} repeats it for a child that cleared its interrupt.
@@ -92,10 +94,16 @@ public final class BranchCore extends CancelScope implements Waitable {
     private final int openDepth;
     private final Object openTop;
 
+    /**
+     * Guards {@code children} (writes), {@code nested} and the write of {@code cancelled}. A
+     * {@code ReentrantLock}, not {@code synchronized}: no path of the runtime pins a virtual
+     * thread's carrier (JDK 21-23 pin inside {@code synchronized}).
+     */
+    private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean cancelled;
-    /** Children in fork order. Guarded by this (the owner also reads it unlocked: only it adds). */
+    /** Children in fork order. Written under lock (the owner also reads it unlocked: only it adds). */
     private final List<ChildRun<?>> children = new ArrayList<>();
-    /** Open branches whose owners are children of this one. Guarded by this. */
+    /** Open branches whose owners are children of this one. Guarded by lock. */
     private final List<BranchCore> nested = new ArrayList<>(0);
     private final AtomicInteger live = new AtomicInteger();
     /** Owner only. */
@@ -110,7 +118,7 @@ public final class BranchCore extends CancelScope implements Waitable {
         this.pinned = ownerTs.monitors.innermost();
         this.openDepth = ownerTs.monitors.depth();
         this.openTop = ownerTs.monitors.topEntry();
-        CancelScope s = ownerTs.scope;
+        CancelScope s = CancelScope.current();
         this.parent = s instanceof BranchCore ? (BranchCore) s : null;
     }
 
@@ -129,8 +137,11 @@ public final class BranchCore extends CancelScope implements Waitable {
         Counters.BRANCHES_OPENED.increment();
         BranchCore p = b.parent;
         if (p != null) {
-            synchronized (p) {
+            p.lock.lock();
+            try {
                 p.nested.add(b);
+            } finally {
+                p.lock.unlock();
             }
             if (p.isCancelled()) { // pairs with cancel(): flag written, then nested read under the lock
                 b.cancel();
@@ -174,7 +185,8 @@ public final class BranchCore extends CancelScope implements Waitable {
             return bornCancelled(child);
         }
         Thread t = newThread(child, index);
-        synchronized (this) {
+        lock.lock();
+        try {
             if (cancelled) {
                 children.add(child);
                 t = null;
@@ -183,6 +195,8 @@ public final class BranchCore extends CancelScope implements Waitable {
                 children.add(child);
                 live.incrementAndGet();
             }
+        } finally {
+            lock.unlock();
         }
         if (t == null) {
             child.end(ChildRun.State.CANCELLED, null, null);
@@ -199,8 +213,11 @@ public final class BranchCore extends CancelScope implements Waitable {
     }
 
     private <T> ChildRun<T> bornCancelled(ChildRun<T> child) {
-        synchronized (this) {
+        lock.lock();
+        try {
             children.add(child);
+        } finally {
+            lock.unlock();
         }
         child.end(ChildRun.State.CANCELLED, null, null);
         return child;
@@ -236,13 +253,16 @@ public final class BranchCore extends CancelScope implements Waitable {
     public void cancel() {
         List<ChildRun<?>> kids;
         List<BranchCore> inner;
-        synchronized (this) {
+        lock.lock();
+        try {
             if (cancelled) {
                 return;
             }
             cancelled = true; // pairs with fork's and open's reads under/after this lock
             kids = new ArrayList<>(children);
             inner = new ArrayList<>(nested);
+        } finally {
+            lock.unlock();
         }
         boolean anyRunning = false;
         for (ChildRun<?> k : kids) {
@@ -259,8 +279,11 @@ public final class BranchCore extends CancelScope implements Waitable {
     /** Interrupts the running children again; @return whether any still runs. For the canceller. */
     boolean interruptRunningChildren() {
         List<ChildRun<?>> kids;
-        synchronized (this) {
+        lock.lock();
+        try {
             kids = new ArrayList<>(children);
+        } finally {
+            lock.unlock();
         }
         boolean anyRunning = false;
         for (ChildRun<?> k : kids) {
@@ -285,7 +308,7 @@ public final class BranchCore extends CancelScope implements Waitable {
         }
         ownerTs.pollIfRequested();
         boolean interrupted = Thread.interrupted();
-        if (interrupted || CancelScope.cancelled(ownerTs)) {
+        if (interrupted || CancelScope.cancelledNow()) {
             cancel();
         }
         interrupted |= awaitChildren();
@@ -364,8 +387,11 @@ public final class BranchCore extends CancelScope implements Waitable {
         }
         BranchCore p = parent;
         if (p != null) {
-            synchronized (p) {
+            p.lock.lock();
+            try {
                 p.nested.remove(this);
+            } finally {
+                p.lock.unlock();
             }
         }
     }
@@ -389,11 +415,11 @@ public final class BranchCore extends CancelScope implements Waitable {
                 throw (VirtualMachineError) f;
             }
         }
-        if (CancelScope.cancelled(ownerTs)) {
+        if (CancelScope.cancelledNow()) {
             if (interrupted) {
                 Thread.currentThread().interrupt(); // the cancellation's interrupt stays visible
             }
-            RuntimeException ce = CancelScope.cancelledAt(ownerTs.scope, "Branch.join of " + name);
+            RuntimeException ce = CancelScope.cancelledAt("Branch.join of " + name);
             failures.forEach(ce::addSuppressed);
             throw ce;
         }
@@ -473,9 +499,12 @@ public final class BranchCore extends CancelScope implements Waitable {
     public void blockers(ThreadState waiter, List<ThreadState> out) {
         for (int i = 0, n = children.size(); i < n; i++) {
             ChildRun<?> c = children.get(i);
-            ThreadState t = c.ts;
-            if (t != null && c.state() == ChildRun.State.RUNNING) {
-                out.add(t);
+            Thread th = c.thread;
+            if (th != null && c.state() == ChildRun.State.RUNNING) {
+                ThreadState t = ThreadRegistry.stateOf(th); // null: it never used the runtime, so it waits in no graph
+                if (t != null) {
+                    out.add(t);
+                }
             }
         }
     }

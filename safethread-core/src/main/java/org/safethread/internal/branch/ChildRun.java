@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import org.safethread.CancelledException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.runtime.CancelScope;
-import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
 
 /**
@@ -16,9 +15,9 @@ import org.safethread.internal.share.ShareRules;
  * <p>States go {@code RUNNING -> SUCCEEDED | FAILED | CANCELLED} once (a child forked on a
  * cancelled branch, or whose thread could not start, is born ended; the public {@code Branch.Child} wraps it). {@code result} and
  * {@code failure} are plain fields written by the child's thread before its volatile write of
- * {@code state}; a reader that sees the final state sees them (JLS 17.4.5). {@code ts} is
- * published by a volatile write when the child's thread starts running, for the wait-for graph
- * (a join's blockers) and for {@link #interruptIfRunning}.
+ * {@code state}; a reader that sees the final state sees them (JLS 17.4.5). A child's thread
+ * gets a runtime thread state only if its task uses the runtime (the join's blockers look it up
+ * by thread).
  *
  * <p>Classification of an ending: a task that threw, while its branch is cancelled, something
  * that is (or is caused by) a cancellation signal — {@link CancelledException},
@@ -40,8 +39,6 @@ public final class ChildRun<T> implements Runnable {
     private final Callable<? extends T> task;
     /** The child's thread; null when it never had one. Written by the owner before start(). */
     Thread thread;
-    /** The child thread's runtime state once it runs; null before. */
-    volatile ThreadState ts;
 
     private volatile State state = State.RUNNING;
     private T result;
@@ -55,10 +52,8 @@ public final class ChildRun<T> implements Runnable {
 
     @Override
     public void run() {
-        ThreadState me = ThreadState.current();
-        CancelScope saved = me.scope;
-        me.scope = branch;
-        ts = me;
+        CancelScope saved = CancelScope.current();
+        CancelScope.set(branch);
         T value = null;
         Throwable thrown = null;
         boolean ran = false;
@@ -70,7 +65,7 @@ public final class ChildRun<T> implements Runnable {
         } catch (Throwable t) {
             thrown = t;
         } finally {
-            me.scope = saved;
+            CancelScope.set(saved);
         }
         State end;
         if (!ran) {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The thread starts on the first cancellation that leaves a child running, and parks
  * without a timeout when no cancelled branch has live children. {@link #watch} appends under
- * this class's lock and unparks it; the loop drops a branch once none of its children is
+ * this class's lock (a {@code ReentrantLock}: callers may be virtual threads) and unparks it; the loop drops a branch once none of its children is
  * running. It never runs user code except {@code Thread.interrupt()} of a thread a user's
  * {@code ThreadFactory} made (which could override it): any throwable from that is logged and
  * the loop goes on.
@@ -35,7 +35,7 @@ final class Reinterrupter {
     /** Re-interrupt period: bounds how long a child that swallowed an interrupt stays blocked in a JDK call. */
     static final long PERIOD_MS = 100;
 
-    private static final Object LOCK = new Object();
+    private static final java.util.concurrent.locks.ReentrantLock LOCK = new java.util.concurrent.locks.ReentrantLock();
     /** Cancelled branches with children that may still run. Guarded by LOCK. */
     private static final List<BranchCore> WATCHED = new ArrayList<>();
     /** The daemon, once started. Guarded by LOCK. */
@@ -47,7 +47,8 @@ final class Reinterrupter {
     /** Re-interrupts {@code b}'s running children every period until none runs. */
     static void watch(BranchCore b) {
         Thread t;
-        synchronized (LOCK) {
+        LOCK.lock();
+        try {
             if (!WATCHED.contains(b)) {
                 WATCHED.add(b);
             }
@@ -59,6 +60,8 @@ final class Reinterrupter {
                 t.start();
                 return;
             }
+        } finally {
+            LOCK.unlock();
         }
         LockSupport.unpark(t);
     }
@@ -66,9 +69,12 @@ final class Reinterrupter {
     private static void run() {
         List<BranchCore> round = new ArrayList<>();
         for (;;) {
-            synchronized (LOCK) {
+            LOCK.lock();
+            try {
                 round.clear();
                 round.addAll(WATCHED);
+            } finally {
+                LOCK.unlock();
             }
             if (round.isEmpty()) {
                 LockSupport.park(Reinterrupter.class);
@@ -76,9 +82,12 @@ final class Reinterrupter {
                 LockSupport.parkNanos(Reinterrupter.class, TimeUnit.MILLISECONDS.toNanos(PERIOD_MS));
             }
             Thread.interrupted(); // nobody should interrupt this thread; ignore it if someone does
-            synchronized (LOCK) {
+            LOCK.lock();
+            try {
                 round.clear();
                 round.addAll(WATCHED);
+            } finally {
+                LOCK.unlock();
             }
             for (BranchCore b : round) {
                 boolean running;
@@ -89,8 +98,11 @@ final class Reinterrupter {
                     running = true;
                 }
                 if (!running) {
-                    synchronized (LOCK) {
+                    LOCK.lock();
+                    try {
                         WATCHED.remove(b);
+                    } finally {
+                        LOCK.unlock();
                     }
                 }
             }

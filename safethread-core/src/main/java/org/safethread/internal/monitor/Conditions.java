@@ -50,7 +50,7 @@ public final class Conditions {
                     + "conditions must be side-effect-free tests of the monitor's state");
         }
         checkNotPinned(ts, m, "Monitor.await");
-        CancelScope.check(ts, "Monitor.await");
+        CancelScope.check("Monitor.await");
         if (condition.getAsBoolean()) {
             return true;
         }
@@ -108,9 +108,9 @@ public final class Conditions {
         m.holds = w.savedHolds;
         m.removeWaiter(w);
         if (interrupted) {
-            if (CancelScope.cancelled(ts)) {
+            if (CancelScope.cancelledNow()) {
                 Thread.currentThread().interrupt(); // the cancellation's interrupt stays visible to JDK calls
-                throw CancelScope.cancelledAt(ts.scope, "Monitor.await (the monitor is held again)");
+                throw CancelScope.cancelledAt("Monitor.await (the monitor is held again)");
             }
             throw new InterruptedException("interrupted in Monitor.await (the monitor is held again)");
         }

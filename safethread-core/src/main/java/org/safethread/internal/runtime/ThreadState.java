@@ -210,12 +210,6 @@ public final class ThreadState {
         return (T) slots[slot.index];
     }
 
-    /**
-     * The branch this thread runs as a child of (see {@link CancelScope}), or null. Written and
-     * read by this thread only.
-     */
-    public CancelScope scope;
-
     private ThreadState(Thread thread) {
         this.thread = thread;
         this.refs = new OwnerWork(this);

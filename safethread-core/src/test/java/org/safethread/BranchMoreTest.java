@@ -56,6 +56,24 @@ class BranchMoreTest {
         }
     }
 
+    record Holder(String name, List<String> items) {
+    }
+
+    @Test
+    void theWallLooksPastTheFirstLevel() throws Exception {
+        Holder bad = new Holder("h", new ArrayList<>());
+        Holder good = new Holder("h", List.of("a"));
+        try (Branch b = Branch.open()) {
+            assertThatThrownBy(() -> b.fork(() -> bad.items().size())).isInstanceOf(UnshareableException.class)
+                    .hasMessageContaining("component items").hasMessageContaining("java.util.ArrayList");
+            assertThat(b.fork(() -> good.items().size())).isNotNull();
+            Branch.Child<Holder> c = b.fork(() -> new Holder("r", new ArrayList<>(List.of("x"))));
+            assertThat(catchThrowable(b::join)).isInstanceOf(UnshareableException.class)
+                    .hasMessageContaining("result");
+            assertThat(c.state()).isEqualTo(State.FAILED);
+        }
+    }
+
     @Test
     void joinIsRefusedInsideAMonitorEnteredAfterTheBranchOpened() throws Exception {
         Other o = Monitor.of(new Other());

@@ -273,14 +273,17 @@ class BranchTest {
         IllegalArgumentException first = new IllegalArgumentException("first forked, fails last");
         IOException second = new IOException("second forked, fails first");
         AtomicReference<Object[]> refs = new AtomicReference<>(new Object[] {first, second});
+        CountDownLatch firstRunning = new CountDownLatch(1); // else the second's failure may cancel the first unborn
         try (Branch b = kind.open()) {
             b.fork(() -> {
+                firstRunning.countDown();
                 while (!secondFailed.get()) { // ignores the cancellation: its failure is real
                     Thread.onSpinWait();
                 }
                 throw (IllegalArgumentException) refs.get()[0];
             });
             b.fork(() -> {
+                spinUntil(firstRunning);
                 secondFailed.set(true);
                 throw (IOException) refs.get()[1];
             });
@@ -346,8 +349,10 @@ class BranchTest {
     void aFailureAfterTheCancellationThatIsNotCausedByItIsStillAFailure() throws Exception {
         IllegalStateException real = new IllegalStateException("real");
         AtomicReference<IllegalStateException> realRef = new AtomicReference<>(real);
+        CountDownLatch running = new CountDownLatch(2); // both tasks run before the cancel
         try (Branch b = Branch.open()) {
             b.fork(() -> {
+                running.countDown();
                 try {
                     BranchTesting.sleepLong();
                 } catch (InterruptedException e) {
@@ -355,12 +360,14 @@ class BranchTest {
                 }
             });
             b.fork(() -> {
+                running.countDown();
                 try {
                     BranchTesting.sleepLong();
                 } catch (InterruptedException e) {
                     throw new RuntimeException("wrapped", e); // caused by the cancellation: cancelled
                 }
             });
+            running.await();
             b.cancel();
             assertThat(catchThrowable(b::join)).isSameAs(real);
         }

@@ -170,11 +170,10 @@ public final class BranchCore extends CancelScope implements Waitable {
                     + "; no child may be forked after join or close (open a new branch)");
         }
         Objects.requireNonNull(shown, "Branch.fork: task is null");
-        Class<?> c = shown.getClass();
-        if (!ShareRules.alwaysShareable(c)) {
+        if (!ShareRules.shareableAtOneLevel(shown)) {
             String why = ShareRules.whyNot(shown);
             if (why != null) {
-                throw new UnshareableException("Branch.fork: the task (" + c.getName() + ") is not shareable: " + why
+                throw new UnshareableException("Branch.fork: the task (" + shown.getClass().getName() + ") is not shareable: " + why
                         + "; it runs on another thread, so it may capture only shareable values (no thread was started)");
             }
         }

@@ -73,7 +73,7 @@ public final class ChildRun<T> implements Runnable {
         } else if (thrown != null) {
             end = branch.isCancelled() && isCancellation(thrown) ? State.CANCELLED : State.FAILED;
         } else {
-            String why = value == null || ShareRules.alwaysShareable(value.getClass()) ? null : ShareRules.whyNot(value);
+            String why = ShareRules.shareableAtOneLevel(value) ? null : ShareRules.whyNot(value);
             if (why != null) {
                 thrown = new UnshareableException("Branch.fork: the result of " + this + " ("
                         + value.getClass().getName() + ") is not shareable: " + why

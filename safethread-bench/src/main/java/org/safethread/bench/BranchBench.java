@@ -27,7 +27,10 @@ import org.safethread.internal.share.ShareRules;
  * .start()}, then 1,000 × {@code join()}). Both start all children first, then wait for all.
  * Goal: ≤ 1.2x. On JDK 21+ the same pair with virtual threads ({@code branch1000Virtual} against
  * {@code threads1000Virtual}: {@code Thread.ofVirtual().start(r)} then {@code join()}); they fail
- * fast on JDK 17 (exclude them there with {@code -e Virtual}).
+ * fast on JDK 17 (exclude them there with {@code -e Virtual}). The issue's peer for virtual
+ * threads is {@code StructuredTaskScope} ({@code sts1000Virtual}: {@code open()}, 1,000 ×
+ * {@code fork}, {@code join()}, {@code close()}), a preview API on JDK 25: called reflectively
+ * (this module compiles for Java 17), run with {@code -jvmArgsAppend --enable-preview}.
  *
  * <p><b>The wall</b> ({@code wallCheck}): the shareability check {@code fork} makes on a task,
  * for a lambda capturing a String, an Integer and an {@link AtomicInteger} (one class lookup,
@@ -48,6 +51,10 @@ public class BranchBench {
     Method startVirtual;
     Object virtualBuilder;
     Runnable capturing;
+    Method stsOpen;
+    Method stsFork;
+    Method stsJoin;
+    Method stsClose;
 
     @Setup
     public void setup() throws ReflectiveOperationException {
@@ -60,6 +67,15 @@ public class BranchBench {
             Class<?> builder = Class.forName("java.lang.Thread$Builder");
             virtual = (ThreadFactory) builder.getMethod("factory").invoke(virtualBuilder);
             startVirtual = builder.getMethod("start", Runnable.class);
+            try {
+                Class<?> sts = Class.forName("java.util.concurrent.StructuredTaskScope");
+                stsOpen = sts.getMethod("open");
+                stsFork = sts.getMethod("fork", Callable.class);
+                stsJoin = sts.getMethod("join");
+                stsClose = sts.getMethod("close");
+            } catch (ReflectiveOperationException absent) {
+                stsOpen = null; // not on this JDK: sts1000Virtual fails if selected
+            }
         }
     }
 
@@ -107,6 +123,20 @@ public class BranchBench {
         }
         for (Thread t : ts) {
             t.join();
+        }
+    }
+
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public void sts1000Virtual() throws Exception {
+        Object scope = stsOpen.invoke(null);
+        try {
+            for (int i = 0; i < CHILDREN; i++) {
+                stsFork.invoke(scope, TRIVIAL);
+            }
+            stsJoin.invoke(scope);
+        } finally {
+            stsClose.invoke(scope);
         }
     }
 

@@ -649,6 +649,57 @@ class BranchTest {
         assertThat(swallowed.get()).isEqualTo(3);
     }
 
+    /** Holds its monitor until released. */
+    public static class Gate {
+        int entered;
+
+        @MonitorMethod
+        public void hold(CountDownLatch held, CountDownLatch release) throws InterruptedException {
+            held.countDown();
+            release.await();
+        }
+
+        @MonitorMethod
+        public int enter() {
+            return ++entered;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void monitorEntryIsNotCancellable(Kind kind) throws Throwable {
+        assume(kind);
+        Gate gate = Monitor.of(new Gate());
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MonitorTesting.Worker holder = MonitorTesting.start("gate-holder", () -> gate.hold(held, release));
+        held.await();
+        AtomicReference<Thread> child = new AtomicReference<>();
+        AtomicReference<Throwable> afterEntry = new AtomicReference<>();
+        try (Branch b = kind.open()) {
+            Branch.Child<Integer> c = b.fork(() -> {
+                child.set(Thread.currentThread());
+                int n = gate.enter();                 // blocks; a cancellation does not end it
+                afterEntry.set(catchThrowable(SafeThread::checkpoint));
+                return n;
+            });
+            while (child.get() == null) {
+                Thread.sleep(1);
+            }
+            MonitorTesting.awaitBlockedEntering(child.get(), gate);
+            b.cancel();
+            Thread.sleep(50);
+            MonitorTesting.awaitBlockedEntering(child.get(), gate); // still waiting to enter
+            assertThat(c.state()).isEqualTo(State.RUNNING);
+            release.countDown();
+            b.join();
+            assertThat(c.state()).isEqualTo(State.SUCCEEDED); // it entered, then returned
+            assertThat(c.get()).isEqualTo(1);
+        }
+        holder.joinAndCheck();
+        assertThat(afterEntry.get()).isInstanceOf(CancelledException.class);
+    }
+
     @Test
     void forkOnACancelledBranchReturnsACancelledChildAndStartsNoThread() throws Exception {
         CountingFactory threads = new CountingFactory();

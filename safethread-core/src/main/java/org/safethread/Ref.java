@@ -17,6 +17,10 @@ import org.safethread.internal.refcount.RefCounts;
 public final class Ref<T extends RefCounted> {
     // Written and read through RefCounts' VarHandle (getAndSet for set/clear/death).
     private volatile T value;
+    // The collection that last traced this Ref (collector thread only; RefCounts.markRef): a Ref
+    // reachable twice in one collection (two objects' fields, a map value) counts as one edge.
+    @SuppressWarnings("unused")
+    private int collectorMark;
 
     /** Creates an empty slot. */
     public Ref() {

@@ -38,7 +38,7 @@ class GuideExamplesTest {
             balance -= amount;    // ...so a refused transfer has changed nothing
         }
 
-        // §13
+        // §14
         @MonitorMethod
         public long sumWith(Account other) {
             return balance + other.balance();     // holds this, then enters other
@@ -294,7 +294,7 @@ class GuideExamplesTest {
         assertThat(unused.get()).isZero();
     }
 
-    // §13
+    // §14
     static int sumOfSquares(int n) throws InterruptedException {
         try (Branch b = Branch.open()) {                    // children on new platform threads
             List<Branch.Child<Integer>> parts = new ArrayList<>();
@@ -390,5 +390,50 @@ class GuideExamplesTest {
         Catalog cat = Monitor.of(new Catalog());
         cat.refresh(cat);
         assertThat(cat.items()).containsExactly("x", "y");
+    }
+
+    // §13 (Node is §6's)
+    record Owner(String name) {
+    }
+
+    @Test
+    void weakReferences() {
+        Node node = new Node();
+        WeakRef<Node> weak = new WeakRef<>(node);
+        Node mine = weak.acquire();      // a counted reference, or null if node already died
+        assertThat(mine).isSameAs(node);
+        mine.decref();
+        node.decref();                   // the last reference: node dies
+        assertThat(weak.get()).isNull();
+        assertThat(weak.acquire()).isNull();
+        WeakRef<Object> plain = new WeakRef<>(new Object());
+        assertThatThrownBy(plain::acquire).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void weakKeyedMapsAndTheWeakHashMapLeak() throws Exception {
+        java.util.Map<Object, Object> cache = new java.util.WeakHashMap<>();
+        Object key = new Object();
+        cache.put(key, List.of(key));    // the value refers to its key
+        key = null;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertThat(cache).as("WeakHashMap keeps the entry: the value keeps its key").hasSize(1);
+
+        WeakKeyMap<Node, Ref<Node>> map = new WeakKeyMap<>();
+        Node k = new Node();
+        map.put(k, new Ref<>(k));        // the value holds a counted reference back to its key
+        k.decref();
+        SafeThread.collect();            // k is dead, and its entry gone
+        assertThat(k.isAlive()).isFalse();
+        assertThat(map.size()).isZero();
+
+        WeakKeyMap<Object, Object> plainKeys = new WeakKeyMap<>();
+        Owner owner = new Owner("o");
+        assertThatThrownBy(() -> plainKeys.put(owner, List.of(List.of(owner))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value[0][0]");
+        plainKeys.put(owner, new WeakRef<>("fine"));
     }
 }

@@ -44,6 +44,7 @@ class LayeringTest {
             "refcount",  // the count engine (with the public RefCounted and Ref)
             "finalizer", // cores, the finalizer thread, leak references, watches
             "collector", // the cycle collector
+            "weak",      // weak references and weak-keyed maps (bindings traced as ephemerons)
             "branch"     // structured threads: children, cancellation, joins as graph waits
     );
 
@@ -65,6 +66,7 @@ class LayeringTest {
             "internal.share.ShareRules -> internal.monitor",
             "internal.share.ShareRules -> DeathQueue",
             "internal.share.ShareRules -> Ref",
+            "internal.share.ShareRules -> WeakRef",
             "internal.monitor.ProxyFactory -> RefCounted",
             "internal.refcount.CellTable -> internal.collector",
             "internal.refcount.ClassInfo -> internal.finalizer",

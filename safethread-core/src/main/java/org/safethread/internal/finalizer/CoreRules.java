@@ -112,6 +112,16 @@ public final class CoreRules {
         return null;
     }
 
+    /**
+     * The same bounded reachability walk, from any object (a weak-keyed map's value to its key).
+     *
+     * @return the path from {@code from} to {@code target} ("value.items[0].owner"), or null
+     */
+    public static String reaches(Object from, Object target) {
+        String p = pathTo(target, from);
+        return p == null ? null : "value" + p.substring("core".length());
+    }
+
     /** @return the path from {@code core} to {@code owner} ("core.listener.owner"), or null */
     static String pathTo(Object owner, Object core) {
         IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();

@@ -56,6 +56,7 @@ public final class Deaths {
                 Counters.OBJECTS_DIED.increment();
                 ClassInfo info = ClassInfo.of(y.getClass());
                 clearRefs(y, info);
+                clearBindings(y);
                 IllegalArgumentException r = finish(y, info);
                 if (r != null && refused == null) {
                     refused = r;
@@ -120,6 +121,7 @@ public final class Deaths {
                     info = ClassInfo.of(type);
                 }
                 clearRefsOfCollected(y, info, group, k);
+                clearBindings(y);
                 if (info.hasCore() || RefCounts.extras(y) != null) {
                     members[toFinish++] = y; // toFinish <= k: a slot already done with
                 }
@@ -134,6 +136,7 @@ public final class Deaths {
                     Counters.OBJECTS_DIED.increment();
                     ClassInfo yi = ClassInfo.of(y.getClass());
                     clearRefs(y, yi);
+                    clearBindings(y);
                     finish(y, yi);
                 }
             }
@@ -179,6 +182,34 @@ public final class Deaths {
             } catch (RuntimeException e) {
                 LOG.error("safethread: releasing {} held by dying {} failed", t.getClass().getName(),
                         y.getClass().getName(), e);
+            }
+        }
+    }
+
+    /**
+     * The {@link Binding}s of a dying key are cleared with its {@code Ref} fields: closed (no new
+     * one can be added), then each releases what it held. Runtime code only.
+     */
+    private static void clearBindings(RefCounted y) {
+        Extras e = RefCounts.extras(y);
+        if (e != null) {
+            // Always under the lock, never on the racy hint: a put that read the key alive just
+            // before its DEAD CAS may be adding a binding right now (it holds the lock; we wait).
+            releaseBindings(e, e.type);
+        }
+    }
+
+    /** Closes {@code e}'s bindings and lets each go (death, or the leak path). */
+    static void releaseBindings(Extras e, Class<?> type) {
+        Binding[] bs = e.closeBindings();
+        if (bs == null) {
+            return;
+        }
+        for (Binding b : bs) {
+            try {
+                b.keyDied();
+            } catch (RuntimeException ex) {
+                LOG.error("safethread: removing an entry of dying {} failed", type.getName(), ex);
             }
         }
     }

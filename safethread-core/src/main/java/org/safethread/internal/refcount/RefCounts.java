@@ -101,6 +101,7 @@ public final class RefCounts {
     static final VarHandle EXTRAS;
     static final VarHandle SLOT;
     static final VarHandle REF_VALUE;
+    static final VarHandle REF_MARK;
 
     static {
         try {
@@ -112,6 +113,7 @@ public final class RefCounts {
             SLOT = rc.findVarHandle(RefCounted.class, "collectorSlot", int.class);
             MethodHandles.Lookup rl = MethodHandles.privateLookupIn(Ref.class, MethodHandles.lookup());
             REF_VALUE = rl.findVarHandle(Ref.class, "value", RefCounted.class);
+            REF_MARK = rl.findVarHandle(Ref.class, "collectorMark", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -185,6 +187,32 @@ public final class RefCounts {
     /** @return the object in a Ref slot (volatile read) */
     public static RefCounted refValue(Ref<?> r) {
         return (RefCounted) REF_VALUE.getVolatile(r);
+    }
+
+    /**
+     * Marks a Ref as traced in collection {@code epoch} (collector thread only, plain access: the
+     * collector's run lock orders collections).
+     *
+     * @return true the first time in this collection, false if it was traced already (a Ref
+     *     reachable twice, e.g. shared by two objects' fields, must count as one edge)
+     */
+    public static boolean markRef(Ref<?> r, int epoch) {
+        if ((int) REF_MARK.get(r) == epoch) {
+            return false;
+        }
+        REF_MARK.set(r, epoch);
+        return true;
+    }
+
+    /**
+     * Empties a Ref owned by something that died (a binding of a dead key) and releases what it
+     * held, unless that is dead too. Never calls user code.
+     */
+    public static void clearForDeath(Ref<?> r) {
+        RefCounted t = takeForDeath(r);
+        if (t != null && isAlive(t)) {
+            t.decref();
+        }
     }
 
     /** Empties a Ref slot and returns what it held, without releasing it (death processing). */
@@ -290,6 +318,75 @@ public final class RefCounts {
             return false;
         }
         return sharedIncrement(x);
+    }
+
+    /**
+     * Takes a reference to an object reached without one (a weak reference): succeeds only while
+     * the object is alive, and never revives a dead one. Unlike {@link #tryIncref} it always
+     * counts in the shared word by CAS, even for the owner, for two reasons: a CAS fails once the
+     * word is DEAD (so it races soundly with the last release: either the increment lands first
+     * and the release leaves the object alive, or DEAD lands first and the CAS fails), and it
+     * changes the word, so a collection that found the object garbage (the caller held no counted
+     * reference) sees the change and does not kill it (its kill CAS from the snapshot word fails).
+     * An owner's plain increment would be invisible to both. A DEAD the collector may still undo
+     * is waited out ({@link KillWindow}).
+     *
+     * @return false if the object is dead (nothing changed)
+     */
+    public static boolean tryIncrefWeak(RefCounted x) {
+        ThreadState ts = ThreadState.current();
+        if (ts.requests() != 0) {
+            ts.poll();
+        }
+        for (;;) {
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w)) {
+                if (KillWindow.deadIsFinal(x)) {
+                    return false;
+                }
+                continue;
+            }
+            if (refs(w) >= MAX_REFS) {
+                throw new IllegalStateException("reference count overflow on " + x.getClass().getName());
+            }
+            if (SHARED.compareAndSet(x, w, touch(w + REF_ONE))) {
+                return true;
+            }
+        }
+    }
+
+    /** @return whether {@code x} is alive, waiting out a DEAD the collector may still undo */
+    public static boolean isAliveSettled(RefCounted x) {
+        return !isDead((long) SHARED.getVolatile(x)) || !KillWindow.deadIsFinal(x);
+    }
+
+    /**
+     * Before a change to {@code x}'s bindings, with its Extras lock held: if the collector has
+     * snapshotted {@code x} (SCAN), marks the word TOUCHED so that the collection cannot kill
+     * {@code x} on a view of its slots that this change makes stale. Pairs with the collector
+     * reading bindings under the same lock ({@link Extras#traceBindings}) and with
+     * {@link #snapshotWord}, which sets SCAN under that lock once the Extras exists: so either
+     * the collector set SCAN before this read (and the CAS marks TOUCHED), or it reads the
+     * bindings after this change.
+     *
+     * @return false if {@code x} is dead for good (the caller must not change its bindings)
+     */
+    public static boolean touchForBindings(RefCounted x) {
+        for (;;) {
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w)) {
+                if (KillWindow.deadIsFinal(x)) {
+                    return false;
+                }
+                continue;
+            }
+            if ((w & CountWord.SCAN) == 0 || (w & CountWord.TOUCHED) != 0) {
+                return true;
+            }
+            if (SHARED.compareAndSet(x, w, w | CountWord.TOUCHED)) {
+                return true;
+            }
+        }
     }
 
     /**

@@ -42,6 +42,8 @@ public final class ShareRules {
         MAP,
         /** {@link Optional}: shareable when its value is. */
         OPTIONAL,
+        /** {@link org.safethread.WeakRef}: shareable when its referent is (a collected one is nothing). */
+        WEAK_REF,
         /**
          * A serializable lambda whose fields we may not read (defined in another module, e.g. the
          * JDK's {@code Comparator.comparing}): its captured values come from its serialized form.
@@ -222,6 +224,9 @@ public final class ShareRules {
                 case OPTIONAL:
                     work.push(new Object[] {((Optional<?>) v).orElse(null), extend(path, "Optional value"), depth + 1});
                     break;
+                case WEAK_REF:
+                    work.push(new Object[] {((org.safethread.WeakRef<?>) v).get(), extend(path, "WeakRef referent"), depth + 1});
+                    break;
                 case SERIALIZED_LAMBDA: {
                     java.lang.invoke.SerializedLambda sl = serializedForm(v);
                     if (sl == null) {
@@ -271,6 +276,9 @@ public final class ShareRules {
         }
         if (JDK_VALUES.contains(c) || c.isEnum() || (c.getSuperclass() != null && c.getSuperclass().isEnum())) {
             return always();
+        }
+        if (c == org.safethread.WeakRef.class) {
+            return new Rule(Kind.WEAK_REF, null, null);
         }
         if (c == org.safethread.CollectionResult.class || c == org.safethread.DeadlockException.Link.class) {
             return recordRule(c);

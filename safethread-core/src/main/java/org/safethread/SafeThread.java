@@ -18,8 +18,9 @@ import org.safethread.internal.runtime.ThreadState;
  * <p>The runtime starts lazily and runs on daemon threads: {@code safethread-finalizer} (runs
  * finalizer cores), {@code safethread-collector} (background collections) and
  * {@code safethread-housekeeper} (merges on behalf of blocked or ended owners, JVM-collected
- * notices, the finalizer watchdog). None of them ever runs user code except the finalizer thread,
- * which runs {@code @Finalize} methods.
+ * notices, the finalizer watchdog); once a {@link Branch} is cancelled with children still
+ * running, {@code safethread-canceller} (re-interrupts them every 100 ms). None of them ever runs
+ * user code except the finalizer thread, which runs {@code @Finalize} methods.
  *
  * <h2>Settings</h2>
  * System properties read at start-up: {@code safethread.deadlock.delay} (default 0),

@@ -196,8 +196,30 @@ public final class WaitForGraph {
         if (sn == null || sn.waitingFor == null) {
             return false;
         }
-        List<Hop> cycle = findCycle(start, sn);
-        return cycle != null && breakCycle(start, sn, cycle);
+        for (;;) {
+            List<Hop> cycle = findCycle(start, sn);
+            if (cycle == null) {
+                return false;
+            }
+            if (breakCycle(start, sn, cycle)) {
+                return true;
+            }
+            if (!victimChosen(cycle)) {
+                return false; // none of its waits may be refused: logged and left alone
+            }
+            // A wait with many edges (a branch join) may close several cycles at once: the walk
+            // goes on past the chosen victim (findCycle skips threads with a verdict) until no
+            // cycle through start is left.
+        }
+    }
+
+    private static boolean victimChosen(List<Hop> cycle) {
+        for (Hop h : cycle) {
+            if (h.thread.peek(NODE).verdict != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A depth-first walk from {@code start}; returns the hops of a cycle back to it, or null. */
@@ -442,7 +464,7 @@ public final class WaitForGraph {
         StringBuilder b = new StringBuilder("Deadlock between ").append(n).append(n == 1 ? " thread: " : " threads: ");
         Hop first = path.get(victim);
         Hop before = path.get((victim + n - 1) % n);
-        b.append(label(first.thread.thread)).append(" holds ").append(before.target.waitableName())
+        b.append(label(first.thread.thread)).append(' ').append(before.target.blockerRole())
                 .append(" and waits for ").append(first.target.waitableName());
         for (int k = 1; k < n; k++) {
             Hop h = path.get((victim + k) % n);

@@ -144,6 +144,17 @@ final class ProxyMethods {
                     }
                     continue;
                 }
+                boolean samePackage = c.getPackageName().equals(type.getPackageName())
+                        && c.getClassLoader() == type.getClassLoader();
+                if (!samePackage && !Modifier.isPublic(mod) && !Modifier.isProtected(mod)) {
+                    // Even when a subclass declares the same name and descriptor, it does not override
+                    // this one (JVMS 5.4.5): a call from its package selects it, on the proxy.
+                    throw new Refused("Monitor.of: package-private " + (annotated ? "@MonitorMethod " : "method ")
+                            + where + " is declared in another package than " + type.getName() + ", so the proxy "
+                            + "(defined in " + type.getName() + "'s package) cannot override it and a call from its "
+                            + "package would run it on the proxy's never-initialised state: make it public or "
+                            + "protected, or private");
+                }
                 String key = key(m);
                 impl.putIfAbsent(key, m);
                 if (annotated) {
@@ -221,13 +232,7 @@ final class ProxyMethods {
                 declaresClone |= e.getKey().equals("clone()Ljava/lang/Object;");
             }
             boolean samePackage = c.getPackageName().equals(pkg) && c.getClassLoader() == loader;
-            boolean packagePrivate = !Modifier.isPublic(mod) && !Modifier.isProtected(mod);
-            if (packagePrivate && !samePackage) {
-                throw new Refused("Monitor.of: package-private " + (monitor ? "@MonitorMethod " : "method ") + where
-                        + " is declared in another package than " + type.getName() + ", so the proxy (defined in "
-                        + type.getName() + "'s package) cannot override it and a call would run on the proxy's "
-                        + "never-initialised state: make it public or protected, or private");
-            }
+            // (package-private methods of other packages were refused while walking the classes)
             if (Modifier.isFinal(mod)) {
                 throw new Refused("Monitor.of: " + (monitor ? "@MonitorMethod " : "") + describeAccess(mod)
                         + " final method " + where + " cannot be overridden by the proxy, so a call through the "

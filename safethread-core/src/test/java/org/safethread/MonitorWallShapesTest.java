@@ -485,9 +485,20 @@ class MonitorWallShapesTest {
         assertThatThrownBy(() -> Monitor.of(new InnerReadsOuter.Outer()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("InnerReadsOuter$Outer$Peek.peek reads private field InnerReadsOuter$Outer.n");
+        assertThatThrownBy(() -> Monitor.of(new PrivateInnerMadeForAParameter.Outer()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Outer$Peek.peek reads private field PrivateInnerMadeForAParameter$Outer.n");
         // And the refusal is what stops the silent wrong value: on the target itself, all is right.
         EnclosingReads.Pool raw = new EnclosingReads.Pool();
         assertThat(EnclosingReads.peek(raw)).isEqualTo(8);
+    }
+
+    @Test
+    void closedClassesMadeOnlyForThisOrForNewObjectsMayReachPrivateState() {
+        ClosedClassesOnThis.Outer o = Monitor.of(new ClosedClassesOnThis.Outer());
+        assertThat(o.viaInner()).isEqualTo(5);
+        assertThat(o.viaAnonymous()).isEqualTo(6);
+        assertThat(o.viaLocalOnANewObject()).isEqualTo(45);
     }
 
     @Test

@@ -171,3 +171,69 @@ final class InnerReadsOuter {
         }
     }
 }
+
+/** A private inner class made for a parameter (maybe the monitor) reads the outer's private field. */
+final class PrivateInnerMadeForAParameter {
+    static class Outer {
+        private int n = 5;
+
+        @MonitorMethod
+        public int n() {
+            return n;
+        }
+
+        private class Peek {
+            int peek() {
+                return n;
+            }
+        }
+
+        static int peekAt(Outer o) {
+            return o.new Peek().peek();
+        }
+    }
+}
+
+/**
+ * Private inner, anonymous and local classes made only for this (or for a new object) reach the
+ * outer object's private state through Outer.this or a captured value: accepted.
+ */
+final class ClosedClassesOnThis {
+    static class Outer {
+        private int n = 5;
+
+        @MonitorMethod
+        public int viaInner() {
+            return new Peek().peek();
+        }
+
+        @MonitorMethod
+        public int viaAnonymous() {
+            IntSupplier s = new IntSupplier() {
+                @Override
+                public int getAsInt() {
+                    return n + 1;
+                }
+            };
+            return s.getAsInt();
+        }
+
+        @MonitorMethod
+        public int viaLocalOnANewObject() {
+            Outer fresh = new Outer();
+            fresh.n = 40;
+            class Reader {
+                int read() {
+                    return fresh.n + n;
+                }
+            }
+            return new Reader().read();
+        }
+
+        private class Peek {
+            int peek() {
+                return n;
+            }
+        }
+    }
+}

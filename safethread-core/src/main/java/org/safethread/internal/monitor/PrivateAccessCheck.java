@@ -30,22 +30,29 @@ import org.objectweb.asm.Type;
  * this check reads the bytecode of every nest member of every class of the hierarchy that has
  * private instance members, and proves for each access to them that the object accessed is not a
  * proxy: it is {@code this} (proxies never run the target's code, so {@code this} in the target's
- * code is never a proxy), or an object created with {@code new} in that method, or a value a
- * lambda captured from such a place. Anything else (a parameter, a field, a method's result, a
+ * code is never a proxy), or an object created with {@code new} in that method, or a value that
+ * provably came from such a place (a lambda's captured value, a final field such as an inner
+ * class's {@code Outer.this}). Anything else (a parameter, a non-final field, a method's result, a
  * value merged at a branch) may be the monitor, and the class is refused naming the method and
  * the member. Where the bytecode cannot be read, the class is refused too ("cannot verify").
  *
  * <h2>How the proof works</h2>
  * A small abstract interpreter over each method's instructions, two values: SAFE (this, new, null)
- * and UNKNOWN. Operand-stack slots are tracked exactly between branch targets and reset to
- * UNKNOWN at every stack map frame (every jump target and handler has one in class files of
- * version 50 and later; older class files are refused as unverifiable). Local variables are
- * flow-insensitive: a slot is SAFE when every store into it, anywhere in the method, stores a
- * SAFE value (iterated to a fixed point, starting optimistic: a slot is only ever read after a
- * store). Lambda bodies are the class's private {@code lambda$} methods: their captured
- * parameters take the meet of what every {@code invokedynamic} site captures (to a fixed point
- * starting from UNKNOWN, so only what is proven stays SAFE). A method reference to a private
- * instance method counts as a call on its captured receiver (UNKNOWN when unbound).
+ * and UNKNOWN. Operand-stack slots are tracked exactly between branch targets and reset at every
+ * stack map frame (every jump target and handler has one in class files of version 50 and later;
+ * older class files are refused as unverifiable), where only uninitialised values stay SAFE.
+ * Local variables are flow-insensitive: a slot is SAFE when every store into it, anywhere in the
+ * method, stores a SAFE value (iterated to a fixed point, starting optimistic: a slot is only
+ * ever read after a store). Across the nest, three kinds of facts are found to a least fixed
+ * point (starting from UNKNOWN, so only what is proven becomes SAFE): the captured parameters of
+ * lambda bodies (the meet over their {@code invokedynamic} sites); the parameters of the
+ * constructors of closed classes — private, local or anonymous ones, whose every constructor call
+ * is in the nest (the meet over those calls); and final instance fields (the meet over their
+ * stores, which only constructors make). So {@code new Peek()} inside an instance method of
+ * {@code Outer} gives a private inner class whose {@code Outer.this} is SAFE, while a non-private
+ * inner class may be made for a monitor from outside ({@code monitor.new Peek()}) and its
+ * {@code Outer.this} stays UNKNOWN. A method reference to a private instance method counts as a
+ * call on its captured receiver (UNKNOWN when unbound).
  *
  * <p>Out of its reach, and documented as such: reflection and method handles that the user's
  * code creates on the monitor reference, and classes of the JDK (whose private state is not
@@ -88,6 +95,8 @@ final class PrivateAccessCheck {
                         + c.getName() + " through the monitor: its nest-mates cannot be loaded (" + e + ")");
             }
             String owner = Type.getInternalName(c);
+            List<ClassCode> classes = new ArrayList<>();
+            Set<String> closed = new HashSet<>();
             for (Class<?> n : nest) {
                 byte[] bytes = ClassBytes.read(n);
                 if (bytes == null) {
@@ -95,65 +104,109 @@ final class PrivateAccessCheck {
                             + "of " + c.getName() + " through the monitor: the class file of " + n.getName()
                             + ", which may name its private members, cannot be read");
                 }
-                String hit = scan(bytes, owner, fields, methods);
-                if (hit != null) {
-                    throw new ProxyMethods.Refused("Monitor.of: " + hit + ": if that object is the monitor, the "
-                            + "proxy's never-initialised copy is used instead of the guarded state (a proxy is a "
-                            + "subclass with fields of its own). Reach the state through a @MonitorMethod, or make "
-                            + "the object accessed provably not the monitor (this, or created with new in that "
-                            + "method)");
+                classes.add(ClassCode.parse(bytes, owner));
+                if (n.isAnonymousClass() || n.isLocalClass() || Modifier.isPrivate(n.getModifiers())) {
+                    closed.add(Type.getInternalName(n)); // every constructor call is in the nest
                 }
+            }
+            String hit = scan(classes, owner, fields, methods, closed);
+            if (hit != null) {
+                throw new ProxyMethods.Refused("Monitor.of: " + hit + ": if that object is the monitor, the "
+                        + "proxy's never-initialised copy is used instead of the guarded state (a proxy is a "
+                        + "subclass with fields of its own). Reach the state through a @MonitorMethod, or make "
+                        + "the object accessed provably not the monitor (this, or created with new in that "
+                        + "method)");
             }
         }
     }
 
-    /** @return a description of the first unprovable access, or null */
-    static String scan(byte[] bytes, String owner, Set<String> fields, Set<String> methods)
-            throws ProxyMethods.Refused {
-        ClassReader reader = new ClassReader(bytes);
-        String self = reader.getClassName();
-        List<MethodCode> all = new ArrayList<>();
-        int[] version = new int[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public void visit(int v, int access, String name, String signature, String superName, String[] ifs) {
-                version[0] = v & 0xFFFF;
-            }
+    /** A nest member's recorded code. */
+    private static final class ClassCode {
+        String name;
+        final List<MethodCode> methods = new ArrayList<>();
+        /** Its final instance fields, as "owner.name". */
+        final Set<String> finals = new HashSet<>();
 
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] ex) {
-                MethodCode mc = new MethodCode(access, name, desc);
-                all.add(mc);
-                return mc;
+        static ClassCode parse(byte[] bytes, String owner) throws ProxyMethods.Refused {
+            ClassCode cc = new ClassCode();
+            int[] version = new int[1];
+            new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
+                @Override
+                public void visit(int v, int access, String name, String signature, String superName, String[] ifs) {
+                    version[0] = v & 0xFFFF;
+                    cc.name = name;
+                }
+
+                @Override
+                public org.objectweb.asm.FieldVisitor visitField(int access, String name, String desc, String sig,
+                        Object value) {
+                    if ((access & (Opcodes.ACC_FINAL | Opcodes.ACC_STATIC)) == Opcodes.ACC_FINAL) {
+                        cc.finals.add(cc.name + "." + name);
+                    }
+                    return null;
+                }
+
+                @Override
+                public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] ex) {
+                    MethodCode mc = new MethodCode(access, name, desc);
+                    cc.methods.add(mc);
+                    return mc;
+                }
+            }, ClassReader.EXPAND_FRAMES);
+            if (version[0] < Opcodes.V1_6 && mentions(cc.methods, owner)) {
+                throw new ProxyMethods.Refused("Monitor.of: cannot verify that " + cc.name.replace('/', '.')
+                        + " does not read private state of " + owner.replace('/', '.') + " through the monitor: its "
+                        + "class file predates stack map frames (version " + version[0] + ")");
             }
-        }, ClassReader.EXPAND_FRAMES);
-        if (version[0] < Opcodes.V1_6 && mentions(all, owner)) {
-            throw new ProxyMethods.Refused("Monitor.of: cannot verify that " + self.replace('/', '.')
-                    + " does not read private state of " + owner.replace('/', '.') + " through the monitor: its "
-                    + "class file predates stack map frames (version " + version[0] + ")");
+            return cc;
         }
-        Map<String, MethodCode> byKey = new HashMap<>();
-        for (MethodCode mc : all) {
-            byKey.put(mc.name + mc.desc, mc);
+    }
+
+    /** What the interpreter learns across a nest, one round at a time. */
+    private static final class Facts {
+        /**
+         * Parameter tags of lambda bodies and of constructors of closed classes (whose every
+         * constructor call is in the nest), by "class.name+desc": the meet over the call sites.
+         */
+        final Map<String, byte[]> params = new HashMap<>();
+        /** Tags of final instance fields of nest members, by "class.field": the meet over their stores. */
+        final Map<String, Byte> finals = new HashMap<>();
+
+        boolean sameAs(Facts o) {
+            return sameTags(params, o.params) && finals.equals(o.finals);
         }
-        // Fixed point over lambda bodies' captured parameters (optimistic start, only decreases).
-        Map<String, byte[]> captured = new HashMap<>();
+    }
+
+    /**
+     * @param closed the nest members whose constructors are only called from the nest
+     * @return a description of the first unprovable access in the nest, or null
+     */
+    static String scan(List<ClassCode> classes, String owner, Set<String> fields, Set<String> methods,
+            Set<String> closed) {
+        Set<String> finals = new HashSet<>();
+        for (ClassCode cc : classes) {
+            finals.addAll(cc.finals);
+        }
+        // A least fixed point: start knowing nothing (UNKNOWN); each round proves more, never less.
+        Facts known = new Facts();
         String hit = null;
         for (int round = 0; round < 64; round++) {
-            Map<String, byte[]> next = new HashMap<>();
+            Facts next = new Facts();
             hit = null;
-            for (MethodCode mc : all) {
-                String h = mc.analyze(self, owner, fields, methods, captured, next, byKey);
-                if (hit == null) {
-                    hit = h;
+            for (ClassCode cc : classes) {
+                for (MethodCode mc : cc.methods) {
+                    String h = mc.analyze(cc.name, owner, fields, methods, known, next, closed, finals);
+                    if (hit == null) {
+                        hit = h;
+                    }
                 }
             }
-            if (next.equals(captured) || sameTags(next, captured)) {
+            if (next.sameAs(known)) {
                 return hit;
             }
-            captured = next;
+            known = next;
         }
-        return hit; // no fixed point in 64 rounds cannot happen (tags only decrease); be safe anyway
+        return hit; // more rounds than any nest of real code needs; what is proven so far is sound
     }
 
     private static boolean sameTags(Map<String, byte[]> a, Map<String, byte[]> b) {
@@ -318,13 +371,13 @@ final class PrivateAccessCheck {
          * @param next where to record what this method's lambda sites capture
          * @return the first unprovable access, or null
          */
-        String analyze(String self, String owner, Set<String> fields, Set<String> methods,
-                Map<String, byte[]> captured, Map<String, byte[]> next, Map<String, MethodCode> byKey) {
+        String analyze(String self, String owner, Set<String> fields, Set<String> methods, Facts known,
+                Facts next, Set<String> closed, Set<String> finals) {
             if (code.isEmpty()) {
                 return null;
             }
             boolean isStatic = (access & Opcodes.ACC_STATIC) != 0;
-            byte[] params = captured.get(name + desc);
+            byte[] params = known.params.get(self + "." + name + desc);
             int maxLocal = 1;
             for (Insn i : code) {
                 if (i.kind == Insn.VAR) {
@@ -348,12 +401,15 @@ final class PrivateAccessCheck {
                 slot += args[a].getSize();
             }
             while (true) {
-                Map<String, byte[]> sites = new HashMap<>();
+                Facts sites = new Facts();
                 String[] hit = new String[1];
-                boolean changed = interpret(self, owner, fields, methods, locals, sites, hit, byKey);
+                boolean changed = interpret(self, owner, fields, methods, locals, sites, hit, known, closed, finals);
                 if (!changed) {
-                    for (Map.Entry<String, byte[]> e : sites.entrySet()) {
-                        next.merge(e.getKey(), e.getValue(), PrivateAccessCheck::meet);
+                    for (Map.Entry<String, byte[]> e : sites.params.entrySet()) {
+                        next.params.merge(e.getKey(), e.getValue(), PrivateAccessCheck::meet);
+                    }
+                    for (Map.Entry<String, Byte> e : sites.finals.entrySet()) {
+                        next.finals.merge(e.getKey(), e.getValue(), PrivateAccessCheck::meet1);
                     }
                     return hit[0];
                 }
@@ -361,7 +417,7 @@ final class PrivateAccessCheck {
         }
 
         private boolean interpret(String self, String owner, Set<String> fields, Set<String> methods, byte[] locals,
-                Map<String, byte[]> sites, String[] hit, Map<String, MethodCode> byKey) {
+                Facts sites, String[] hit, Facts known, Set<String> closed, Set<String> finals) {
             Stack s = new Stack();
             boolean changed = false;
             for (Insn i : code) {
@@ -426,8 +482,14 @@ final class PrivateAccessCheck {
                         } else if (op == Opcodes.PUTSTATIC) {
                             s.pop(size);
                         } else {
+                            String field = i.owner + "." + i.name;
                             if (op == Opcodes.PUTFIELD) {
-                                s.pop(size);
+                                byte value = s.pop1();
+                                s.pop(size - 1);
+                                if (finals.contains(field)) {
+                                    // A final field is stored only by its class's constructors.
+                                    sites.finals.merge(field, size == 1 ? value : UNKNOWN, PrivateAccessCheck::meet1);
+                                }
                             }
                             byte receiver = s.pop1();
                             if (receiver == UNKNOWN && hit[0] == null && owner.equals(i.owner)
@@ -437,13 +499,21 @@ final class PrivateAccessCheck {
                                         + "may be the monitor (it is neither this nor created with new there)";
                             }
                             if (op == Opcodes.GETFIELD) {
-                                s.pushWords(size);
+                                if (size == 1) {
+                                    Byte known1 = known.finals.get(field);
+                                    s.push(known1 != null ? known1 : UNKNOWN);
+                                } else {
+                                    s.pushWords(size);
+                                }
                             }
                         }
                         break;
                     }
                     case Insn.METHOD: {
-                        s.pop(argWords(i.desc));
+                        byte[] argTags = popArgs(s, Type.getArgumentTypes(i.desc));
+                        if (op == Opcodes.INVOKESPECIAL && i.name.equals("<init>") && closed.contains(i.owner)) {
+                            sites.params.merge(i.owner + ".<init>" + i.desc, argTags, PrivateAccessCheck::meet);
+                        }
                         if (op != Opcodes.INVOKESTATIC) {
                             byte receiver = s.pop1();
                             if (receiver == UNKNOWN && hit[0] == null && owner.equals(i.owner)
@@ -457,14 +527,7 @@ final class PrivateAccessCheck {
                         break;
                     }
                     case Insn.INDY: {
-                        Type[] capturedTypes = Type.getArgumentTypes(i.desc);
-                        byte[] tags = new byte[capturedTypes.length];
-                        for (int k = capturedTypes.length - 1; k >= 0; k--) {
-                            if (capturedTypes[k].getSize() == 2) {
-                                s.pop(1);
-                            }
-                            tags[k] = s.pop1();
-                        }
+                        byte[] tags = popArgs(s, Type.getArgumentTypes(i.desc));
                         for (Object a : i.bsmArgs) {
                             if (!(a instanceof Handle)) {
                                 continue;
@@ -478,13 +541,12 @@ final class PrivateAccessCheck {
                                         + "." + h.getName() + "(...) on an object that may be the monitor, which "
                                         + "would run it on the proxy's state";
                             }
-                            if (self.equals(h.getOwner()) && byKey.containsKey(h.getName() + h.getDesc())
-                                    && h.getName().startsWith("lambda$")) {
+                            if (self.equals(h.getOwner()) && h.getName().startsWith("lambda$")) {
                                 // Captured values become the lambda body's leading parameters.
                                 int skip = h.getTag() == Opcodes.H_INVOKESTATIC ? 0 : 1;
                                 byte[] p = new byte[Math.max(0, tags.length - skip)];
                                 System.arraycopy(tags, skip, p, 0, p.length);
-                                sites.merge(h.getName() + h.getDesc(), p, PrivateAccessCheck::meet);
+                                sites.params.merge(self + "." + h.getName() + h.getDesc(), p, PrivateAccessCheck::meet);
                             }
                         }
                         s.pushWords(Type.getReturnType(i.desc).getSize());
@@ -552,12 +614,20 @@ final class PrivateAccessCheck {
         return out;
     }
 
-    private static int argWords(String desc) {
-        int words = 0;
-        for (Type t : Type.getArgumentTypes(desc)) {
-            words += t.getSize();
+    /** Pops a call's arguments; @return their tags, first argument first */
+    private static byte[] popArgs(Stack s, Type[] types) {
+        byte[] tags = new byte[types.length];
+        for (int k = types.length - 1; k >= 0; k--) {
+            if (types[k].getSize() == 2) {
+                s.pop(1);
+            }
+            tags[k] = s.pop1();
         }
-        return words;
+        return tags;
+    }
+
+    private static Byte meet1(Byte a, Byte b) {
+        return a == SAFE && b == SAFE ? SAFE : UNKNOWN;
     }
 
     /** The effect of a zero-operand instruction, in stack words. */

@@ -177,9 +177,9 @@ public final class ProxySupport {
     /** The refusal's advice; for an object of a class that monitors guard, never "make it a monitor". */
     private static String advice(Object value, String why) {
         if (ProxyFactory.hasClassProxy(value.getClass())) {
-            return "it is a plain " + value.getClass().getSimpleName() + ", a class that monitors made with "
-                    + "Monitor.of guard; if it is the target of one, pass that monitor (what Monitor.of returned) "
-                    + "instead of the object itself";
+            return "it is a bare " + value.getClass().getSimpleName() + ", a class that monitors made with "
+                    + "Monitor.of guard: if it is the target of one, pass that monitor (what Monitor.of returned) "
+                    + "instead of the object itself; if it has none, wrap it with Monitor.of first";
         }
         return why;
     }

@@ -5,10 +5,10 @@ import java.util.Objects;
 import org.safethread.internal.collector.CycleCollector;
 import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.finalizer.Registrations;
+import org.safethread.internal.metrics.Jmx;
+import org.safethread.internal.metrics.Stats;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.RefCounts;
-import org.safethread.internal.runtime.Counters;
-import org.safethread.internal.runtime.StatsSnapshot;
 import org.safethread.internal.runtime.ThreadState;
 
 /**
@@ -29,6 +29,10 @@ import org.safethread.internal.runtime.ThreadState;
  * {@code PT1S} or a number of milliseconds.
  */
 public final class SafeThread {
+    static {
+        Jmx.registerIfEnabled(); // safethread.jmx=true: the MXBean appears at first use of the library
+    }
+
     private SafeThread() {
     }
 
@@ -148,19 +152,6 @@ public final class SafeThread {
     /** @return a snapshot of the runtime's counters */
     public static RuntimeStats stats() {
         ThreadState.current().pollIfRequested();
-        return new StatsSnapshot(
-                Counters.DEADLOCKS_BROKEN.sum(),
-                Counters.COLLECTIONS.sum(),
-                Counters.OBJECTS_COLLECTED.sum(),
-                Counters.FINALIZERS_RUN.sum(),
-                Counters.FINALIZER_FAILURES.sum(),
-                Finalizers.pending(),
-                Counters.OBJECTS_DIED.sum(),
-                Math.max(0, Counters.PENDING_MERGES.sum()),
-                Counters.LEAKS.sum(),
-                Counters.FINALIZER_STALLS.sum(),
-                Counters.CONTENDED_ENTRIES.sum(),
-                Counters.OBJECTS_EXAMINED.sum(),
-                Counters.OVER_RELEASES.sum());
+        return Stats.snapshot();
     }
 }

@@ -122,22 +122,31 @@ public final class CycleCollector {
     public static CollectionResult collect(boolean background) {
         ThreadState me = ThreadState.current();
         me.pollIfRequested();
-        if (!RUN.tryLock()) {
-            me.detach();
-            try {
-                RUN.lock();
-            } finally {
-                me.attach();
-            }
-        }
+        boolean locked = RUN.tryLock();
         try {
+            if (!locked) {
+                // Wait detached, so that a running collection can hold this thread meanwhile.
+                // attach() is inside the try whose finally unlocks: if it threw, the lock
+                // would otherwise stay held for ever (SpotBugs UL_UNRELEASED_LOCK_EXCEPTION_PATH).
+                me.detach();
+                try {
+                    RUN.lock();
+                    locked = true;
+                } finally {
+                    me.attach();
+                }
+            }
             return run(me, background);
         } finally {
-            RUN.unlock();
+            if (locked) {
+                RUN.unlock();
+            }
         }
     }
 
     private static CollectionResult run(ThreadState me, boolean background) {
+        CollectionEvent ev = new CollectionEvent();
+        ev.begin(); // the event's duration is the whole collection, handshake included
         long t0 = System.nanoTime();
         Candidates.nextEpoch();
         int epoch = Candidates.epoch();
@@ -234,6 +243,7 @@ public final class CycleCollector {
         // end let an observer see the death and still read the old count.
         Counters.COLLECTIONS.increment();
         Counters.OBJECTS_EXAMINED.add(examined);
+        Counters.recordPause(pause);
         try {
             collected = snap.collectGarbage();
             snap.clearScanFlags();
@@ -246,8 +256,7 @@ public final class CycleCollector {
         }
         long duration = System.nanoTime() - t0;
         adapt(examined, collected);
-        CollectionEvent ev = new CollectionEvent();
-        if (ev.isEnabled()) {
+        if (ev.shouldCommit()) {
             ev.examined = examined;
             ev.collected = collected;
             ev.pause = pause;

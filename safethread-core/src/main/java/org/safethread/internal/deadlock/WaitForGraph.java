@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.safethread.DeadlockException;
+import org.safethread.internal.events.ContendedEntryEvent;
 import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
@@ -120,6 +121,8 @@ public final class WaitForGraph {
             LOCK.unlock();
         }
         Counters.CONTENDED_ENTRIES.increment();
+        ContendedEntryEvent jfr = new ContendedEntryEvent();
+        jfr.begin();
         long delay = Settings.deadlockDelayNanos();
         boolean checked = delay == 0;
         long start = System.nanoTime();
@@ -179,6 +182,7 @@ public final class WaitForGraph {
             }
         } finally {
             ts.attach();
+            jfr.entered(m);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -1,5 +1,6 @@
 package org.safethread.internal.runtime;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -21,6 +22,20 @@ public final class Counters {
     public static final LongAdder OVER_RELEASES = new LongAdder();
     /** Objects queued on an owner's merge queue and not yet merged (incremented and decremented). */
     public static final LongAdder PENDING_MERGES = new LongAdder();
+    /** Total nanoseconds threads were stopped by collections (one writer at a time: collections are serial). */
+    public static final LongAdder COLLECTION_PAUSE_NANOS = new LongAdder();
+    /** Longest single collection pause, in nanoseconds. */
+    public static final AtomicLong COLLECTION_PAUSE_MAX_NANOS = new AtomicLong();
+
+    /**
+     * Records one collection's pause.
+     *
+     * @param nanos how long threads were stopped; zero or more
+     */
+    public static void recordPause(long nanos) {
+        COLLECTION_PAUSE_NANOS.add(nanos);
+        COLLECTION_PAUSE_MAX_NANOS.accumulateAndGet(nanos, Math::max);
+    }
 
     private Counters() {
     }

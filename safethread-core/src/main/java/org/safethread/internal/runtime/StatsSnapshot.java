@@ -18,5 +18,8 @@ public record StatsSnapshot(
         long finalizerStalls,
         long contendedEntries,
         long objectsExamined,
-        long overReleases) implements RuntimeStats {
+        long overReleases,
+        long collectionPauseTotalNanos,
+        long collectionPauseMaxNanos,
+        int liveRuntimeThreads) implements RuntimeStats {
 }

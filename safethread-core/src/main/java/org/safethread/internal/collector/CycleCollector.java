@@ -256,6 +256,7 @@ public final class CycleCollector {
         }
         long duration = System.nanoTime() - t0;
         adapt(examined, collected);
+        ev.end();
         if (ev.shouldCommit()) {
             ev.examined = examined;
             ev.collected = collected;

@@ -31,6 +31,7 @@ public final class ContendedEntryEvent extends jdk.jfr.Event {
      * @param lock the monitor's lock (its {@code toString()} names it)
      */
     public void entered(Object lock) {
+        end(); // before shouldCommit(): the threshold is compared with the duration end() fixes
         if (shouldCommit()) {
             monitor = String.valueOf(lock);
             commit();

@@ -36,6 +36,7 @@ public final class FinalizerFailedEvent extends jdk.jfr.Event {
      * @param thrown what the finalizer threw (not null)
      */
     public void failed(Object core, Class<?> ownerType, Throwable thrown) {
+        end();
         if (shouldCommit()) {
             coreClass = core.getClass().getName();
             ownerClass = ownerType.getName();

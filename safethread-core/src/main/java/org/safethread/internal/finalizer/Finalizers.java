@@ -154,6 +154,7 @@ public final class Finalizers {
             Notices.unlogged(LOG.isWarnEnabled(), "a finalizer stalled past the stall timeout");
             startWorker();
             giveBack(w.batch); // the cores queued behind the stalled one go to the fresh worker
+            jfr.end();
             if (jfr.shouldCommit()) {
                 jfr.coreClass = t.core.getClass().getName();
                 jfr.ownerClass = t.ownerType.getName();

@@ -33,19 +33,6 @@ public final class LeakReports {
 
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
 
-    /** Where report lines go: SLF4J, or a test's capture. */
-    interface Sink {
-        void warn(String line, Throwable site);
-    }
-
-    private static final Sink SLF4J = (line, site) -> {
-        if (site != null) {
-            LOG.warn(line, site);
-        } else {
-            LOG.warn(line);
-        }
-    };
-
     private static final class PerClass {
         long total;
         long sinceSummary;
@@ -53,7 +40,6 @@ public final class LeakReports {
     }
 
     private static final Map<Class<?>, PerClass> CLASSES = new LinkedHashMap<>();
-    private static Sink sink = SLF4J;
     private static long lastSummary = System.nanoTime();
 
     private LeakReports() {
@@ -69,6 +55,7 @@ public final class LeakReports {
      * @param jfr the event begun when handling this leak started
      */
     static synchronized void leaked(Class<?> type, Throwable site, boolean finalized, LeakDetectedEvent jfr) {
+        jfr.end();
         if (jfr.shouldCommit()) {
             jfr.objectClass = type.getName();
             jfr.allocationSite = site == null ? "" : trace(site);
@@ -87,14 +74,18 @@ public final class LeakReports {
             if (c.total == INDIVIDUAL_REPORTS) {
                 what += ". Further leaks of this class are summarized every " + SUMMARY_PERIOD_SECONDS + " s";
             }
-            sink.warn(what, site);
+            if (site != null) {
+                LOG.warn(what, site);
+            } else {
+                LOG.warn(what);
+            }
         } else {
             c.sinceSummary++;
             if (c.sampleSite == null && site != null) {
                 c.sampleSite = trace(site);
             }
         }
-        Notices.unlogged(sink != SLF4J || LOG.isWarnEnabled(), "a RefCounted object leaked");
+        Notices.unlogged(LOG.isWarnEnabled(), "a RefCounted object leaked");
     }
 
     /** Logs the per-class summaries if the period has passed. Housekeeper, every round. */
@@ -104,33 +95,25 @@ public final class LeakReports {
             if (now - lastSummary < TimeUnit.SECONDS.toNanos(SUMMARY_PERIOD_SECONDS)) {
                 return;
             }
-            summarize(now);
+            summarizeNow();
         }
     }
 
-    /** Logs the per-class summaries now (tests; and the periodic call above). */
-    static synchronized void summarize(long now) {
-        lastSummary = now;
+    /** Logs the per-class summaries now, whatever the time since the last (and restarts the period). */
+    public static synchronized void summarizeNow() {
+        lastSummary = System.nanoTime();
         for (Map.Entry<Class<?>, PerClass> e : CLASSES.entrySet()) {
             PerClass c = e.getValue();
             if (c.sinceSummary == 0) {
                 continue;
             }
-            sink.warn("safethread: leaked " + c.sinceSummary + " more " + e.getKey().getName()
+            LOG.warn("safethread: leaked " + c.sinceSummary + " more " + e.getKey().getName()
                     + " since the last report (" + c.total + " in all); "
                     + (c.sampleSite != null ? "one was allocated at:\n" + c.sampleSite
-                            : "no allocation site recorded (safethread.leakDetection=paranoid or sampled:N records them)"),
-                    null);
+                            : "no allocation site recorded (safethread.leakDetection=paranoid or sampled:N records them)"));
             c.sinceSummary = 0;
             c.sampleSite = null;
         }
-    }
-
-    /** Test hook: where lines go (null: back to SLF4J); forgets all counts. */
-    static synchronized void captureForTest(Sink s) {
-        sink = s == null ? SLF4J : s;
-        CLASSES.clear();
-        lastSummary = System.nanoTime();
     }
 
     private static String trace(Throwable site) {

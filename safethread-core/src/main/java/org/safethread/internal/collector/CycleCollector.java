@@ -122,25 +122,23 @@ public final class CycleCollector {
     public static CollectionResult collect(boolean background) {
         ThreadState me = ThreadState.current();
         me.pollIfRequested();
-        boolean locked = RUN.tryLock();
-        try {
-            if (!locked) {
-                // Wait detached, so that a running collection can hold this thread meanwhile.
-                // attach() is inside the try whose finally unlocks: if it threw, the lock
-                // would otherwise stay held for ever (SpotBugs UL_UNRELEASED_LOCK_EXCEPTION_PATH).
-                me.detach();
-                try {
-                    RUN.lock();
-                    locked = true;
-                } finally {
-                    me.attach();
-                }
+        while (!RUN.tryLock()) {
+            // Another collection runs: wait for it detached, so that it can hold this thread
+            // meanwhile, then race for the lock again. The lock is never held across
+            // detach/attach, so an exception from either cannot leave it held (SpotBugs
+            // UL_UNRELEASED_LOCK_EXCEPTION_PATH, which the old lock-then-attach order had).
+            me.detach();
+            try {
+                RUN.lock(); // returns once the running collection has ended
+                RUN.unlock();
+            } finally {
+                me.attach();
             }
+        }
+        try {
             return run(me, background);
         } finally {
-            if (locked) {
-                RUN.unlock();
-            }
+            RUN.unlock();
         }
     }
 

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * counted in {@code leaksDetected()}.
  *
  * <h2>Implementation notes</h2>
- * <p>Reports come from the housekeeper thread (the reference reaper), but the methods are
- * synchronized on the class so that any caller is safe; they run only on the leak path, never on
+ * <p>Reports come from the housekeeper thread (the reference reaper), but the methods
+ * synchronize on a private lock so that any caller is safe; they run only on the leak path, never on
  * allocation. The map of classes is bounded by the number of leaking classes.
  */
 public final class LeakReports {
@@ -39,7 +39,10 @@ public final class LeakReports {
         String sampleSite;
     }
 
-    private static final Map<Class<?>, PerClass> CLASSES = new LinkedHashMap<>();
+    /** Guards the fields below (a private lock: no outside code can hold it). */
+    private static final Object LOCK = new Object();
+    /** By class name, not Class: a report must not pin an application's class loader. */
+    private static final Map<String, PerClass> CLASSES = new LinkedHashMap<>();
     private static long lastSummary = System.nanoTime();
 
     private LeakReports() {
@@ -54,44 +57,46 @@ public final class LeakReports {
      * @param finalized whether its finalizer core was queued
      * @param jfr the event begun when handling this leak started
      */
-    static synchronized void leaked(Class<?> type, Throwable site, boolean finalized, LeakDetectedEvent jfr) {
-        jfr.end();
-        if (jfr.shouldCommit()) {
-            jfr.objectClass = type.getName();
-            jfr.allocationSite = site == null ? "" : trace(site);
-            jfr.finalized = finalized;
-            jfr.commit();
-        }
-        PerClass c = CLASSES.computeIfAbsent(type, t -> new PerClass());
-        c.total++;
-        if (c.total <= INDIVIDUAL_REPORTS) {
-            String what = "safethread: leaked " + type.getName() + ": the JVM collected it while references "
-                    + "were still counted (a decref is missing); "
-                    + (finalized ? "finalizing its core now" : "it has no captured core");
-            if (site == null) {
-                what += ". Run with -Dsafethread.leakDetection=paranoid (or sampled:N) to see where it was allocated";
+    static void leaked(Class<?> type, Throwable site, boolean finalized, LeakDetectedEvent jfr) {
+        synchronized (LOCK) {
+            jfr.end();
+            if (jfr.shouldCommit()) {
+                jfr.objectClass = type.getName();
+                jfr.allocationSite = site == null ? "" : trace(site);
+                jfr.finalized = finalized;
+                jfr.commit();
             }
-            if (c.total == INDIVIDUAL_REPORTS) {
-                what += ". Further leaks of this class are summarized every " + SUMMARY_PERIOD_SECONDS + " s";
-            }
-            if (site != null) {
-                LOG.warn(what, site);
+            PerClass c = CLASSES.computeIfAbsent(type.getName(), t -> new PerClass());
+            c.total++;
+            if (c.total <= INDIVIDUAL_REPORTS) {
+                String what = "safethread: leaked " + type.getName() + ": the JVM collected it while references "
+                        + "were still counted (a decref is missing); "
+                        + (finalized ? "finalizing its core now" : "it has no captured core");
+                if (site == null) {
+                    what += ". Run with -Dsafethread.leakDetection=paranoid (or sampled:N) to see where it was allocated";
+                }
+                if (c.total == INDIVIDUAL_REPORTS) {
+                    what += ". Further leaks of this class are summarized every " + SUMMARY_PERIOD_SECONDS + " s";
+                }
+                if (site != null) {
+                    LOG.warn(what, site);
+                } else {
+                    LOG.warn(what);
+                }
             } else {
-                LOG.warn(what);
+                c.sinceSummary++;
+                if (c.sampleSite == null && site != null) {
+                    c.sampleSite = trace(site);
+                }
             }
-        } else {
-            c.sinceSummary++;
-            if (c.sampleSite == null && site != null) {
-                c.sampleSite = trace(site);
-            }
+            Notices.unlogged(LOG.isWarnEnabled(), "a RefCounted object leaked");
         }
-        Notices.unlogged(LOG.isWarnEnabled(), "a RefCounted object leaked");
     }
 
     /** Logs the per-class summaries if the period has passed. Housekeeper, every round. */
     public static void summarizeIfDue() {
         long now = System.nanoTime();
-        synchronized (LeakReports.class) {
+        synchronized (LOCK) {
             if (now - lastSummary < TimeUnit.SECONDS.toNanos(SUMMARY_PERIOD_SECONDS)) {
                 return;
             }
@@ -100,19 +105,21 @@ public final class LeakReports {
     }
 
     /** Logs the per-class summaries now, whatever the time since the last (and restarts the period). */
-    public static synchronized void summarizeNow() {
-        lastSummary = System.nanoTime();
-        for (Map.Entry<Class<?>, PerClass> e : CLASSES.entrySet()) {
-            PerClass c = e.getValue();
-            if (c.sinceSummary == 0) {
-                continue;
+    public static void summarizeNow() {
+        synchronized (LOCK) {
+            lastSummary = System.nanoTime();
+            for (Map.Entry<String, PerClass> e : CLASSES.entrySet()) {
+                PerClass c = e.getValue();
+                if (c.sinceSummary == 0) {
+                    continue;
+                }
+                LOG.warn("safethread: leaked " + c.sinceSummary + " more " + e.getKey()
+                        + " since the last report (" + c.total + " in all); "
+                        + (c.sampleSite != null ? "one was allocated at:\n" + c.sampleSite
+                                : "no allocation site recorded (safethread.leakDetection=paranoid or sampled:N records them)"));
+                c.sinceSummary = 0;
+                c.sampleSite = null;
             }
-            LOG.warn("safethread: leaked " + c.sinceSummary + " more " + e.getKey().getName()
-                    + " since the last report (" + c.total + " in all); "
-                    + (c.sampleSite != null ? "one was allocated at:\n" + c.sampleSite
-                            : "no allocation site recorded (safethread.leakDetection=paranoid or sampled:N records them)"));
-            c.sinceSummary = 0;
-            c.sampleSite = null;
         }
     }
 

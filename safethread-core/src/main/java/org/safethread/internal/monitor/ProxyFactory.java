@@ -233,10 +233,11 @@ final class ProxyFactory {
         }
         inheritThroughBridges(bridges, monitor);
         boolean any = false;
-        for (String sig : methods.keySet()) {
+        for (Map.Entry<String, Method> e : methods.entrySet()) {
+            String sig = e.getKey();
             if (monitor.getOrDefault(sig, Boolean.FALSE)) {
                 any = true;
-                Method m = methods.get(sig);
+                Method m = e.getValue();
                 if (Modifier.isProtected(m.getModifiers()) && !m.getDeclaringClass().getPackageName().equals(pkg)) {
                     return new ProxyClass("Monitor.of: protected @MonitorMethod " + m.getDeclaringClass().getName() + "."
                             + m.getName() + " is inherited from another package and cannot be called through a proxy: "

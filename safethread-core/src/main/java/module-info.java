@@ -9,6 +9,7 @@ module org.safethread {
     requires org.objectweb.asm;
     requires jdk.jfr;
     requires java.management;
+    requires static org.jspecify;
     requires jdk.unsupported;
     exports org.safethread;
     // The JMX introspector reads the MXBean interface reflectively (safethread.jmx=true).

@@ -119,6 +119,7 @@ public final class CycleCollector {
     }
 
     /** Runs one collection in the calling thread. */
+    @SuppressWarnings("LockNotBeforeTry") // lock(); unlock(): waits for the running collection, holds nothing
     public static CollectionResult collect(boolean background) {
         ThreadState me = ThreadState.current();
         me.pollIfRequested();

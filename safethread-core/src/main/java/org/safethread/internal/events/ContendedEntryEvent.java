@@ -6,6 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Threshold;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JFR event: a monitor entry that blocked, recorded when it blocked at least the threshold
@@ -23,7 +24,7 @@ import jdk.jfr.Threshold;
 public final class ContendedEntryEvent extends jdk.jfr.Event {
     @Label("Monitor")
     @Description("The monitor waited for")
-    public String monitor;
+    public @Nullable String monitor;
 
     /**
      * Commits this begun event if it lasted past the threshold; names the monitor only then.

@@ -5,6 +5,7 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JFR event: a {@code @Finalize} method threw. Begun when the finalizer starts, committed when
@@ -18,15 +19,15 @@ import jdk.jfr.StackTrace;
 public final class FinalizerFailedEvent extends jdk.jfr.Event {
     @Label("Core Class")
     @Description("The finalizer core whose @Finalize method threw")
-    public String coreClass;
+    public @Nullable String coreClass;
 
     @Label("Owner Class")
     @Description("The object whose death ran the core")
-    public String ownerClass;
+    public @Nullable String ownerClass;
 
     @Label("Exception")
     @Description("The exception's class and message")
-    public String exception;
+    public @Nullable String exception;
 
     /**
      * Commits a begun event for a finalizer that threw.

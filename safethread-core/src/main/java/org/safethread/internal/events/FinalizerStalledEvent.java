@@ -6,6 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JFR event: a finalizer ran past {@code safethread.finalizer.stallTimeout} and a fresh
@@ -20,14 +21,14 @@ import jdk.jfr.Timespan;
 @StackTrace(false)
 public final class FinalizerStalledEvent extends jdk.jfr.Event {
     @Label("Core Class")
-    public String coreClass;
+    public @Nullable String coreClass;
 
     @Label("Owner Class")
-    public String ownerClass;
+    public @Nullable String ownerClass;
 
     @Label("Stalled Thread")
     @Description("The finalizer thread left to finish the stalled finalizer")
-    public String stalledThread;
+    public @Nullable String stalledThread;
 
     @Label("Running")
     @Description("How long the stalled finalizer had run when it was replaced")

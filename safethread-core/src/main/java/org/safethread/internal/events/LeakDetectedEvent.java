@@ -5,6 +5,7 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JFR event: the JVM collected a {@code RefCounted} whose count was still above zero (a missing
@@ -18,11 +19,11 @@ import jdk.jfr.StackTrace;
 @StackTrace(false)
 public final class LeakDetectedEvent extends jdk.jfr.Event {
     @Label("Object Class")
-    public String objectClass;
+    public @Nullable String objectClass;
 
     @Label("Allocation Site")
     @Description("Where the object was allocated, when safethread.leakDetection recorded it; else empty")
-    public String allocationSite;
+    public @Nullable String allocationSite;
 
     @Label("Finalized")
     @Description("Whether the leaked object's finalizer core was queued to run")

@@ -5,6 +5,7 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JFR event: a decref released more references than the object had (an over-release). Its stack
@@ -18,7 +19,7 @@ import jdk.jfr.StackTrace;
 @StackTrace(true)
 public final class OverReleaseEvent extends jdk.jfr.Event {
     @Label("Object Class")
-    public String objectClass;
+    public @Nullable String objectClass;
 
     @Label("Found At Merge")
     @Description("True when found while merging another thread's counts (the object was killed); "

@@ -8,4 +8,7 @@
  * collector's and the deadlock breaker's events live beside their code
  * ({@code internal.collector.CollectionEvent}, {@code internal.deadlock.DeadlockBrokenEvent}).
  */
+@NullMarked
 package org.safethread.internal.events;
+
+import org.jspecify.annotations.NullMarked;

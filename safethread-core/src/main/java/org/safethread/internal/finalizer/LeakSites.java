@@ -29,15 +29,16 @@ public final class LeakSites {
 
     /** @return the allocation site to record for an object allocated now, or null for none */
     public static Throwable site() {
-        switch (Settings.leakLevel()) {
-            case Settings.LEAKS_PARANOID:
-                return new Throwable("allocated here");
-            case Settings.LEAKS_SAMPLED:
-                int n = Settings.leakSampleInterval();
-                return n == 1 || ThreadLocalRandom.current().nextInt(n) == 0
-                        ? new Throwable("allocated here (sampled: one in " + n + ")") : null;
-            default:
-                return null;
+        int level = Settings.leakLevel();
+        if (level == Settings.LEAKS_PARANOID) {
+            return new Throwable("allocated here");
         }
+        if (level == Settings.LEAKS_SAMPLED) {
+            int n = Settings.leakSampleInterval();
+            if (n == 1 || ThreadLocalRandom.current().nextInt(n) == 0) {
+                return new Throwable("allocated here (sampled: one in " + n + ")");
+            }
+        }
+        return null;
     }
 }

@@ -100,16 +100,12 @@ public final class Settings {
 
     /** @return the leak detection setting in the form {@code safethread.leakDetection} takes */
     public static String leakDetection() {
-        switch (leakLevel) {
-            case LEAKS_SIMPLE:
-                return "simple";
-            case LEAKS_SAMPLED:
-                return "sampled:" + leakSampleInterval;
-            case LEAKS_PARANOID:
-                return "paranoid";
-            default:
-                return "off";
-        }
+        return switch (leakLevel) {
+            case LEAKS_SIMPLE -> "simple";
+            case LEAKS_SAMPLED -> "sampled:" + leakSampleInterval;
+            case LEAKS_PARANOID -> "paranoid";
+            default -> "off";
+        };
     }
 
     /** @return whether the JMX bean is registered ({@code safethread.jmx}) */

@@ -418,6 +418,63 @@ class ObservabilityTest {
                 .as("nothing new: no second summary").hasSize(1);
     }
 
+    @Test
+    void aThreadsLastObjectIsDetectedWhileTheThreadStaysOutsideTheRuntime() throws Exception {
+        // Before the fix the object stayed strongly reachable from its thread's list of cores to
+        // capture until that thread's next runtime call: leaked and never found while it idled.
+        AtomicInteger finalized = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(1);
+        CountDownLatch created = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            new CountingOwner(new CountingCore(finalized)); // never released: a leak
+            created.countDown();
+            try {
+                done.await(60, TimeUnit.SECONDS); // alive, and no safethread call after the leak
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "leaks-then-idles");
+        t.start();
+        try {
+            assertThat(created.await(10, TimeUnit.SECONDS)).isTrue();
+            // Only the leak path can finalize the object: nothing ever releases it.
+            waitUntil(() -> {
+                System.gc();
+                return finalized.get() > 0;
+            }, Duration.ofSeconds(20));
+            assertThat(finalized.get()).as("leak found and its core finalized").isEqualTo(1);
+            assertThat(t.isAlive()).as("while its thread is alive and outside the runtime").isTrue();
+        } finally {
+            done.countDown();
+            t.join(10_000);
+        }
+        assertThat(SafeThread.awaitFinalizers(Duration.ofSeconds(10))).isTrue();
+        assertThat(finalized.get()).isEqualTo(1);
+    }
+
+    @Shareable
+    static final class CountingCore {
+        final AtomicInteger finalized;
+
+        CountingCore(AtomicInteger finalized) {
+            this.finalized = finalized;
+        }
+
+        @Finalize
+        void finish() {
+            finalized.incrementAndGet();
+        }
+    }
+
+    static final class CountingOwner extends RefCounted {
+        @FinalizerCore
+        final CountingCore core;
+
+        CountingOwner(CountingCore core) {
+            this.core = core;
+        }
+    }
+
     private static void leakOne(java.util.function.Supplier<? extends RefCounted> make) {
         make.get().incref(); // two references, never released
     }

@@ -84,6 +84,11 @@ public final class Housekeeper {
                 } catch (Throwable t) {
                     LOG.error("safethread housekeeper: pruning terminated threads failed", t);
                 }
+                try {
+                    ThreadRegistry.captureForIdleOwners();
+                } catch (Throwable t) {
+                    LOG.error("safethread housekeeper: capturing finalizer cores for idle owners failed", t);
+                }
             }
             long period = busy ? BUSY_PERIOD_MS
                     : Merges.hasOwnersWithWork() ? PENDING_PERIOD_MS : IDLE_PERIOD_MS;

@@ -23,7 +23,9 @@ import org.safethread.internal.runtime.ThreadState;
  * <h2>Settings</h2>
  * System properties read at start-up: {@code safethread.deadlock.delay} (default 0),
  * {@code safethread.finalizer.stallTimeout} (10s), {@code safethread.finalizer.shutdownTimeout}
- * (5s), {@code safethread.leakTracking} (false), {@code safethread.collector.threshold} (10000),
+ * (5s), {@code safethread.leakDetection} (off; also {@code simple}, {@code sampled:N},
+ * {@code paranoid}; the old {@code safethread.leakTracking=true} means paranoid),
+ * {@code safethread.jmx} (false), {@code safethread.collector.threshold} (10000),
  * {@code safethread.collector.enabled} (true), {@code safethread.collector.handshakeTimeout}
  * (5ms), {@code safethread.monitor.spins} (0). Durations accept {@code 250ms}, {@code 10s},
  * {@code PT1S} or a number of milliseconds.

@@ -127,6 +127,41 @@ class ObservabilityTest {
         }
     }
 
+    @Test
+    void withoutAnSlf4jProviderTheFirstFailurePrintsOneNoticeOnSystemLogger(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // A child JVM whose class path has the library, SLF4J's API and ASM, and no SLF4J provider
+        // (the test class path has one), running a single-file program: two failing finalizers.
+        String cp = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> e.endsWith("classes") && !e.endsWith("test-classes")
+                        || e.contains("slf4j-api") || e.contains("asm") || e.contains("jspecify"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        Path main = dir.resolve("NoBackend.java");
+        Files.writeString(main, String.join("\n",
+                "import org.safethread.*;",
+                "public class NoBackend {",
+                "  @Shareable public static final class Core {",
+                "    @Finalize void close() { throw new IllegalStateException(\"boom\"); }",
+                "  }",
+                "  public static final class Owner extends RefCounted {",
+                "    @FinalizerCore final Core core = new Core();",
+                "  }",
+                "  public static void main(String[] a) {",
+                "    new Owner().decref();",
+                "    new Owner().decref();",
+                "    SafeThread.awaitFinalizers(java.time.Duration.ofSeconds(10));",
+                "    System.out.println(\"failures=\" + SafeThread.stats().finalizerFailures());",
+                "  }",
+                "}"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", cp, main.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).contains("failures=2");
+        assertThat(out.split("SLF4J has no logging provider", -1)).as(out).hasSize(2); // exactly one notice
+        assertThat(out).contains("a @Finalize method threw").contains("SafeThread.stats()");
+    }
+
     // ------------------------------------------------------------------ JFR
 
     @Test

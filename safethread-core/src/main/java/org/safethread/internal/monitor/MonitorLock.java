@@ -66,6 +66,16 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
 
     /** The monitor's display name, e.g. {@code Account#3}. */
     public final String name;
+    /**
+     * The lock that is really taken when this monitor is entered: {@code this} for a monitor of
+     * its own ({@code Monitor.of}) and for a space's shared lock; the space's shared lock for a
+     * monitor of a {@code MonitorSpace}, whose own lock word is never used (it only names the
+     * monitor). Entries, the monitor stack, condition waiters and the wait-for graph all work on
+     * {@code space}.
+     */
+    public final MonitorLock space;
+    /** How messages name the space of which this is the shared lock ("bank"); for members, null. */
+    private final String spaceName;
     /** Direct re-entries beyond the first entry. Holder only. */
     int holds;
     /** Spins a contended entrant may try before parking (adaptive; racy updates are fine). */
@@ -78,8 +88,39 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     /** The head of {@link #entryQueue}, for releasers (written under the graph lock). */
     private transient volatile ThreadState firstWaiter;
 
+    /** A monitor of its own (a space of one), named e.g. {@code Account#3}. */
     public MonitorLock(String name) {
         this.name = name;
+        this.space = this;
+        this.spaceName = name;
+    }
+
+    /** A monitor of {@code space}'s space: entering it takes the space's lock. */
+    public MonitorLock(String name, MonitorLock space) {
+        this.name = name;
+        this.space = space.space;
+        this.spaceName = null;
+    }
+
+    private MonitorLock(String name, String spaceName) {
+        this.name = name;
+        this.space = this;
+        this.spaceName = spaceName;
+    }
+
+    /** @return the shared lock of a new monitor space named {@code spaceName} (itself no monitor) */
+    public static MonitorLock newSpace(String spaceName) {
+        return new MonitorLock("space " + spaceName, spaceName);
+    }
+
+    /** @return the name of the space whose shared lock this is (the monitor's own name for a monitor of its own) */
+    public String spaceName() {
+        return space.spaceName;
+    }
+
+    /** @return how messages name this monitor: {@code Account#3}, or {@code Account#3 in space bank} */
+    public String displayName() {
+        return space == this ? name : name + " in space " + space.spaceName;
     }
 
     // ------------------------------------------------------------------ lock word

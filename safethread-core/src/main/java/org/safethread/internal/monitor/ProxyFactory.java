@@ -152,7 +152,7 @@ final class ProxyFactory {
 
     // ------------------------------------------------------------------ public entry points
 
-    static Object classProxy(Object target) {
+    static Object classProxy(Object target, MonitorLock lock) {
         ProxyClass pc = CLASS_PROXIES.get(target.getClass());
         if (pc.refusal != null) {
             throw new IllegalArgumentException(pc.refusal);
@@ -160,20 +160,20 @@ final class ProxyFactory {
         try {
             Object proxy = pc.allocator.newInstance();
             pc.targetField.set(proxy, target);
-            pc.lockField.set(proxy, new MonitorLock(MonitorNames.next(target.getClass())));
+            pc.lockField.set(proxy, lock);
             return proxy;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("Monitor.of: cannot instantiate the proxy of " + target.getClass().getName(), e);
         }
     }
 
-    static Object interfaceProxy(Object target, Class<?> iface) {
+    static Object interfaceProxy(Object target, Class<?> iface, MonitorLock lock) {
         ProxyClass pc = INTERFACE_PROXIES.get(iface);
         if (pc.refusal != null) {
             throw new IllegalArgumentException(pc.refusal);
         }
         try {
-            return pc.constructor.invoke(target, new MonitorLock(MonitorNames.next(target.getClass())));
+            return pc.constructor.invoke(target, lock);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

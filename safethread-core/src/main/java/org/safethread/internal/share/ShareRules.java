@@ -118,9 +118,66 @@ public final class ShareRules {
         return RULES.get(c).kind != Kind.NEVER;
     }
 
-    /** @return whether {@code o} is shareable */
+    /**
+     * @return whether {@code o} is shareable. A boolean walk without the path strings of
+     *     {@link #whyNot} (which explains a refusal): the cost of a check on the way into a
+     *     {@code SharedMap} or through a monitor's wall, so a record of references costs one rule
+     *     lookup per component and no allocation.
+     */
     public static boolean isShareable(Object o) {
-        return o == null || RULES.get(o.getClass()).kind == Kind.ALWAYS || whyNot(o) == null;
+        return o == null || shareable(o, 0);
+    }
+
+    private static boolean shareable(Object v, int depth) {
+        if (v == null) {
+            return true;
+        }
+        if (depth > MAX_DEPTH) {
+            return false;
+        }
+        Rule r = RULES.get(v.getClass());
+        switch (r.kind) {
+            case ALWAYS:
+                return true;
+            case NEVER:
+                return false;
+            case RECORD:
+            case LAMBDA:
+                for (Field f : r.fields) {
+                    Object c;
+                    try {
+                        c = f.get(v);
+                    } catch (IllegalAccessException e) {
+                        return false;
+                    }
+                    if (!shareable(c, depth + 1)) {
+                        return false;
+                    }
+                }
+                return true;
+            case COLLECTION:
+                for (Object e : (Collection<?>) v) {
+                    if (!shareable(e, depth + 1)) {
+                        return false;
+                    }
+                }
+                return true;
+            case MAP:
+                if (v instanceof Map.Entry) {
+                    Map.Entry<?, ?> e = (Map.Entry<?, ?>) v;
+                    return shareable(e.getKey(), depth + 1) && shareable(e.getValue(), depth + 1);
+                }
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                    if (!shareable(e.getKey(), depth + 1) || !shareable(e.getValue(), depth + 1)) {
+                        return false;
+                    }
+                }
+                return true;
+            case OPTIONAL:
+                return shareable(((Optional<?>) v).orElse(null), depth + 1);
+            default: // SERIALIZED_LAMBDA: rare; the full walk reads its serialized form
+                return whyNot(v) == null;
+        }
     }
 
     /**
@@ -297,7 +354,42 @@ public final class ShareRules {
             return never("its components cannot be read (" + e.getMessage() + "): open package "
                     + c.getPackageName() + " to org.safethread");
         }
-        return fields.isEmpty() ? always() : new Rule(Kind.RECORD, fields.toArray(new Field[0]), null);
+        if (fields.isEmpty() || componentsAlwaysShareable(c, new ArrayList<>())) {
+            return always(); // the per-class verdict: no instance needs its components read
+        }
+        return new Rule(Kind.RECORD, fields.toArray(new Field[0]), null);
+    }
+
+    /**
+     * Whether every instance of record {@code c} is shareable judged by its declared component
+     * types alone: each is primitive, a final class every instance of which is shareable, an
+     * enum, or (recursively) such a record. Decided without consulting {@link #RULES} for
+     * records, so that records that name each other do not recurse into the class-value cache.
+     */
+    private static boolean componentsAlwaysShareable(Class<?> c, List<Class<?>> visiting) {
+        if (visiting.contains(c) || visiting.size() > 16) {
+            return false; // a recursive or deep record: judge instances one by one
+        }
+        visiting.add(c);
+        for (RecordComponent rc : c.getRecordComponents()) {
+            Class<?> t = rc.getType();
+            if (t.isPrimitive() || t.isEnum() || JDK_VALUES.contains(t) && Modifier.isFinal(t.getModifiers())
+                    || t.getModule() == JAVA_BASE && t.getPackageName().startsWith("java.time")
+                    && Modifier.isFinal(t.getModifiers())) {
+                continue;
+            }
+            if (t.isRecord() && componentsAlwaysShareable(t, visiting)) {
+                continue;
+            }
+            if (t != c && !t.isRecord() && Modifier.isFinal(t.getModifiers()) && !t.isArray()
+                    && t.isAnnotationPresent(Shareable.class)) {
+                continue;
+            }
+            visiting.remove(visiting.size() - 1);
+            return false;
+        }
+        visiting.remove(visiting.size() - 1);
+        return true;
     }
 
     private static Rule capturedRule(Class<?> c) {

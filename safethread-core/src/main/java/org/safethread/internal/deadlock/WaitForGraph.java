@@ -1,175 +1,338 @@
 package org.safethread.internal.deadlock;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.safethread.DeadlockException;
-import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
-import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The wait-for graph over threads blocked entering monitors, and the detector that breaks its
- * cycles.
+ * The wait-for graph over blocked threads, and the detector that breaks its cycles. A pure
+ * algorithm over {@link Waitable}s: monitor entries, branch joins and pending map keys are all
+ * nodes of one graph, so a cycle that mixes them is found like any other.
  *
  * <h2>Implementation notes</h2>
  *
- * <p><b>Graph.</b> Edges "thread T waits for monitor M" are {@code T.waitingFor}, written only
- * under {@link #LOCK}. Edges "M is held by T" are the monitors' owner fields, written by holders
- * without any lock. Nothing here runs on the uncontended path: a thread takes {@code LOCK} only
- * when it is about to park, when it wakes up and re-tries, and when it stops waiting; a releaser
- * never takes it (it reads the entry queue's volatile head).
+ * <p><b>Graph.</b> A thread's node ({@link Node}, kept in a {@link ThreadState.Slot}) says what it
+ * waits for; it is written only under {@link #LOCK}. The edges out of a waitable are computed when
+ * the detector walks: a monitor's holder (written by holders without any lock), a branch's live
+ * children, the thread computing a map key. Nothing here runs on an uncontended path: a thread
+ * takes {@code LOCK} only when it is about to park, when it wakes up and re-tries, and when it
+ * stops waiting.
  *
- * <p><b>Detection.</b> A cycle can only be closed by a thread that starts waiting: acquiring a
- * monitor never closes one (an acquirer is running, and every thread of a cycle waits). So the
- * thread about to park walks from the monitor it wants: owner, the monitor that owner waits for,
- * its owner, and so on, under {@code LOCK}. Reaching itself means a cycle.
+ * <p><b>Detection.</b> A cycle can only be closed by a thread that starts waiting: every thread
+ * of a cycle waits, and edges appear only when a wait starts (acquiring a monitor, ending a
+ * child, finishing a key: all these remove edges). So the thread about to park walks the graph
+ * from itself, depth first (a join waits on every live child, so a node can have many edges),
+ * under {@code LOCK}. Reaching itself again means a cycle. The walk visits each thread once and
+ * each edge once, so it ends, whatever the graph's shape.
  *
- * <p><b>No false positives.</b> A thread registered in the graph cannot release a monitor (it is
- * inside an entry, doing nothing but re-trying it) and cannot deregister while we hold
- * {@code LOCK}. So for every registered thread the set of monitors it holds is stable during the
- * walk, except that it may just have acquired the monitor it waits for (its registration is then
- * stale); the walk treats "M's owner is the thread registered as waiting for M" as "not
- * blocked" and stops. A monitor owner read racily is exact enough: if the owner read is a
- * registered thread, that thread's writes before it registered (including clearing the owner of
- * anything it released) happen-before our {@code LOCK} acquisition, so we cannot see a monitor
- * as held by a registered thread that released it. Every thread on a reported cycle is therefore
- * really blocked on a monitor held by the next, and none can move: the deadlock is real. Before
- * declaring, the detecting thread re-tries its own acquisition once more.
+ * <p><b>No false positives.</b> A thread registered in the graph is parked inside its wait,
+ * doing nothing but re-trying it, and cannot deregister while we hold {@code LOCK}: it cannot
+ * release a monitor, end, or finish a key. So for every registered thread the edges into it are
+ * stable during the walk, except that it may just have got what it waits for (its registration is
+ * then stale): a monitor reports no blocker when its holder is the waiter itself, and the retry
+ * before declaring settles the walker's own wait. A blocker read racily is exact enough: if it
+ * is a registered thread, that thread's writes before it registered (including clearing the
+ * owner of anything it released) happen-before our {@code LOCK} acquisition. Every thread on a
+ * reported cycle is therefore really blocked by the next, and none can move: the deadlock is
+ * real. A thread chosen as victim but not yet woken counts as not waiting, so one cycle never
+ * gets two victims.
  *
- * <p><b>Victim.</b> The thread whose wait closed the cycle (as PostgreSQL does): it is the one
- * running the detector, so it leaves at once with no hand-off, and it has not entered the monitor
- * it wanted, so that monitor's state is untouched. If it is re-acquiring a monitor after
- * {@code await} or {@code leave} (it cannot throw there: its caller holds the monitor on its
- * stack), the victim is the first thread along the cycle that is making a fresh entry. One always
- * exists: a re-acquirer released its monitor at some time t and its successor on the cycle
- * acquired it after t; if that successor is also a re-acquirer, it released its own monitor
- * after acquiring ours, later still; around a cycle of re-acquirers these times would increase
- * forever. A thread chosen as victim but not yet woken is treated as not waiting, so one cycle
- * never gets two victims.
+ * <p><b>Victim.</b> The first thread along the cycle, starting with the one whose wait closed it,
+ * whose wait is abortable (a fresh monitor entry, a pending-key wait). The closer itself, when it
+ * can be (as PostgreSQL does): it is running the detector, so it leaves at once with no hand-off,
+ * and it has not got what it wanted, so that state is untouched. Re-entries after
+ * {@code await}/{@code leave} and branch joins are not abortable; the monitor layer and the branch
+ * layer each argue why a cycle of theirs always contains an abortable wait (see
+ * {@code MonitorLock} and {@code Branch}); if none is found anyway, the cycle is logged as an error
+ * and left alone, never broken wrongly.
  *
- * <p><b>Progress after a break.</b> A victim usually retries at once. Were it to barge back into
- * the monitor whose release woke its partner, it would win (the partner is still waking up) and
- * the two would close the same cycle again, for ever: a livelock, seen on 2 cores within seconds.
- * So a victim sets {@link ThreadState#yieldsEntry}: until it next gets a monitor through an entry
- * queue, it takes a free monitor only if no thread is queued ahead of it ({@link
- * MonitorLock#mayTake}), and does not spin. The thread ahead was woken by the release that freed
- * the monitor (or will be, by the release of whoever holds it), so it gets the monitor, finishes
- * its operation and wakes the victim in turn: every broken deadlock lets a non-victim finish.
- * The fast path pays one plain read of a field of the caller's own ThreadState for this.
- *
- * <p><b>Delay.</b> With {@code safethread.deadlock.delay} &gt; 0 the thread parks that long
- * before walking (python-safethread waited 1 s); the default 0 detects at once.
+ * <p><b>Delay.</b> With {@code safethread.deadlock.delay} &gt; 0 a waiter parks that long before
+ * walking (python-safethread waited 1 s); the default 0 detects at once.
  */
 public final class WaitForGraph {
     private static final Logger LOG = LoggerFactory.getLogger(WaitForGraph.class);
 
-    /** The graph lock: taken only by threads about to park, waking, or leaving the queue. */
-    public static final ReentrantLock LOCK = new ReentrantLock();
+    /** The graph lock: taken only by threads about to park, waking, or leaving a wait. */
+    private static final ReentrantLock LOCK = new ReentrantLock();
 
-    /**
-     * Most spins of a woken entrant before it re-arms and parks again. It starts at 1 and doubles
-     * at each wake-up of one entry (as AQS's "postSpins" do): an entrant woken again and again is
-     * racing a holder that re-enters at once, and staying awake a little longer lets it catch a
-     * release without costing that holder another unpark.
-     */
-    private static final int MAX_WAKE_SPINS = 255;
-
-    /** Threads registered as waiting now; bounds the walk. Guarded by LOCK. */
-    private static int waiting;
+    /** Each thread's node, made on its first wait. */
+    private static final ThreadState.Slot<Node> NODE = ThreadState.newSlot(Node::new);
 
     private WaitForGraph() {
     }
 
-    /** One hop of a cycle: {@code thread} waits for {@code monitor}, held by {@code holder}. */
-    private record Hop(ThreadState thread, MonitorLock monitor, ThreadState holder) {
+    /** A thread's node: what it waits for now. */
+    private static final class Node {
+        final ThreadState ts;
+        /** What the thread waits for, or null. Guarded by LOCK. */
+        Waitable waitingFor;
+        /** Whether the current wait may be chosen as a victim. Guarded by LOCK. */
+        boolean abortable;
+        /**
+         * Set (under LOCK) by a detector that chose this thread as victim; volatile so that the
+         * parked thread may check it without the lock.
+         */
+        volatile Verdict verdict;
+
+        Node(ThreadState ts) {
+            this.ts = ts;
+        }
+    }
+
+    /** One hop of a cycle: {@code thread} waits for {@code target}, blocked by {@code blocker}. */
+    private record Hop(ThreadState thread, Waitable target, ThreadState blocker) {
     }
 
     /** The data a victim turns into its {@link DeadlockException}. */
     private record Verdict(String message, List<DeadlockException.Link> cycle, String victim, long closedAt) {
     }
 
+    // ------------------------------------------------------------------ lock
+
+    /** Takes the graph lock (a waitable's own queue may be guarded by it, as a monitor's is). */
+    public static void lock() {
+        LOCK.lock();
+    }
+
+    /** Releases the graph lock. */
+    public static void unlock() {
+        LOCK.unlock();
+    }
+
+    // ------------------------------------------------------------------ registration (LOCK held)
+
     /**
-     * Waits to enter {@code m} (after spinning failed): registers in the graph, detects, parks
-     * until the monitor can be taken.
+     * Registers {@code ts} as waiting for {@code target}. Caller holds the graph lock and is
+     * {@code ts}'s own thread.
      *
-     * @throws DeadlockException if this thread is the victim of a deadlock
+     * @param abortable whether this wait may be chosen as a deadlock victim
      */
-    public static void waitToEnter(MonitorLock m, ThreadState ts, boolean abortable) {
+    public static void register(ThreadState ts, Waitable target, boolean abortable) {
+        assert LOCK.isHeldByCurrentThread();
+        Node n = ts.get(NODE);
+        n.waitingFor = target;
+        n.abortable = abortable;
+        n.verdict = null;
+    }
+
+    /** Unregisters {@code ts} (idempotent). Caller holds the graph lock. */
+    public static void deregister(ThreadState ts) {
+        assert LOCK.isHeldByCurrentThread();
+        Node n = ts.peek(NODE);
+        if (n != null) {
+            n.waitingFor = null;
+            n.verdict = null;
+        }
+    }
+
+    /**
+     * If {@code ts} was chosen as a victim, unregisters it and returns its exception. Caller holds
+     * the graph lock and is {@code ts}'s own thread.
+     *
+     * @return the exception to throw, or null if no verdict was given
+     */
+    public static DeadlockException takeVerdict(ThreadState ts) {
+        assert LOCK.isHeldByCurrentThread();
+        Node n = ts.peek(NODE);
+        Verdict v = n == null ? null : n.verdict;
+        if (v == null) {
+            return null;
+        }
+        deregister(ts);
+        return victimException(v);
+    }
+
+    /** @return whether a verdict awaits {@code ts} (a volatile read; no lock needed) */
+    public static boolean hasVerdict(ThreadState ts) {
+        Node n = ts.peek(NODE);
+        return n != null && n.verdict != null;
+    }
+
+    // ------------------------------------------------------------------ detection (LOCK held)
+
+    /**
+     * Walks the graph from {@code start}'s wait and breaks a cycle if it finds one. Caller holds
+     * the graph lock, is {@code start}'s thread, and has registered it.
+     *
+     * @return true if the re-try before declaring ended the wait (no deadlock; {@code start} is
+     *     unregistered); false otherwise ({@code start} still waits: no cycle, or another thread
+     *     was chosen as victim)
+     * @throws DeadlockException if {@code start} is the victim ({@code start} is unregistered)
+     */
+    public static boolean detect(ThreadState start) {
+        assert LOCK.isHeldByCurrentThread();
+        Node sn = start.peek(NODE);
+        if (sn == null || sn.waitingFor == null) {
+            return false;
+        }
+        List<Hop> cycle = findCycle(start, sn);
+        return cycle != null && breakCycle(start, sn, cycle);
+    }
+
+    /** A depth-first walk from {@code start}; returns the hops of a cycle back to it, or null. */
+    private static List<Hop> findCycle(ThreadState start, Node sn) {
+        List<ThreadState> stack = new ArrayList<>();
+        List<List<ThreadState>> edges = new ArrayList<>();
+        List<Integer> next = new ArrayList<>();
+        Map<ThreadState, Boolean> visited = new IdentityHashMap<>();
+        visited.put(start, Boolean.TRUE);
+        stack.add(start);
+        edges.add(blockersOf(start, sn));
+        next.add(0);
+        while (!stack.isEmpty()) {
+            int top = stack.size() - 1;
+            List<ThreadState> out = edges.get(top);
+            int i = next.get(top);
+            if (i == out.size()) {
+                stack.remove(top);
+                edges.remove(top);
+                next.remove(top);
+                continue;
+            }
+            next.set(top, i + 1);
+            ThreadState b = out.get(i);
+            if (b == start) {
+                List<Hop> hops = new ArrayList<>(stack.size());
+                for (int k = 0; k < stack.size(); k++) {
+                    ThreadState t = stack.get(k);
+                    ThreadState blocker = k + 1 < stack.size() ? stack.get(k + 1) : start;
+                    hops.add(new Hop(t, t.peek(NODE).waitingFor, blocker));
+                }
+                return hops;
+            }
+            if (visited.put(b, Boolean.TRUE) != null) {
+                continue;
+            }
+            Node bn = b.peek(NODE);
+            if (bn == null || bn.waitingFor == null || bn.verdict != null) {
+                continue; // b runs, or is already leaving as a victim
+            }
+            stack.add(b);
+            edges.add(blockersOf(b, bn));
+            next.add(0);
+        }
+        return null;
+    }
+
+    private static List<ThreadState> blockersOf(ThreadState t, Node n) {
+        List<ThreadState> out = new ArrayList<>(2);
+        n.waitingFor.blockers(t, out);
+        return out;
+    }
+
+    private static boolean breakCycle(ThreadState start, Node sn, List<Hop> path) {
+        if (sn.waitingFor.retry(start)) {
+            deregister(start);
+            return true;
+        }
+        int v = -1;
+        for (int i = 0; i < path.size(); i++) {
+            Node n = path.get(i).thread.peek(NODE);
+            if (n.abortable) {
+                v = i;
+                break;
+            }
+        }
+        if (v < 0) {
+            LOG.error("safethread: a deadlock none of whose waits may be refused (re-entries after await/leave, "
+                    + "branch joins); this should be impossible and is left alone: {}", describe(path, 0));
+            return false;
+        }
+        Verdict verdict = new Verdict(describe(path, v), links(path, v), label(path.get(v).thread.thread),
+                System.nanoTime());
+        Counters.DEADLOCKS_BROKEN.increment();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("safethread: {}", verdict.message);
+        }
+        ThreadState victim = path.get(v).thread;
+        if (victim == start) {
+            deregister(start);
+            throw victimException(verdict);
+        }
+        victim.peek(NODE).verdict = verdict;
+        LockSupport.unpark(victim.thread);
+        return false;
+    }
+
+    // ------------------------------------------------------------------ a whole wait
+
+    /**
+     * Blocks the calling thread, as a node of the wait-for graph waiting on {@code target}, until
+     * {@code done} is true. {@code done} is evaluated after registration and after every wake-up;
+     * whoever makes it true must {@link LockSupport#unpark} the waiting thread. A cycle is looked
+     * for when the wait starts (after the configured delay). The thread is detached (its counts
+     * published, see {@link ThreadState#detach()}) while it is parked.
+     *
+     * @param target what the thread waits for
+     * @param abortable whether this wait may be chosen as the victim of a deadlock
+     * @param done whether the wait is over; must not block or call user code
+     * @param onInterrupt called on the waiting thread each time the wait sees it interrupted (the
+     *     wait goes on); may be null. The interrupt status is restored before this method returns
+     *     or throws
+     * @throws DeadlockException if this wait was chosen as the victim (only when abortable); the
+     *     thread is no longer registered then
+     */
+    public static void await(Waitable target, boolean abortable, BooleanSupplier done, Runnable onInterrupt) {
+        ThreadState ts = ThreadState.current();
+        if (done.getAsBoolean()) {
+            return;
+        }
+        long delay = Settings.deadlockDelayNanos();
+        boolean checked = delay == 0;
         LOCK.lock();
         try {
-            m.enqueueEntry(ts);
-            ts.waitingFor = m;
-            ts.abortable = abortable;
-            ts.abortWith = null;
-            waiting++;
-            ts.wantEntryWake(true);
-            if (m.tryLock(ts)) {
-                leave(m, ts);
+            register(ts, target, abortable);
+            if (done.getAsBoolean()) {
+                deregister(ts);
                 return;
             }
-            if (Settings.deadlockDelayNanos() == 0 && detect(m, ts)) {
-                return; // the re-try before declaring succeeded
+            if (checked && detect(ts)) {
+                return;
             }
         } finally {
             LOCK.unlock();
         }
-        Counters.CONTENDED_ENTRIES.increment();
-        long delay = Settings.deadlockDelayNanos();
-        boolean checked = delay == 0;
         long start = System.nanoTime();
-        int wakeSpins = 0;
+        boolean interrupted = false;
         ts.detach();
-        boolean interrupted = false; // entry is not interruptible: keep the status for the caller
         try {
             for (;;) {
-                // Arm the wake-up, then re-check, then park, with nothing in between that could
-                // park (and so swallow the unpark meant for us): a releaser frees the lock before
-                // it reads the flag, so either this re-check sees the lock free, or that releaser
-                // sees the flag, wins it, and unparks us.
-                ts.wantEntryWake(true);
-                boolean acquired = m.tryLock(ts);
-                if (!acquired) {
+                if (!done.getAsBoolean() && !hasVerdict(ts)) {
                     if (checked) {
-                        LockSupport.park(m);
+                        LockSupport.park(target);
                     } else {
-                        LockSupport.parkNanos(m, Math.max(1, start + delay - System.nanoTime()));
+                        LockSupport.parkNanos(target, Math.max(1, start + delay - System.nanoTime()));
                     }
                     if (Thread.interrupted()) {
                         interrupted = true; // else park would return at once, and we would spin
-                    }
-                    // Woken (or spurious): spin a little, the holder may be about to release.
-                    acquired = m.tryLock(ts);
-                    wakeSpins = Math.min(MAX_WAKE_SPINS, wakeSpins * 2 + 1);
-                    for (int i = 0; i < wakeSpins && !acquired; i++) {
-                        Thread.onSpinWait();
-                        // Read before CAS: a failing CAS would take the lock word's cache line
-                        // away from the holder, which is about to need it.
-                        acquired = m.isFree() && m.tryLock(ts);
+                        if (onInterrupt != null) {
+                            onInterrupt.run();
+                        }
                     }
                 }
                 LOCK.lock();
                 try {
-                    // A thread that gets the monitor cannot be a victim: its monitor was not held
-                    // by a blocked thread.
-                    if (acquired || m.tryLock(ts)) {
-                        leave(m, ts);
+                    if (done.getAsBoolean()) {
+                        deregister(ts);
                         return;
                     }
-                    Object verdict = ts.abortWith;
-                    if (verdict != null) {
-                        leave(m, ts);
-                        ts.yieldsEntry = true;
-                        throw victimException((Verdict) verdict);
+                    DeadlockException e = takeVerdict(ts);
+                    if (e != null) {
+                        throw e;
                     }
                     if (!checked && System.nanoTime() - start >= delay) {
                         checked = true;
-                        if (detect(m, ts)) {
+                        if (detect(ts)) {
                             return;
                         }
                     }
@@ -185,78 +348,38 @@ public final class WaitForGraph {
         }
     }
 
-    private static void leave(MonitorLock m, ThreadState ts) {
-        ts.yieldsEntry = false; // waited its turn (a victim sets it again after leaving)
-        ts.wantEntryWake(false);
-        m.dequeueEntry(ts);
-        ts.waitingFor = null;
-        ts.abortWith = null;
-        waiting--;
-    }
+    // ------------------------------------------------------------------ test and tool hooks
 
     /**
-     * Walks from {@code start}'s wait; breaks a cycle if it finds one. Caller holds LOCK.
+     * Breaks {@code ts}'s current wait as if the detector had chosen it as a victim: it leaves its
+     * wait throwing a {@link DeadlockException} with {@code message}. For watchdogs of test
+     * harnesses that must turn a hang into a failure; the runtime never calls it.
      *
-     * @return true if the final re-try acquired {@code m} (no deadlock after all; deregistered)
-     * @throws DeadlockException if {@code start} is the victim (deregistered)
+     * @return false if {@code ts} is not waiting now, or is already leaving as a victim
      */
-    private static boolean detect(MonitorLock m, ThreadState start) {
-        List<Hop> path = new ArrayList<>();
-        MonitorLock mon = m;
-        ThreadState cur = start;
-        for (int i = 0; i <= waiting; i++) {
-            Thread owner = mon.ownerThread();
-            ThreadState holder = owner == null ? null : ThreadRegistry.stateOf(owner);
-            if (holder == null || holder == cur) {
-                return false; // free (the waiter will get it), or a stale registration
+    public static boolean abortWait(ThreadState ts, String message) {
+        LOCK.lock();
+        try {
+            Node n = ts.peek(NODE);
+            if (n == null || n.waitingFor == null || n.verdict != null) {
+                return false;
             }
-            path.add(new Hop(cur, mon, holder));
-            if (holder == start) {
-                return breakCycle(m, start, path);
-            }
-            Object next = holder.waitingFor;
-            if (next == null || holder.abortWith != null) {
-                return false; // the holder runs, or is already leaving as a victim
-            }
-            cur = holder;
-            mon = (MonitorLock) next;
+            n.verdict = new Verdict(message, List.of(), label(ts.thread), System.nanoTime());
+            LockSupport.unpark(ts.thread);
+            return true;
+        } finally {
+            LOCK.unlock();
         }
-        return false; // we lead into a cycle that does not contain us; its closer breaks it
     }
 
-    private static boolean breakCycle(MonitorLock m, ThreadState start, List<Hop> path) {
-        if (m.tryLock(start)) {
-            leave(m, start);
-            return true;
-        }
-        int v = -1;
-        for (int i = 0; i < path.size(); i++) {
-            if (path.get(i).thread.abortable) {
-                v = i;
-                break;
-            }
-        }
-        if (v < 0) {
-            LOG.error("safethread: deadlock among threads that are all re-entering monitors after await/leave; "
-                    + "this should be impossible: {}", describe(path, 0));
-            return false;
-        }
-        long now = System.nanoTime();
-        Verdict verdict = new Verdict(describe(path, v), links(path, v), label(path.get(v).thread.thread), now);
-        Counters.DEADLOCKS_BROKEN.increment();
-        if (LOG.isDebugEnabled()) {
-            LOG.debug("safethread: {}", verdict.message);
-        }
-        ThreadState victim = path.get(v).thread;
-        if (victim == start) {
-            leave(m, start);
-            start.yieldsEntry = true;
-            throw victimException(verdict);
-        }
-        victim.abortWith = verdict;
-        LockSupport.unpark(victim.thread);
-        return false;
+    /** @return the name of what {@code ts} waits for now, or null (a racy read, for diagnostics) */
+    public static String waitingFor(ThreadState ts) {
+        Node n = ts.peek(NODE);
+        Waitable w = n == null ? null : n.waitingFor;
+        return w == null ? null : w.waitableName();
     }
+
+    // ------------------------------------------------------------------ messages
 
     private static DeadlockException victimException(Verdict verdict) {
         long latency = System.nanoTime() - verdict.closedAt;
@@ -272,25 +395,31 @@ public final class WaitForGraph {
     }
 
     /** @return a thread's name, or {@code #id} for an unnamed (e.g. virtual) thread */
-    static String label(Thread t) {
+    public static String label(Thread t) {
         String n = t.getName();
         return n.isEmpty() ? "#" + threadId(t) : n;
     }
 
-    /** "Deadlock: bank-1 holds Account#3 and waits for Account#7, held by bank-2, which waits for …". */
+    /**
+     * "Deadlock between 2 threads: bank-1 holds Account#3 and waits for Account#7, held by
+     * bank-2, which waits for Account#3, held by bank-1. Victim: bank-1 (…)".
+     */
     private static String describe(List<Hop> path, int victim) {
         int n = path.size();
         StringBuilder b = new StringBuilder("Deadlock between ").append(n).append(n == 1 ? " thread: " : " threads: ");
         Hop first = path.get(victim);
-        b.append(label(first.thread.thread)).append(" holds ").append(path.get((victim + n - 1) % n).monitor.name)
-                .append(" and waits for ").append(first.monitor.name);
+        Hop before = path.get((victim + n - 1) % n);
+        b.append(label(first.thread.thread)).append(" holds ").append(before.target.waitableName())
+                .append(" and waits for ").append(first.target.waitableName());
         for (int k = 1; k < n; k++) {
             Hop h = path.get((victim + k) % n);
-            b.append(", held by ").append(label(h.thread.thread)).append(", which waits for ").append(h.monitor.name);
+            Hop prev = path.get((victim + k - 1) % n);
+            b.append(", ").append(prev.target.blockerPhrase()).append(' ').append(label(h.thread.thread))
+                    .append(", which waits for ").append(h.target.waitableName());
         }
-        b.append(", held by ").append(label(first.thread.thread)).append(". Victim: ")
-                .append(label(first.thread.thread)).append(" (its entry into ").append(first.monitor.name)
-                .append(" is refused; that monitor was not entered and is unchanged; retry the operation)");
+        b.append(", ").append(path.get((victim + n - 1) % n).target.blockerPhrase()).append(' ')
+                .append(label(first.thread.thread)).append(". Victim: ").append(label(first.thread.thread))
+                .append(" (").append(first.target.refusalNote()).append(')');
         return b.toString();
     }
 
@@ -301,7 +430,7 @@ public final class WaitForGraph {
             Hop h = path.get((victim + k) % n);
             Hop before = path.get((victim + k + n - 1) % n);
             out.add(new DeadlockException.Link(h.thread.thread.getName(), threadId(h.thread.thread),
-                    before.monitor.name, h.monitor.name));
+                    before.target.waitableName(), h.target.waitableName()));
         }
         return out;
     }
@@ -310,5 +439,4 @@ public final class WaitForGraph {
     private static long threadId(Thread t) {
         return t.getId();
     }
-
 }

@@ -1,9 +1,15 @@
 package org.safethread.internal.monitor;
 
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 import java.util.concurrent.locks.LockSupport;
+import org.safethread.DeadlockException;
 import org.safethread.internal.deadlock.WaitForGraph;
+import org.safethread.internal.deadlock.Waitable;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.Settings;
+import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 
 /**
@@ -54,15 +60,46 @@ import org.safethread.internal.runtime.ThreadState;
  * ThreadState through the registry; the argument for why that cannot produce a false cycle is
  * in {@link WaitForGraph}.
  *
+ * <p><b>Slow path.</b> An entrant that finds the monitor taken spins (adaptively), then waits
+ * in {@link #waitToEnter}: under the graph lock it joins the entry queue, registers in the
+ * wait-for graph (this lock is a {@link Waitable} whose blocker is its holder), re-tries, and
+ * looks for a cycle; then it parks, detached, and on each wake-up spins a little (1, 3, 7 … 255
+ * tries at successive wake-ups, as AQS does), takes the graph lock and re-tries, or leaves as a
+ * victim.
+ *
+ * <p><b>Every cycle has a victim.</b> Re-entries after {@code await}/{@code leave} are not
+ * abortable (the caller holds the monitor on its stack and cannot throw there). A cycle of
+ * monitor waits always holds a fresh entry: a re-acquirer released its monitor at some time t and
+ * its successor on the cycle acquired it after t; if that successor is also a re-acquirer, it
+ * released its own monitor after acquiring ours, later still; around a cycle of re-acquirers
+ * these times would increase forever.
+ *
+ * <p><b>Progress after a break.</b> A victim usually retries at once. Were it to barge back into
+ * the monitor whose release woke its partner, it would win (the partner is still waking up) and
+ * the two would close the same cycle again, for ever: a livelock, seen on 2 cores within seconds.
+ * So a victim sets {@code MonitorStack.yieldsEntry}: until it next gets a monitor through an entry
+ * queue, it takes a free monitor only if no thread is queued ahead of it ({@link #mayTake}), and
+ * does not spin. The thread ahead was woken by the release that freed the monitor (or will be, by
+ * the release of whoever holds it), so it gets the monitor, finishes its operation and wakes the
+ * victim in turn: every broken deadlock lets a non-victim finish.
+ *
  * <p><b>Conditions.</b> On every full release (outermost exit, {@code await}, {@code leave}) the
  * holder evaluates waiters' conditions oldest first, still holding the monitor; the first that
  * holds is granted (CAS) and the monitor is handed to it without unlocking, so the condition is
  * still true when that waiter runs. Entry waiters keep waiting meanwhile.
  */
-public final class MonitorLock extends AbstractQueuedSynchronizer {
+public final class MonitorLock extends AbstractQueuedSynchronizer implements Waitable {
     private static final long serialVersionUID = 1L;
     /** The AQS state of a held monitor (0: free). */
     static final int LOCKED = 1;
+
+    /**
+     * Most spins of a woken entrant before it re-arms and parks again. It starts at 1 and doubles
+     * at each wake-up of one entry (as AQS's "postSpins" do): an entrant woken again and again is
+     * racing a holder that re-enters at once, and staying awake a little longer lets it catch a
+     * release without costing that holder another unpark.
+     */
+    private static final int MAX_WAKE_SPINS = 255;
 
     /** The monitor's display name, e.g. {@code Account#3}. */
     public final String name;
@@ -137,10 +174,10 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
 
     /**
      * @return whether {@code ts} may take this monitor when it is free: always, unless it lost a
-     *     deadlock and others are queued ahead of it (see {@link ThreadState#yieldsEntry})
+     *     deadlock and others are queued ahead of it (see {@code MonitorStack.yieldsEntry})
      */
     public boolean mayTake(ThreadState ts) {
-        return !ts.yieldsEntry || firstWaiter == ts || firstWaiter == null;
+        return !ts.monitors.yieldsEntry || firstWaiter == ts || firstWaiter == null;
     }
 
     /** @return whether the lock is free now (a volatile read: spin on this, then {@link #tryLock(ThreadState)}) */
@@ -181,7 +218,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     // ------------------------------------------------------------------ entry queue (graph lock held)
 
     /** Registers {@code ts} as waiting to enter. Caller holds the graph lock. */
-    public void enqueueEntry(ThreadState ts) {
+    private void enqueueEntry(ThreadState ts) {
         if (entryQueue == null) {
             entryQueue = new ArrayDeque<>(4);
         }
@@ -192,7 +229,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
     }
 
     /** Unregisters {@code ts}. Caller holds the graph lock. */
-    public void dequeueEntry(ThreadState ts) {
+    private void dequeueEntry(ThreadState ts) {
         if (entryQueue == null) {
             return;
         }
@@ -217,7 +254,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         // Adaptive spinning: spin up to this monitor's budget; a spin that gets in grows the
         // budget, one that does not halves it. A holder that re-enters at once (a tight loop)
         // makes spinning useless and costly (every spin bounces the lock word's cache line).
-        int budget = ts.yieldsEntry ? 0 : Math.min(spinBudget, maxSpins); // a deadlock loser queues
+        int budget = ts.monitors.yieldsEntry ? 0 : Math.min(spinBudget, maxSpins); // a deadlock loser queues
         for (int i = 0; i < budget; i++) {
             if (isFree() && tryLock()) { // read first: a failing CAS would steal the holder's line
                 int grown = Math.min(maxSpins, budget * 2 + 1);
@@ -231,10 +268,155 @@ public final class MonitorLock extends AbstractQueuedSynchronizer {
         if (budget > 0) {
             spinBudget = budget >> 1;
         }
-        WaitForGraph.waitToEnter(this, ts, abortable);
+        waitToEnter(ts, abortable);
         if (spinBudget == 0 && maxSpins > 0) {
             spinBudget = 1; // let spinning prove itself again now and then
         }
+    }
+
+    /**
+     * Waits to enter (after spinning failed): joins the entry queue and the wait-for graph, looks
+     * for a cycle, parks until the monitor can be taken.
+     *
+     * @throws DeadlockException if this entry is the victim of a deadlock
+     */
+    private void waitToEnter(ThreadState ts, boolean abortable) {
+        long delay = Settings.deadlockDelayNanos();
+        boolean checked = delay == 0;
+        WaitForGraph.lock();
+        try {
+            enqueueEntry(ts);
+            WaitForGraph.register(ts, this, abortable);
+            ts.wantEntryWake(true);
+            if (tryLock(ts)) {
+                leaveQueue(ts);
+                return;
+            }
+            if (checked && detectFor(ts)) {
+                return; // the re-try before declaring succeeded
+            }
+        } finally {
+            WaitForGraph.unlock();
+        }
+        Counters.CONTENDED_ENTRIES.increment();
+        long start = System.nanoTime();
+        int wakeSpins = 0;
+        ts.detach();
+        boolean interrupted = false; // entry is not interruptible: keep the status for the caller
+        try {
+            for (;;) {
+                // Arm the wake-up, then re-check, then park, with nothing in between that could
+                // park (and so swallow the unpark meant for us): a releaser frees the lock before
+                // it reads the flag, so either this re-check sees the lock free, or that releaser
+                // sees the flag, wins it, and unparks us. Pairs with unlock().
+                ts.wantEntryWake(true);
+                boolean acquired = tryLock(ts);
+                if (!acquired) {
+                    if (checked) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, Math.max(1, start + delay - System.nanoTime()));
+                    }
+                    if (Thread.interrupted()) {
+                        interrupted = true; // else park would return at once, and we would spin
+                    }
+                    // Woken (or spurious): spin a little, the holder may be about to release.
+                    acquired = tryLock(ts);
+                    wakeSpins = Math.min(MAX_WAKE_SPINS, wakeSpins * 2 + 1);
+                    for (int i = 0; i < wakeSpins && !acquired; i++) {
+                        Thread.onSpinWait();
+                        // Read before CAS: a failing CAS would take the lock word's cache line
+                        // away from the holder, which is about to need it.
+                        acquired = isFree() && tryLock(ts);
+                    }
+                }
+                WaitForGraph.lock();
+                try {
+                    // A thread that gets the monitor cannot be a victim: its monitor was not held
+                    // by a blocked thread.
+                    if (acquired || tryLock(ts)) {
+                        leaveQueue(ts);
+                        return;
+                    }
+                    DeadlockException verdict = WaitForGraph.takeVerdict(ts);
+                    if (verdict != null) {
+                        throw lostDeadlock(ts, verdict);
+                    }
+                    if (!checked && System.nanoTime() - start >= delay) {
+                        checked = true;
+                        if (detectFor(ts)) {
+                            return;
+                        }
+                    }
+                } finally {
+                    WaitForGraph.unlock();
+                }
+            }
+        } finally {
+            ts.attach();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Runs the detector for this entry. Graph lock held. @return true if the entry got the monitor */
+    private boolean detectFor(ThreadState ts) {
+        boolean got;
+        try {
+            got = WaitForGraph.detect(ts);
+        } catch (DeadlockException e) {
+            throw lostDeadlock(ts, e);
+        }
+        if (got) {
+            leaveQueue(ts);
+        }
+        return got;
+    }
+
+    /** Leaves the entry queue holding the monitor. Graph lock held. */
+    private void leaveQueue(ThreadState ts) {
+        ts.monitors.yieldsEntry = false; // waited its turn (a victim sets it again after losing)
+        ts.wantEntryWake(false);
+        dequeueEntry(ts);
+        WaitForGraph.deregister(ts);
+    }
+
+    /** Leaves the entry queue as a deadlock victim. Graph lock held. */
+    private DeadlockException lostDeadlock(ThreadState ts, DeadlockException e) {
+        ts.wantEntryWake(false);
+        dequeueEntry(ts);
+        WaitForGraph.deregister(ts);
+        ts.monitors.yieldsEntry = true;
+        return e;
+    }
+
+    // ------------------------------------------------------------------ the wait-for graph's view
+
+    /** The holder, unless it is {@code waiter} itself (which then just acquired: a stale wait). */
+    @Override
+    public void blockers(ThreadState waiter, List<ThreadState> out) {
+        Thread owner = ownerThread();
+        ThreadState holder = owner == null ? null : ThreadRegistry.stateOf(owner);
+        if (holder != null && holder != waiter) {
+            out.add(holder);
+        }
+    }
+
+    @Override
+    public boolean retry(ThreadState waiter) {
+        return tryLock(waiter);
+    }
+
+    @Override
+    public String waitableName() {
+        return name;
+    }
+
+    @Override
+    public String refusalNote() {
+        return "its entry into " + name + " is refused; that monitor was not entered and is unchanged; "
+                + "retry the operation";
     }
 
     // ------------------------------------------------------------------ releasing

@@ -14,6 +14,15 @@ public final class MonitorStack {
     private int size;
     /** Set while this thread evaluates other threads' conditions during a release. */
     boolean evaluatingConditions;
+    /**
+     * Set when this thread lost a deadlock (it threw {@code DeadlockException} from a monitor
+     * entry); cleared when it next gets a monitor through an entry queue. While set, an entry that
+     * finds a monitor free but with threads queued for it queues behind them instead of barging
+     * past. Without this, a victim that retries at once re-takes the monitor its partner was woken
+     * for before the partner runs, and the two deadlock again, for ever (a livelock seen on 2
+     * cores). This thread only; read on the entry fast path ({@link MonitorLock#mayTake}).
+     */
+    boolean yieldsEntry;
 
     void push(MonitorLock m) {
         if (size == items.length) {

@@ -2,7 +2,9 @@ package org.safethread.internal.runtime;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.safethread.internal.monitor.MonitorStack;
 import org.safethread.internal.refcount.OwnerWork;
 
@@ -144,22 +146,69 @@ public final class ThreadState {
         return entryWakeWanted && ENTRY_WAKE.compareAndSet(this, true, false);
     }
 
-    // ---- wait-for graph fields: guarded by WaitForGraph's lock ----
-    /** The monitor this thread waits to enter, or null. Guarded by the wait-for graph lock. */
-    public Object waitingFor;
-    /** Whether the current entry wait may be chosen as a deadlock victim. Guarded likewise. */
-    public boolean abortable;
-    /** Set by a detector that chose this thread as victim: the verdict to throw. Guarded likewise. */
-    public Object abortWith;
+    // ---- per-subsystem slots ----
+
     /**
-     * Set when this thread lost a deadlock (it threw {@code DeadlockException}); cleared when it
-     * next gets a monitor through an entry queue. While set, an entry that finds a monitor free
-     * but with threads queued for it queues behind them instead of barging past. Without this,
-     * a victim that retries at once re-takes the monitor its partner was woken for before the
-     * partner runs, and the two deadlock again, for ever (a livelock seen on 2 cores). This
-     * thread only.
+     * A typed per-thread slot that one subsystem keeps in every thread's state (the wait-for
+     * graph's node, for example), so that this class, the ground floor, needs no field typed by a
+     * higher layer. Create one per subsystem, in a {@code static final} field.
+     *
+     * @param <T> the slot's value type
      */
-    public boolean yieldsEntry;
+    public static final class Slot<T> {
+        private final int index;
+        private final Function<ThreadState, T> factory;
+
+        private Slot(int index, Function<ThreadState, T> factory) {
+            this.index = index;
+            this.factory = factory;
+        }
+    }
+
+    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph today). */
+    private static final int MAX_SLOTS = 8;
+    private static final AtomicInteger SLOT_COUNT = new AtomicInteger();
+
+    /**
+     * Per-subsystem values, created by the owner thread on first use. Other threads read them only
+     * after a happens-before edge from the owner's use (a subsystem's own lock, for example), so
+     * plain array accesses are enough.
+     */
+    private final Object[] slots = new Object[MAX_SLOTS];
+
+    /**
+     * Declares a new per-thread slot.
+     *
+     * @param factory makes a thread's value on its first {@link #get(Slot)}
+     * @throws IllegalStateException if more than {@value #MAX_SLOTS} slots are declared
+     */
+    public static <T> Slot<T> newSlot(Function<ThreadState, T> factory) {
+        int i = SLOT_COUNT.getAndIncrement();
+        if (i >= MAX_SLOTS) {
+            throw new IllegalStateException("safethread internal error: more than " + MAX_SLOTS + " thread-state slots");
+        }
+        return new Slot<>(i, factory);
+    }
+
+    /** @return this thread's value of {@code slot}, made on first use (owner thread only) */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Slot<T> slot) {
+        Object v = slots[slot.index];
+        if (v == null) {
+            v = slot.factory.apply(this);
+            slots[slot.index] = v;
+        }
+        return (T) v;
+    }
+
+    /**
+     * @return this thread's value of {@code slot}, or null if it never made one (any thread, after
+     *     a happens-before edge from the owner's first {@link #get(Slot)})
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T peek(Slot<T> slot) {
+        return (T) slots[slot.index];
+    }
 
     private ThreadState(Thread thread) {
         this.thread = thread;

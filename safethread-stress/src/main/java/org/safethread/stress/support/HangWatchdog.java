@@ -1,6 +1,5 @@
 package org.safethread.stress.support;
 
-import java.lang.reflect.Constructor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -16,15 +15,12 @@ import org.safethread.internal.runtime.ThreadState;
  * would only see a killed fork. An actor brackets the entry under test with {@link #begin()} /
  * {@link #end}; a daemon thread breaks any such entry still parked after {@link #LIMIT_NANOS}.
  *
- * <p>How it breaks one (internals, on the class path): under the wait-for graph lock — the lock
- * every waiter takes when it wakes — it sets the parked thread's {@code abortWith} verdict, as the
- * detector does for a victim, and unparks it. The thread then leaves the entry queue cleanly and
- * throws from its entry; the actor sees {@link Entry#fired()} and reports "hung" instead of
- * "victim". The verdict is built through the detector's own (private) record when it can be, so
- * the thread gets a {@code DeadlockException} whose message starts with {@code "hang watchdog"};
- * otherwise a plain marker makes the entry throw {@code ClassCastException} after leaving the
- * queue — either way the actor unwinds and releases its monitors, and the state's other actor
- * can go on.
+ * <p>How it breaks one: through the wait-for graph's supported hook
+ * ({@code WaitForGraph.abortWait}), which gives the parked thread a verdict as the detector does
+ * for a victim and unparks it. The thread then leaves its wait cleanly and throws a
+ * {@code DeadlockException} whose message starts with {@code "hang watchdog"}; the actor sees
+ * {@link Entry#fired()} and reports "hung" instead of "victim", unwinds and releases its monitors,
+ * and the state's other actor can go on.
  */
 public final class HangWatchdog {
     /** An entry parked this long is considered hung (a correct run never comes close). */
@@ -98,33 +94,20 @@ public final class HangWatchdog {
         }
     }
 
-    /** @return whether it broke the entry (false: not parked in an entry right now) */
+    /** @return whether it broke the entry (false: not parked in a wait right now) */
     private static boolean breakEntry(Entry e) {
-        WaitForGraph.LOCK.lock();
-        try {
-            ThreadState ts = e.ts;
-            if (ts.waitingFor == null || ts.abortWith != null) {
-                return false; // not parked in an entry (running, or already chosen as a victim)
-            }
-            e.fired = true;
-            ts.abortWith = verdict(ts);
-            LockSupport.unpark(ts.thread);
-            return true;
-        } finally {
-            WaitForGraph.LOCK.unlock();
+        ThreadState ts = e.ts;
+        String waited = WaitForGraph.waitingFor(ts);
+        if (waited == null) {
+            return false; // not parked in a wait (running, or already leaving as a victim)
         }
-    }
-
-    private static Object verdict(ThreadState ts) {
-        String msg = "hang watchdog: " + ts.thread.getName() + " was parked entering " + ts.waitingFor
+        e.fired = true;
+        String msg = "hang watchdog: " + ts.thread.getName() + " was parked waiting for " + waited
                 + " for more than " + TimeUnit.NANOSECONDS.toSeconds(LIMIT_NANOS) + " s (missed deadlock or lost wake-up)";
-        try {
-            Class<?> c = Class.forName("org.safethread.internal.deadlock.WaitForGraph$Verdict");
-            Constructor<?> k = c.getDeclaredConstructor(String.class, List.class, String.class, long.class);
-            k.setAccessible(true);
-            return k.newInstance(msg, List.of(), ts.thread.getName(), System.nanoTime());
-        } catch (ReflectiveOperationException | RuntimeException ex) {
-            return msg; // not a Verdict: the entry throws ClassCastException after leaving the queue
+        if (!WaitForGraph.abortWait(ts, msg)) {
+            e.fired = false; // it stopped waiting meanwhile
+            return false;
         }
+        return true;
     }
 }

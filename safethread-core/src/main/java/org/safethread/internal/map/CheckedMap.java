@@ -9,6 +9,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.safethread.DeadlockException;
 import org.safethread.UnshareableException;
+import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
@@ -311,7 +312,18 @@ public final class CheckedMap {
         if (p.owner == ts) {
             throw recursive(p, ts);
         }
-        KeyWaits.await(p, ts);
+        PendingKey.Node node = p.addWaiter();
+        if (node == null) {
+            return; // resolved meanwhile
+        }
+        try {
+            // Not interruptible, as a monitor entry (the status is kept); abortable: a deadlock
+            // victim leaves here, before it changed anything.
+            WaitForGraph.await(p, true, p::isDone, null);
+        } catch (DeadlockException e) {
+            node.leave();
+            throw e;
+        }
     }
 
     @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value

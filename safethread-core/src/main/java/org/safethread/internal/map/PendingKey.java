@@ -2,7 +2,9 @@ package org.safethread.internal.map;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import org.safethread.internal.deadlock.Waitable;
 import org.safethread.internal.runtime.ThreadState;
 
 /**
@@ -33,8 +35,14 @@ import org.safethread.internal.runtime.ThreadState;
  * <p><b>Memory ordering.</b> The resolver's map write (the value, or the removal) happens before
  * its {@code getAndSet(DONE)}; a waiter that reads DONE then reads the map, so it sees that write
  * or a later one: it never re-waits on the marker it waited for.
+ *
+ * <p><b>In the wait-for graph.</b> A waiter's edge goes to the owner while the marker is
+ * pending. The owner cannot resolve it while registered as waiting itself (it is parked inside
+ * its mapping), so a pending marker whose owner is registered is a stable edge, as the graph's
+ * no-false-positive argument requires; once resolved the marker reports no blocker, and
+ * {@link #retry} (the last re-try before a cycle is declared) is {@link #isDone()}.
  */
-public final class PendingKey {
+public final class PendingKey implements Waitable {
     /** The {@code waiters} value of a resolved marker. */
     private static final Object DONE = new Object();
     private static final VarHandle WAITERS;
@@ -111,6 +119,35 @@ public final class PendingKey {
                 LockSupport.unpark(n.thread);
             }
         }
+    }
+
+    /** The owner, while pending: the thread whose mapping every waiter depends on. */
+    @Override
+    public void blockers(ThreadState waiter, List<ThreadState> out) {
+        if (!isDone()) {
+            out.add(owner);
+        }
+    }
+
+    @Override
+    public boolean retry(ThreadState waiter) {
+        return isDone();
+    }
+
+    @Override
+    public String waitableName() {
+        return keyName();
+    }
+
+    @Override
+    public String blockerPhrase() {
+        return "computed by";
+    }
+
+    @Override
+    public String refusalNote() {
+        return "its computeIfAbsent of " + keyName() + " is refused; that key is unchanged; if this was inside "
+                + "another mapping, that mapping's key stays absent too; retry the operation";
     }
 
     /** @return how messages name the key: {@code SharedMap key "x"} */

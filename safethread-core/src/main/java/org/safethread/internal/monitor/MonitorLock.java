@@ -248,9 +248,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      *
      * @param abortable whether this entry may be chosen as a deadlock victim (false for the
      *     re-entry after {@code await} or {@code leave})
+     * @param monitor the monitor being entered, for the wait-for graph's messages: this lock, or a
+     *     monitor of the space whose shared lock this is
      * @throws org.safethread.DeadlockException if this entry is chosen to break a deadlock
      */
-    void lockContended(ThreadState ts, boolean abortable, int maxSpins) {
+    void lockContended(MonitorLock monitor, ThreadState ts, boolean abortable, int maxSpins) {
         // Adaptive spinning: spin up to this monitor's budget; a spin that gets in grows the
         // budget, one that does not halves it. A holder that re-enters at once (a tight loop)
         // makes spinning useless and costly (every spin bounces the lock word's cache line).
@@ -268,7 +270,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         if (budget > 0) {
             spinBudget = budget >> 1;
         }
-        waitToEnter(ts, abortable);
+        waitToEnter(monitor, ts, abortable);
         if (spinBudget == 0 && maxSpins > 0) {
             spinBudget = 1; // let spinning prove itself again now and then
         }
@@ -280,13 +282,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      *
      * @throws DeadlockException if this entry is the victim of a deadlock
      */
-    private void waitToEnter(ThreadState ts, boolean abortable) {
+    private void waitToEnter(MonitorLock monitor, ThreadState ts, boolean abortable) {
         long delay = Settings.deadlockDelayNanos();
         boolean checked = delay == 0;
         WaitForGraph.lock();
         try {
             enqueueEntry(ts);
-            WaitForGraph.register(ts, this, abortable);
+            WaitForGraph.register(ts, monitor, abortable); // a space member names itself; its edges are the space's
             ts.wantEntryWake(true);
             if (tryLock(ts)) {
                 leaveQueue(ts);
@@ -393,10 +395,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     // ------------------------------------------------------------------ the wait-for graph's view
 
-    /** The holder, unless it is {@code waiter} itself (which then just acquired: a stale wait). */
+    /**
+     * The holder, unless it is {@code waiter} itself (which then just acquired: a stale wait). A
+     * monitor of a space answers for its space's shared lock, which is what its entrants wait for.
+     */
     @Override
     public void blockers(ThreadState waiter, List<ThreadState> out) {
-        Thread owner = ownerThread();
+        Thread owner = space.ownerThread();
         ThreadState holder = owner == null ? null : ThreadRegistry.stateOf(owner);
         if (holder != null && holder != waiter) {
             out.add(holder);
@@ -405,17 +410,18 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     @Override
     public boolean retry(ThreadState waiter) {
-        return tryLock(waiter);
+        return space.tryLock(waiter);
     }
 
+    /** @return {@code Account#3}, or {@code Account#3 in space bank} */
     @Override
     public String waitableName() {
-        return name;
+        return displayName();
     }
 
     @Override
     public String refusalNote() {
-        return "its entry into " + name + " is refused; that monitor was not entered and is unchanged; "
+        return "its entry into " + displayName() + " is refused; that monitor was not entered and is unchanged; "
                 + "retry the operation";
     }
 

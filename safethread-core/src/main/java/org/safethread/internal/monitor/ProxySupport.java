@@ -48,7 +48,7 @@ public final class ProxySupport {
             }
             throw reentry(monitor, m, ts);
         }
-        m.lockContended(ts, true, Settings.monitorSpins());
+        m.lockContended(monitor, ts, true, Settings.monitorSpins());
         m.setOwner(ts);
         ts.monitors.push(m);
         return ts;
@@ -72,7 +72,7 @@ public final class ProxySupport {
     /** Re-acquires {@code m} after an {@code await} or {@code leave}; never a deadlock victim. */
     static void reenter(MonitorLock m, ThreadState ts) {
         if (!m.tryLock(ts)) {
-            m.lockContended(ts, false, Settings.monitorSpins());
+            m.lockContended(m, ts, false, Settings.monitorSpins());
         }
         m.setOwner(ts);
     }

@@ -150,7 +150,7 @@ public final class SharedMap<K, V> {
      * @param mapping computes the value; its result must be shareable; {@code null} leaves the key absent
      * @return the value (present, computed by this call, or computed by another thread meanwhile), or
      *     {@code null} if the mapping returned null
-     * @throws NullPointerException if {@code key} or (for an absent key) {@code mapping} is null
+     * @throws NullPointerException if {@code key} or {@code mapping} is null
      * @throws UnshareableException if {@code key} or the mapping's result is not shareable (the key stays absent)
      * @throws DeadlockException if this wait for a pending key closes a cycle of the wait-for graph
      *     (the mapping asks for its own key, or mappings in several threads wait for each other's

@@ -55,6 +55,13 @@ class MonitorSpaceTest {
         public void take(Object anything) {
         }
 
+        /** Waits until the value is at least {@code n}, then logs {@code who} inside the space. */
+        @MonitorMethod
+        public void awaitThenLog(int n, java.util.Queue<String> log, String who) throws InterruptedException {
+            Monitor.await(() -> value >= n);
+            log.add(who);
+        }
+
         @MonitorMethod
         public int awaitAtLeast(int n) throws InterruptedException {
             Monitor.await(() -> value >= n);
@@ -193,16 +200,11 @@ class MonitorSpaceTest {
         MonitorSpace space = MonitorSpace.create("fifo");
         Cell a = space.monitor(new Cell());
         Cell b = space.monitor(new Cell());
-        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
-        Worker first = start("first", () -> {
-            b.awaitAtLeast(1);
-            order.add("first");
-        });
+        java.util.Queue<String> order = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        // each logs inside the space, so the log's order is the order they got the space in
+        Worker first = start("first", () -> b.awaitThenLog(1, order, "first"));
         awaitParked(first.thread);
-        Worker second = start("second", () -> {
-            a.awaitAtLeast(1);
-            order.add("second");
-        });
+        Worker second = start("second", () -> a.awaitThenLog(1, order, "second"));
         awaitParked(second.thread);
         a.hold(() -> {
             a.add(1);

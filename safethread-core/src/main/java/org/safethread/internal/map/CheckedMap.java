@@ -249,11 +249,13 @@ public final class CheckedMap {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     public Object computeIfAbsent(Object key, Function mapping) {
+        if (mapping == null) {
+            throw new NullPointerException("SharedMap.computeIfAbsent: mapping is null");
+        }
         Object cur = map.get(key); // NullPointerException for a null key
         if (cur != null && !(cur instanceof PendingKey)) {
             return cur; // present: no check, no allocation, no lock (the hot path)
         }
-        Objects.requireNonNull(mapping, "SharedMap.computeIfAbsent: mapping is null");
         checkKey("computeIfAbsent", key);
         ThreadState ts = ThreadState.current();
         PendingKey mine = null;

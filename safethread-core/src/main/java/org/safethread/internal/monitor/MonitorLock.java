@@ -84,9 +84,10 @@ import org.safethread.internal.runtime.ThreadState;
  * victim in turn: every broken deadlock lets a non-victim finish.
  *
  * <p><b>Conditions.</b> On every full release (outermost exit, {@code await}, {@code leave}) the
- * holder evaluates waiters' conditions oldest first, still holding the monitor; the first that
- * holds is granted (CAS) and the monitor is handed to it without unlocking, so the condition is
- * still true when that waiter runs. Entry waiters keep waiting meanwhile.
+ * holder evaluates waiters' conditions oldest first, still holding the monitor, each distinct
+ * condition once ({@link ConditionQueue}); the oldest waiter whose condition holds is granted
+ * (CAS) and the monitor is handed to it without unlocking, so the condition is still true when
+ * that waiter runs. Entry waiters keep waiting meanwhile.
  */
 public final class MonitorLock extends AbstractQueuedSynchronizer implements Waitable {
     private static final long serialVersionUID = 1L;
@@ -117,9 +118,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     int holds;
     /** Spins a contended entrant may try before parking (adaptive; racy updates are fine). */
     private int spinBudget = Integer.MAX_VALUE;
-    /** Condition waiters, oldest first. Holder only. */
-    private transient ConditionWaiter waitHead;
-    private transient ConditionWaiter waitTail;
+    /** Condition waiters, grouped by condition, oldest first; made on first use. Holder only. */
+    private transient ConditionQueue waiters;
     /** Threads parked (or about to park) entering this monitor. Guarded by the graph lock. */
     private transient ArrayDeque<ThreadState> entryQueue;
     /** The head of {@link #entryQueue}, for releasers (written under the graph lock). */
@@ -436,7 +436,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      * @param skip a waiter not to evaluate (the caller's own, just found false), or null
      */
     void release(ThreadState ts, ConditionWaiter skip) {
-        if (waitHead != null && handOff(ts, skip)) {
+        if (waiters != null && !waiters.isEmpty() && handOff(ts, skip)) {
             return;
         }
         unlock();
@@ -447,42 +447,14 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         boolean outer = !stack.evaluatingConditions;
         stack.evaluatingConditions = true;
         try {
-            ConditionWaiter prev = null;
-            ConditionWaiter w = waitHead;
-            while (w != null) {
-                ConditionWaiter next = w.next;
-                if (w.state() != ConditionWaiter.WAITING) {
-                    unlinkAfter(prev, w);
-                    w = next;
-                    continue;
-                }
-                if (w != skip) {
-                    boolean holds;
-                    Throwable failure = null;
-                    try {
-                        holds = w.condition.getAsBoolean();
-                    } catch (Throwable t) {
-                        holds = true; // deliver the failure to the waiter whose condition it is
-                        failure = t;
-                    }
-                    if (holds) {
-                        w.failure = failure;
-                        if (w.grant()) {
-                            unlinkAfter(prev, w);
-                            this.holds = w.savedHolds;
-                            setOwner(w.ts);
-                            LockSupport.unpark(w.ts.thread);
-                            return true;
-                        }
-                        unlinkAfter(prev, w); // cancelled meanwhile
-                        w = next;
-                        continue;
-                    }
-                }
-                prev = w;
-                w = next;
+            ConditionWaiter w = waiters.grantOldestReady(skip);
+            if (w == null) {
+                return false;
             }
-            return false;
+            this.holds = w.savedHolds;
+            setOwner(w.ts);
+            LockSupport.unpark(w.ts.thread);
+            return true;
         } finally {
             if (outer) {
                 stack.evaluatingConditions = false;
@@ -493,35 +465,16 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     // ------------------------------------------------------------------ condition waiters (holder only)
 
     void appendWaiter(ConditionWaiter w) {
-        if (waitTail == null) {
-            waitHead = waitTail = w;
-        } else {
-            waitTail.next = w;
-            waitTail = w;
+        if (waiters == null) {
+            waiters = new ConditionQueue();
         }
+        waiters.add(w);
     }
 
-    void removeWaiter(ConditionWaiter target) {
-        ConditionWaiter prev = null;
-        for (ConditionWaiter w = waitHead; w != null; prev = w, w = w.next) {
-            if (w == target) {
-                unlinkAfter(prev, w);
-                return;
-            }
+    void removeWaiter(ConditionWaiter w) {
+        if (waiters != null) {
+            waiters.remove(w);
         }
-    }
-
-    private void unlinkAfter(ConditionWaiter prev, ConditionWaiter w) {
-        ConditionWaiter next = w.next;
-        if (prev == null) {
-            waitHead = next;
-        } else {
-            prev.next = next;
-        }
-        if (waitTail == w) {
-            waitTail = prev;
-        }
-        w.next = null;
     }
 
     // ------------------------------------------------------------------ AQS

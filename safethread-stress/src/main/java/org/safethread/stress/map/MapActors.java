@@ -24,7 +24,9 @@ final class MapActors {
         HangWatchdog.Entry w = HangWatchdog.begin();
         try {
             Integer v = map.computeIfAbsent(key, mapping);
-            return v == null ? 0 : v;
+            // A wait the watchdog had to break is a hang even if it then returned normally: once
+            // woken, a waiter whose wake-up was lost finds its marker resolved and goes on.
+            return w.fired() ? HUNG : v == null ? 0 : v;
         } catch (DeadlockException e) {
             return w.fired() ? HUNG : VICTIM;
         } catch (MappingFailed e) {

@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -17,7 +18,8 @@ import org.safethread.SharedMap;
  * {@code abandon}: the marker removed by identity, then resolved; the waiter wakes, finds the key
  * absent and computes it itself).
  *
- * <p>Actor 1's mapping throws; actor 2's returns 2. r1, r2: what each got (-3: its mapping threw);
+ * <p>Actor 1's mapping spins for a time that varies from state to state (0 to about 10 &micro;s, so
+ * that actor 2 often arrives while it is pending and parks), then throws; actor 2's returns 2. r1, r2: what each got (-3: its mapping threw);
  * r3: the map's value at the end (0: absent).
  * <ul>
  *   <li>{@code -3, 2, 2}: actor 1's mapping ran and threw; actor 2 computed the key (before, or
@@ -34,11 +36,18 @@ import org.safethread.SharedMap;
 @Outcome(expect = FORBIDDEN, desc = "a hang, a false deadlock, or a lost value")
 @State
 public class PendingKeyAbandonTest {
+    /** Varies the failing mapping's duration across states. */
+    private static final AtomicLong STATES = new AtomicLong();
+
     final SharedMap<String, Integer> map = new SharedMap<>();
+    final int spins = (int) (STATES.getAndIncrement() % 8) * 250;
 
     @Actor
     public void actor1(III_Result r) {
         r.r1 = MapActors.computeIfAbsent(map, "k", k -> {
+            for (int i = 0; i < spins; i++) {
+                Thread.onSpinWait();
+            }
             throw new MapActors.MappingFailed();
         });
     }

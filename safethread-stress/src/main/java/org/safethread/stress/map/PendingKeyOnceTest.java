@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -19,7 +20,10 @@ import org.safethread.SharedMap;
  * {@code getAndSet(DONE)}, its park in {@code WaitForGraph.await}).
  *
  * <p>Both actors call {@code computeIfAbsent} on the same absent key, with mappings returning 1
- * and 2. r1, r2: what each got; r3: how many mappings ran; r4: the map's value at the end.
+ * and 2. Each mapping first spins for a time that varies from state to state (0 to about
+ * 10 &micro;s), so that across a run the second caller arrives before the marker is published, while
+ * it is pending (and parks), and just as it is resolved. r1, r2: what each got; r3: how many
+ * mappings ran; r4: the map's value at the end.
  * <ul>
  *   <li>{@code 1, 1, 1, 1} / {@code 2, 2, 1, 2}: one mapping ran, both got its value (ACCEPTABLE;
  *       whether the second caller waited on the marker or found the value is not visible).</li>
@@ -33,13 +37,24 @@ import org.safethread.SharedMap;
 @Outcome(expect = FORBIDDEN, desc = "two mappings, disagreeing callers, a lost wake-up or a false deadlock")
 @State
 public class PendingKeyOnceTest {
+    /** Varies the mappings' duration across states. */
+    private static final AtomicLong STATES = new AtomicLong();
+
     final SharedMap<String, Integer> map = new SharedMap<>();
     final AtomicInteger runs = new AtomicInteger();
+    final int spins = (int) (STATES.getAndIncrement() % 8) * 250;
+
+    private void work() {
+        for (int i = 0; i < spins; i++) {
+            Thread.onSpinWait();
+        }
+    }
 
     @Actor
     public void actor1(IIII_Result r) {
         r.r1 = MapActors.computeIfAbsent(map, "k", k -> {
             runs.incrementAndGet();
+            work();
             return 1;
         });
     }
@@ -48,6 +63,7 @@ public class PendingKeyOnceTest {
     public void actor2(IIII_Result r) {
         r.r2 = MapActors.computeIfAbsent(map, "k", k -> {
             runs.incrementAndGet();
+            work();
             return 2;
         });
     }

@@ -54,26 +54,55 @@ import org.safethread.internal.share.ShareRules;
 public final class CheckedMap {
     private final ConcurrentHashMap<Object, Object> map = new ConcurrentHashMap<>();
     private final LongAdder pending = new LongAdder();
+    /**
+     * The class of the last key (value) found shareable by its class alone ({@code ShareRules}'
+     * per-class verdict), so that a map of one key class and one value class pays a field read and
+     * a comparison per check instead of a {@code ClassValue} lookup. Plain fields read and written
+     * racily on purpose: a class's verdict never changes and a {@code Class} reference is
+     * published safely by the JVM, so a thread that reads a stale or another thread's class only
+     * does the lookup.
+     */
+    private Class<?> alwaysKeyClass;
+    private Class<?> alwaysValueClass;
 
     // ------------------------------------------------------------------ checks
 
-    private static void checkKey(String op, Object key) {
+    private void checkKey(String op, Object key) {
         if (key == null) {
             throw new NullPointerException("SharedMap." + op + ": key is null (a SharedMap has no null keys)");
         }
-        if (!ShareRules.isShareable(key)) {
+        Class<?> c = key.getClass();
+        if (c == alwaysKeyClass) {
+            return; // benign race: see the field
+        }
+        if (ShareRules.alwaysShareable(c)) {
+            alwaysKeyClass = c;
+        } else if (!ShareRules.isShareable(key)) {
             throw unshareable(op, "key", key);
         }
     }
 
-    private static void checkValue(String op, Object value) {
+    private void checkValue(String op, Object value) {
         if (value == null) {
             throw new NullPointerException("SharedMap." + op + ": value is null (a SharedMap has no null values; "
                     + "use remove to delete a key)");
         }
-        if (!ShareRules.isShareable(value)) {
+        if (!shareableValue(value)) {
             throw unshareable(op, "value", value);
         }
+    }
+
+    /** @return whether a non-null value is shareable, through the one-entry class cache */
+    private boolean shareableValue(Object value) {
+        Class<?> c = value.getClass();
+        if (c == alwaysValueClass) {
+            return true; // benign race: see the field
+        }
+        if (ShareRules.alwaysShareable(c)) {
+            alwaysValueClass = c;
+            return true;
+        }
+        return ShareRules.isShareable(value);
     }
 
     private static UnshareableException unshareable(String op, String what, Object v) {
@@ -294,7 +323,7 @@ public final class CheckedMap {
             abandon(key, mine);
             return null;
         }
-        if (!ShareRules.isShareable(value)) {
+        if (!shareableValue(value)) {
             abandon(key, mine);
             throw unshareable("computeIfAbsent", "value", value);
         }
@@ -348,7 +377,7 @@ public final class CheckedMap {
             Object cur = map.get(key);
             Object old = cur instanceof PendingKey ? null : cur;
             Object next = remapping.apply(key, old); // optimistic: no lock; may run again
-            if (next != null && !ShareRules.isShareable(next)) {
+            if (next != null && !shareableValue(next)) {
                 throw unshareable("compute", "value", next);
             }
             if (old == null) {

@@ -145,66 +145,9 @@ public final class ShareRules {
         return RULES.get(c).kind != Kind.NEVER;
     }
 
-    /**
-     * @return whether {@code o} is shareable. A boolean walk without the path strings of
-     *     {@link #whyNot} (which explains a refusal): the cost of a check on the way into a
-     *     {@code SharedMap} or through a monitor's wall, so a record of references costs one rule
-     *     lookup per component and no allocation.
-     */
+    /** @return whether {@code o} is shareable */
     public static boolean isShareable(Object o) {
-        return o == null || shareable(o, 0);
-    }
-
-    private static boolean shareable(Object v, int depth) {
-        if (v == null) {
-            return true;
-        }
-        if (depth > MAX_DEPTH) {
-            return false;
-        }
-        Rule r = RULES.get(v.getClass());
-        switch (r.kind) {
-            case ALWAYS:
-                return true;
-            case NEVER:
-                return false;
-            case RECORD:
-            case LAMBDA:
-                for (Field f : r.fields) {
-                    Object c;
-                    try {
-                        c = f.get(v);
-                    } catch (IllegalAccessException e) {
-                        return false;
-                    }
-                    if (!shareable(c, depth + 1)) {
-                        return false;
-                    }
-                }
-                return true;
-            case COLLECTION:
-                for (Object e : (Collection<?>) v) {
-                    if (!shareable(e, depth + 1)) {
-                        return false;
-                    }
-                }
-                return true;
-            case MAP:
-                if (v instanceof Map.Entry) {
-                    Map.Entry<?, ?> e = (Map.Entry<?, ?>) v;
-                    return shareable(e.getKey(), depth + 1) && shareable(e.getValue(), depth + 1);
-                }
-                for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-                    if (!shareable(e.getKey(), depth + 1) || !shareable(e.getValue(), depth + 1)) {
-                        return false;
-                    }
-                }
-                return true;
-            case OPTIONAL:
-                return shareable(((Optional<?>) v).orElse(null), depth + 1);
-            default: // SERIALIZED_LAMBDA: rare; the full walk reads its serialized form
-                return whyNot(v) == null;
-        }
+        return o == null || RULES.get(o.getClass()).kind == Kind.ALWAYS || whyNot(o) == null;
     }
 
     /**

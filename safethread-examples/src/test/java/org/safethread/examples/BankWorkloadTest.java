@@ -55,6 +55,25 @@ class BankWorkloadTest {
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void oneSpaceFormsNoDeadlockAndConservesTheMoney() throws Exception {
+        // The same shape that deadlocks with one monitor per account (above): two accounts, four threads.
+        BankWorkload.Config c = BankWorkload.Config.defaults(BankWorkload.Mode.SPACE)
+                .withThreads(4).withAccounts(2).withDuration(Duration.ofSeconds(2));
+        Recorder rec = new Recorder();
+
+        BankWorkload.Result r = BankWorkload.run(c, rec);
+        System.out.println(r);
+
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.totalAfter()).isEqualTo(r.totalBefore()).isEqualTo(2 * c.initialBalance());
+        assertThat(r.transfers()).isPositive();
+        assertThat(r.victims()).isZero();
+        assertThat(r.deadlocksBroken()).isZero();
+        assertThat(r.succeeded()).isTrue();
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void plainLocksHangAndTheWatchdogReportsIt() throws Exception {
         BankWorkload.Config c = BankWorkload.Config.defaults(BankWorkload.Mode.PLAIN_LOCKS)
                 .withThreads(4).withAccounts(2).withDuration(Duration.ofSeconds(10)).withAfterHang(Duration.ZERO);

@@ -35,7 +35,7 @@ class MainTest {
     @Test
     void helpListsSubcommandsAndOptions() {
         assertThat(run("--help")).isZero();
-        assertThat(out()).contains("bank [--threads N] [--accounts M] [--seconds S] [--plain]")
+        assertThat(out()).contains("bank [--threads N] [--accounts M] [--seconds S] [--plain | --space]")
                 .contains("resources [--threads N] [--seconds S] [--buffer-kb K]")
                 .contains("--verbose").contains("Exit status");
         assertThat(err()).isEmpty();
@@ -59,6 +59,8 @@ class MainTest {
         assertThat(err()).contains("unknown option --frobnicate");
         assertThat(run("bank", "--plain=yes")).isEqualTo(Main.USAGE);
         assertThat(err()).contains("--plain takes no value");
+        assertThat(run("bank", "--plain", "--space")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("--plain and --space exclude each other");
         assertThat(run("bank", "--threads=2", "--threads=3")).isEqualTo(Main.USAGE);
         assertThat(err()).contains("given twice");
         assertThat(run("teleport")).isEqualTo(Main.USAGE);
@@ -74,5 +76,14 @@ class MainTest {
         assertThat(run("--seconds=1", "--accounts", "3")).isZero();
         assertThat(out()).contains("safethread monitors").contains("money before 3,000, after 3,000: equal")
                 .contains("OK");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void bankSpacePrintsBothThroughputsAndBreaksNoDeadlock() {
+        assertThat(run("bank", "--space", "--seconds=1", "--accounts", "2")).isZero();
+        assertThat(out()).contains("one MonitorSpace").contains("throughput: one space ")
+                .containsPattern("one space [0-9,]+ transfers/s \\(deadlocks broken 0\\)")
+                .contains("one monitor per account").endsWith("OK" + System.lineSeparator());
     }
 }

@@ -38,6 +38,7 @@ class LayeringTest {
     /** Internal packages, bottom to top; the public package {@code org.safethread} is above all. */
     static final List<String> LAYERS = List.of(
             "runtime",   // thread states, attach protocol, settings, counters, housekeeping
+            "events",    // JFR event types (abnormal events with real durations)
             "share",     // what may cross between threads
             "deadlock",  // the wait-for graph over Waitables: detection, victims, messages
             "monitor",   // monitor locks, proxies, conditions, leaving
@@ -46,7 +47,8 @@ class LayeringTest {
             "finalizer", // cores, the finalizer thread, leak references, watches
             "collector", // the cycle collector
             "weak",      // weak references and weak-keyed maps (bindings traced as ephemerons)
-            "branch"     // structured threads: children, cancellation, joins as graph waits
+            "branch",    // structured threads: children, cancellation, joins as graph waits
+            "metrics"    // one statistics snapshot, the opt-in MXBean
     );
 
     /** Public types that belong to the count engine's layer: the one circle allowed. */

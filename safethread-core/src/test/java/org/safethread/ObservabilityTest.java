@@ -297,8 +297,8 @@ class ObservabilityTest {
 
     /** A monitor target whose method holds the monitor until told to leave. */
     public static class Gate {
-        final CountDownLatch inside = new CountDownLatch(1);
-        final CountDownLatch leave = new CountDownLatch(1);
+        private final CountDownLatch inside = new CountDownLatch(1);
+        private final CountDownLatch leave = new CountDownLatch(1);
 
         @MonitorMethod
         public void holdUntilReleased() throws InterruptedException {

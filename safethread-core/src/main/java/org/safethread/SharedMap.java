@@ -74,6 +74,8 @@ public final class SharedMap<K, V> {
     /**
      * Maps {@code key} to {@code value}.
      *
+     * @param key the key; must be shareable
+     * @param value the value; must be shareable
      * @return the previous value, or {@code null}
      * @throws NullPointerException if either is null
      * @throws UnshareableException if either is not shareable (the map is unchanged)
@@ -87,6 +89,8 @@ public final class SharedMap<K, V> {
      * Maps {@code key} to {@code value} if it has no value (also when it is pending: its waiters
      * then get {@code value}).
      *
+     * @param key the key; must be shareable
+     * @param value the value; must be shareable
      * @return the present value (nothing changed), or {@code null} ({@code value} was installed)
      * @throws NullPointerException if either is null
      * @throws UnshareableException if either is not shareable (the map is unchanged)
@@ -99,6 +103,7 @@ public final class SharedMap<K, V> {
     /**
      * Removes {@code key}'s value.
      *
+     * @param key the key
      * @return the removed value, or {@code null} if it had none
      * @throws NullPointerException if {@code key} is null
      */
@@ -110,6 +115,8 @@ public final class SharedMap<K, V> {
     /**
      * Removes {@code key} if its value {@code equals} {@code value}.
      *
+     * @param key the key
+     * @param value the value it must have
      * @return whether it was removed
      * @throws NullPointerException if either is null
      */
@@ -120,6 +127,8 @@ public final class SharedMap<K, V> {
     /**
      * Replaces {@code key}'s value, if it has one.
      *
+     * @param key the key; must be shareable
+     * @param value the new value; must be shareable
      * @return the replaced value, or {@code null} (nothing changed)
      * @throws NullPointerException if either is null
      * @throws UnshareableException if either is not shareable (the map is unchanged)
@@ -132,6 +141,9 @@ public final class SharedMap<K, V> {
     /**
      * Replaces {@code key}'s value with {@code value} if it {@code equals} {@code expected}.
      *
+     * @param key the key; must be shareable
+     * @param expected the value it must have
+     * @param value the new value; must be shareable
      * @return whether it was replaced
      * @throws NullPointerException if any argument is null
      * @throws UnshareableException if {@code key} or {@code value} is not shareable (the map is unchanged)
@@ -168,6 +180,7 @@ public final class SharedMap<K, V> {
      * it if the value has not changed meanwhile; otherwise recomputes. The function runs without
      * any lock, possibly several times, and must be free of side effects.
      *
+     * @param key the key; must be shareable
      * @param remapping gets the key and the present value (or null); returns the new value, or
      *     {@code null} to remove the key
      * @return the new value, or {@code null} if the key is now absent

@@ -420,10 +420,12 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
                     }
                     if (holds) {
                         w.failure = failure;
-                        if (w.grant()) {
+                        if (w.beginGrant()) {
                             unlinkAfter(prev, w);
                             this.holds = w.savedHolds;
                             setOwner(w.ts);
+                            // Only now may the waiter run: it ignores GRANTING (see ConditionWaiter).
+                            w.completeGrant();
                             LockSupport.unpark(w.ts.thread);
                             return true;
                         }

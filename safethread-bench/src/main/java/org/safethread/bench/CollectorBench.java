@@ -73,7 +73,7 @@ import org.safethread.SafeThread;
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
 @Timeout(time = 120)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-Dsafethread.collector.enabled=false"})
+@Fork(value = 1, jvmArgsAppend = {"-Dsafethread.collector.enabled=false"})
 public class CollectorBench {
     static final int BIG = 1_000_000;
     static final int SMALL = 100_000;

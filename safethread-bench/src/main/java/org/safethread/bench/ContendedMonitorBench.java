@@ -46,7 +46,7 @@ import org.safethread.bench.MonitorCallBench.Counter;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(value = 1)
 @Threads(2)
 @State(Scope.Benchmark)
 public class ContendedMonitorBench {
@@ -82,14 +82,14 @@ public class ContendedMonitorBench {
 
     /** The same monitor with spinning disabled: a failed entry parks at once (factorial control). */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-Dsafethread.monitor.spins=0"})
+    @Fork(value = 1, jvmArgsAppend = {"-Dsafethread.monitor.spins=0"})
     public int monitorSpins0() {
         return monitor.add(x);
     }
 
     /** The same monitor with long spinning before parking (factorial control). */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m", "-Dsafethread.monitor.spins=1000"})
+    @Fork(value = 1, jvmArgsAppend = {"-Dsafethread.monitor.spins=1000"})
     public int monitorSpins1000() {
         return monitor.add(x);
     }

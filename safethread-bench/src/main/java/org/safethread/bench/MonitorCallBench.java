@@ -52,7 +52,7 @@ import org.safethread.MonitorMethod;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(value = 1)
 @State(Scope.Thread)
 public class MonitorCallBench {
 

@@ -47,10 +47,14 @@ import org.slf4j.LoggerFactory;
  * real. A thread chosen as victim but not yet woken counts as not waiting, so one cycle never
  * gets two victims.
  *
- * <p><b>Victim.</b> The first thread along the cycle, starting with the one whose wait closed it,
- * whose wait is abortable (a fresh monitor entry, a pending-key wait). The closer itself, when it
- * can be (as PostgreSQL does): it is running the detector, so it leaves at once with no hand-off,
- * and it has not got what it wanted, so that state is untouched. Re-entries after
+ * <p><b>Victim.</b> Among the threads on the cycle whose wait is abortable (a fresh monitor
+ * entry, a pending-key wait), the one whose operation is youngest (each registration carries the
+ * age of the operation it serves; a monitor victim's retry keeps its first attempt's age), the
+ * first along the cycle from the closer on a tie. So the oldest operation on a cycle is never
+ * refused: an operation that loses grows older than every newcomer until it wins (wait-die's
+ * rule, as database lock managers use it), and the oldest outstanding operation always
+ * completes. Often the youngest is the closer itself (it started waiting last), which leaves at
+ * once with no hand-off; a victim never got what it wanted, so that state is untouched. Re-entries after
  * {@code await}/{@code leave} and branch joins are not abortable; the monitor layer and the branch
  * layer each argue why a cycle of theirs always contains an abortable wait (see
  * {@code MonitorLock} and {@code Branch}); if none is found anyway, the cycle is logged as an error
@@ -78,6 +82,8 @@ public final class WaitForGraph {
         Waitable waitingFor;
         /** Whether the current wait may be chosen as a victim. Guarded by LOCK. */
         boolean abortable;
+        /** The age of the operation waiting ({@code System.nanoTime()} when it began). Guarded by LOCK. */
+        long age;
         /**
          * Set (under LOCK) by a detector that chose this thread as victim; volatile so that the
          * parked thread may check it without the lock.
@@ -118,10 +124,22 @@ public final class WaitForGraph {
      * @param abortable whether this wait may be chosen as a deadlock victim
      */
     public static void register(ThreadState ts, Waitable target, boolean abortable) {
+        register(ts, target, abortable, System.nanoTime());
+    }
+
+    /**
+     * Registers {@code ts} as waiting for {@code target} on behalf of an operation that began at
+     * {@code age} ({@code System.nanoTime()} units; a retry keeps its first attempt's age). Caller
+     * holds the graph lock and is {@code ts}'s own thread.
+     *
+     * @param abortable whether this wait may be chosen as a deadlock victim
+     */
+    public static void register(ThreadState ts, Waitable target, boolean abortable, long age) {
         assert LOCK.isHeldByCurrentThread();
         Node n = ts.get(NODE);
         n.waitingFor = target;
         n.abortable = abortable;
+        n.age = age;
         n.verdict = null;
     }
 
@@ -236,11 +254,12 @@ public final class WaitForGraph {
             return true;
         }
         int v = -1;
+        long youngest = Long.MIN_VALUE;
         for (int i = 0; i < path.size(); i++) {
             Node n = path.get(i).thread.peek(NODE);
-            if (n.abortable) {
+            if (n.abortable && (v < 0 || n.age - youngest > 0)) {
                 v = i;
-                break;
+                youngest = n.age;
             }
         }
         if (v < 0) {

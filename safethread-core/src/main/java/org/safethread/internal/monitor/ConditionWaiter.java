@@ -6,8 +6,8 @@ import java.util.function.BooleanSupplier;
 import org.safethread.internal.runtime.ThreadState;
 
 /**
- * A thread waiting in {@code Monitor.await} for its condition. Linked in its monitor's FIFO list,
- * which only the monitor's owner changes.
+ * A thread waiting in {@code Monitor.await} for its condition. Queued in its monitor's
+ * {@link ConditionQueue}, which only the monitor's holder changes.
  *
  * <p>Implementation notes: {@code state} moves WAITING &rarr; GRANTING (by the releasing owner,
  * by CAS) &rarr; GRANTED (by the same owner, a volatile write once it has handed the monitor
@@ -42,14 +42,20 @@ final class ConditionWaiter {
     int savedHolds;
     /** What the condition threw when a releaser evaluated it (delivered to the waiter). */
     Throwable failure;
-    /** Next waiter, guarded by the monitor. */
-    ConditionWaiter next;
+    /** Which waiters share this one's condition ({@link ConditionKey}). */
+    final Object key;
+    /** Age in its monitor's queue; the group it is queued in (null once removed); its neighbours there. Holder only. */
+    long seq;
+    ConditionQueue.Group group;
+    ConditionWaiter prevInGroup;
+    ConditionWaiter nextInGroup;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
     ConditionWaiter(ThreadState ts, BooleanSupplier condition) {
         this.ts = ts;
         this.condition = condition;
+        this.key = ConditionKey.of(condition);
     }
 
     int state() {

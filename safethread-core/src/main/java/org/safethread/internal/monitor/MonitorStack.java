@@ -23,6 +23,15 @@ public final class MonitorStack {
      * cores). This thread only; read on the entry fast path ({@link MonitorLock#mayTake}).
      */
     boolean yieldsEntry;
+    /**
+     * The age of this thread's current operation (its outermost monitor call), for victim choice:
+     * {@code System.nanoTime()} at its first contended entry, 0 when it has none. A deadlock victim
+     * keeps it for its retry, so an operation refused again and again grows older than every
+     * newcomer and is no longer chosen (wait-die's rule: the older one never dies). This thread only.
+     */
+    long opAge;
+    /** Set when this thread lost a deadlock; the outermost exit that unwinds it keeps {@link #opAge}. */
+    boolean justLost;
 
     void push(MonitorLock m) {
         if (size == items.length) {
@@ -33,6 +42,18 @@ public final class MonitorStack {
 
     void pop() {
         items[--size] = null;
+        if (size == 0 && opAge != 0) {
+            endOperation();
+        }
+    }
+
+    /** The outermost call returned: a fresh operation gets a fresh age, unless it unwinds a loss. */
+    private void endOperation() {
+        if (justLost) {
+            justLost = false; // the retry that follows keeps its age
+        } else {
+            opAge = 0;
+        }
     }
 
     void pushLeft() {

@@ -68,7 +68,7 @@ fi
 run monitor-call   'org\.safethread\.bench\.MonitorCallBench\.'      -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run monitor-contended 'org\.safethread\.bench\.ContendedMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run conditions     'org\.safethread\.bench\.ConditionBench\.'        -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
-run refcount       'org\.safethread\.bench\.RefCountBench\.'         -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+run refcount       'org\.safethread\.bench\.(RefCountBench|PoolHandOffBench)\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 # Latency distributions (thousands of samples per iteration) and finalization throughput.
 run deadlock       'org\.safethread\.bench\.DeadlockBench\.'         -f "$FORKS" -wi 2 -w 1s -i 5 -r 1s
 run finalize       'org\.safethread\.bench\.FinalizeBench\.'         -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s

@@ -161,6 +161,7 @@ public final class SafeThread {
                 Counters.FINALIZER_STALLS.sum(),
                 Counters.CONTENDED_ENTRIES.sum(),
                 Counters.OBJECTS_EXAMINED.sum(),
-                Counters.OVER_RELEASES.sum());
+                Counters.OVER_RELEASES.sum(),
+                org.safethread.internal.refcount.IdleOwners.waitingNow());
     }
 }

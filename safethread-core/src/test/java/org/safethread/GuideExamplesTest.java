@@ -85,6 +85,27 @@ class GuideExamplesTest {
         assertThat(Shareability.whyNotShareable(new int[1])).contains("arrays are mutable");
     }
 
+    // §2, holders
+    @Shareable
+    static final class Connection extends RefCounted {        // thread-safe API of its own
+        final ConcurrentLinkedQueue<String> sent = new ConcurrentLinkedQueue<>();
+    }
+
+    static final class Lines extends RefCounted {             // plain mutable state
+        final List<String> lines = new ArrayList<>();
+    }
+
+    @Test
+    void holders() {
+        Ledger ledger = Monitor.of(new Ledger());
+        ledger.record(new Ref<>(new Connection()));
+        assertThatThrownBy(() -> ledger.record(new Ref<>(new Lines())))
+                .isInstanceOf(UnshareableException.class).hasMessageContaining("Ref value is")
+                .hasMessageContaining(Lines.class.getName());
+        assertThatThrownBy(() -> ledger.record(new java.util.concurrent.atomic.AtomicReference<>(new ArrayList<>())))
+                .isInstanceOf(UnshareableException.class).hasMessageContaining("AtomicReference value");
+    }
+
     // §3
     public static class BoundedQueue {
         private final ArrayDeque<String> items = new ArrayDeque<>();
@@ -196,9 +217,23 @@ class GuideExamplesTest {
         assertThat(SafeThread.stats().deadlocksBroken()).isGreaterThanOrEqualTo(before);
     }
 
-    // §6
+    // §6 (@Shareable: a counted resource whose only state is Ref fields, which are thread-safe; so
+    // a Ref to one may cross a wall, e.g. as a WeakKeyMap value in §13)
+    @Shareable
     static final class Node extends RefCounted {
         final Ref<Node> next = new Ref<>();
+    }
+
+    @Test
+    void threadPools() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            Node n = pool.submit(() -> new Node()).get(); // made on a pool thread, which then idles
+            n.decref(); // dies here, on this thread
+            assertThat(n.isAlive()).isFalse();
+        } finally {
+            pool.shutdown();
+        }
     }
 
     @Test
@@ -286,5 +321,50 @@ class GuideExamplesTest {
         assertThat(b.isAlive()).isFalse();
         AtomicInteger unused = new AtomicInteger();
         assertThat(unused.get()).isZero();
+    }
+
+    // §13 (Node is §6's)
+    record Owner(String name) {
+    }
+
+    @Test
+    void weakReferences() {
+        Node node = new Node();
+        WeakRef<Node> weak = new WeakRef<>(node);
+        Node mine = weak.acquire();      // a counted reference, or null if node already died
+        assertThat(mine).isSameAs(node);
+        mine.decref();
+        node.decref();                   // the last reference: node dies
+        assertThat(weak.get()).isNull();
+        assertThat(weak.acquire()).isNull();
+        WeakRef<Object> plain = new WeakRef<>(new Object());
+        assertThatThrownBy(plain::acquire).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void weakKeyedMapsAndTheWeakHashMapLeak() throws Exception {
+        java.util.Map<Object, Object> cache = new java.util.WeakHashMap<>();
+        Object key = new Object();
+        cache.put(key, List.of(key));    // the value refers to its key
+        key = null;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertThat(cache).as("WeakHashMap keeps the entry: the value keeps its key").hasSize(1);
+
+        WeakKeyMap<Node, Ref<Node>> map = new WeakKeyMap<>();
+        Node k = new Node();
+        map.put(k, new Ref<>(k));        // the value holds a counted reference back to its key
+        k.decref();
+        SafeThread.collect();            // k is dead, and its entry gone
+        assertThat(k.isAlive()).isFalse();
+        assertThat(map.size()).isZero();
+
+        WeakKeyMap<Object, Object> plainKeys = new WeakKeyMap<>();
+        Owner owner = new Owner("o");
+        assertThatThrownBy(() -> plainKeys.put(owner, List.of(List.of(owner))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value[0][0]");
+        plainKeys.put(owner, new WeakRef<>("fine"));
     }
 }

@@ -43,7 +43,8 @@ class LayeringTest {
             "monitor",   // monitor locks, proxies, conditions, leaving
             "refcount",  // the count engine (with the public RefCounted and Ref)
             "finalizer", // cores, the finalizer thread, leak references, watches
-            "collector"  // the cycle collector
+            "collector", // the cycle collector
+            "weak"       // weak references and weak-keyed maps (bindings traced as ephemerons)
     );
 
     /** Public types that belong to the count engine's layer: the one circle allowed. */
@@ -64,6 +65,7 @@ class LayeringTest {
             "internal.share.ShareRules -> internal.monitor",
             "internal.share.ShareRules -> DeathQueue",
             "internal.share.ShareRules -> Ref",
+            "internal.share.ShareRules -> WeakRef",
             "internal.monitor.ProxyFactory -> RefCounted",
             "internal.refcount.CellTable -> internal.collector",
             "internal.refcount.ClassInfo -> internal.finalizer",
@@ -72,10 +74,7 @@ class LayeringTest {
             "internal.refcount.Merges -> internal.collector",
             "internal.refcount.OwnerWork -> internal.collector",
             "internal.refcount.RefCounts -> internal.collector",
-            "internal.refcount.RefCounts -> internal.finalizer",
-            "internal.finalizer.Finalizers -> Monitor",
-            "internal.finalizer.CoreRules -> Monitor",
-            "internal.finalizer.CoreRules -> Shareability");
+            "internal.refcount.RefCounts -> internal.finalizer");
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
     /** An import, or a fully qualified use in code, of a safethread type. */

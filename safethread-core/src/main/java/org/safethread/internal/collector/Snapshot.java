@@ -13,6 +13,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.safethread.RefCounted;
+import org.safethread.Ref;
+import org.safethread.internal.refcount.Binding;
+import org.safethread.internal.refcount.Extras;
+import org.safethread.internal.refcount.KillWindow;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.CountWord;
@@ -53,7 +57,7 @@ import org.safethread.internal.runtime.ThreadState;
  *   <li>Reads of {@code Ref} fields are by reflection (no user code) and volatile.</li>
  * </ul>
  */
-final class Snapshot implements Deaths.CollectedGroup {
+final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
     /**
      * Arrays reused from one collection to the next (collections run one at a time, under the
      * collector's run lock): a collection of a million objects would otherwise allocate about a
@@ -266,20 +270,70 @@ final class Snapshot implements Deaths.CollectedGroup {
             }
             ClassInfo info = lastInfo;
             for (int f = 0, n = info.refFieldCount(); f < n; f++) {
-                RefCounted t = info.refTarget(x, f);
-                if (t == null || !RefCounts.isAlive(t)) {
-                    continue;
-                }
-                int j = indexOf(t);
-                if (j < 0) {
-                    if (!readable(t)) {
-                        seesUnreadable[i] = true; // alive this time, not followed; see collectGarbage
-                        continue;
-                    }
-                    j = add(t);
-                }
-                addEdge(i, j, t);
+                edgeTo(i, info.refTargetOnce(x, f, epoch));
             }
+            Extras ex = RefCounts.extras(x);
+            if (ex != null && ex.hasBindings()) {
+                traceBindings(i, ex);
+            }
+        }
+    }
+
+    private void edgeTo(int i, RefCounted t) {
+        if (t == null || !RefCounts.isAlive(t)) {
+            return;
+        }
+        int j = indexOf(t);
+        if (j < 0) {
+            if (!readable(t)) {
+                seesUnreadable[i] = true; // alive this time, not followed; see collectGarbage
+                return;
+            }
+            j = add(t);
+        }
+        addEdge(i, j, t);
+    }
+
+    // ------------------------------------------------------------------ bindings (ephemerons)
+
+    /** Targets reported by the bindings of the object being traced (reused). */
+    private RefCounted[] slotBuf = new RefCounted[8];
+    private int slotCount;
+
+    /**
+     * The slots of {@code x}'s bindings (entries of weak-keyed maps whose key is {@code x}) are
+     * traced as if they were {@code Ref} fields of {@code x}: an entry's value keeps alive what
+     * it refers to only while its key lives, so a value that refers back to its key does not keep
+     * it alive (an ephemeron). They are read under the key's Extras lock (which every change to
+     * them holds, see {@code RefCounts.touchForBindings}), then followed after the lock is let go
+     * (following may snapshot other objects, which takes their locks).
+     */
+    private void traceBindings(int i, Extras ex) {
+        slotCount = 0;
+        ex.traceBindings(this);
+        for (int k = 0; k < slotCount; k++) {
+            RefCounted t = slotBuf[k];
+            slotBuf[k] = null;
+            edgeTo(i, t);
+        }
+        slotCount = 0;
+    }
+
+    @Override
+    public void counted(RefCounted target) {
+        if (target == null) {
+            return;
+        }
+        if (slotCount == slotBuf.length) {
+            slotBuf = Arrays.copyOf(slotBuf, slotCount * 2);
+        }
+        slotBuf[slotCount++] = target;
+    }
+
+    @Override
+    public void ref(Ref<?> ref) {
+        if (RefCounts.markRef(ref, epoch)) {
+            counted(RefCounts.refValue(ref));
         }
     }
 
@@ -396,6 +450,17 @@ final class Snapshot implements Deaths.CollectedGroup {
                 }
             }
         }
+        // DEAD words set from here to the end may be restored; readers without a counted
+        // reference (weak references) wait the window out. Pairs with KillWindow.deadIsFinal.
+        KillWindow.open();
+        try {
+            return killGarbage(n, live, fill);
+        } finally {
+            KillWindow.close();
+        }
+    }
+
+    private int killGarbage(int n, boolean[] live, int[] fill) {
         int all = killAllGarbage(n, live);
         if (all >= 0) {
             this.killedCount = all;

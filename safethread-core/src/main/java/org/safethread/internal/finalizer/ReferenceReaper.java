@@ -15,6 +15,14 @@ public final class ReferenceReaper {
     private ReferenceReaper() {
     }
 
+    /**
+     * @return the queue to register a {@link java.lang.ref.Reference} with when the reference
+     *     implements {@link Reaped} (its {@code reaped()} then runs on the housekeeper thread)
+     */
+    public static ReferenceQueue<Object> queue() {
+        return QUEUE;
+    }
+
     /** Handles every reference enqueued so far. Housekeeper thread. */
     public static void drain() {
         Reference<?> r;

@@ -128,6 +128,15 @@ public final class ClassInfo {
         return r == null ? null : RefCounts.refValue(r);
     }
 
+    /**
+     * @return the object held by {@code obj}'s Ref field {@code i}, or null if the field is empty
+     *     or holds a Ref already traced in collection {@code epoch} (see {@link RefCounts#markRef})
+     */
+    public RefCounted refTargetOnce(Object obj, int i, int epoch) {
+        Ref<?> r = refField(obj, i);
+        return r == null || !RefCounts.markRef(r, epoch) ? null : RefCounts.refValue(r);
+    }
+
     /** @return how many Ref fields instances have */
     public int refFieldCount() {
         return refFields.length;

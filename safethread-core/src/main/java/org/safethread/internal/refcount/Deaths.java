@@ -41,7 +41,15 @@ public final class Deaths {
      *     the first death of its class); the death itself was completed, the core not run
      */
     public static void die(RefCounted x) {
-        ThreadState ts = ThreadState.current();
+        die(x, ThreadState.current());
+    }
+
+    /**
+     * {@link #die(RefCounted)} for a caller that has the current thread's state at hand.
+     *
+     * @param ts the calling thread's state
+     */
+    static void die(RefCounted x, ThreadState ts) {
         DeathWork work = ts.refs.deaths;
         RefCounts.OWNER.set(x, null);
         work.push(x);
@@ -54,8 +62,9 @@ public final class Deaths {
             RefCounted y;
             while ((y = work.pop()) != null) {
                 Counters.OBJECTS_DIED.increment();
-                ClassInfo info = ClassInfo.of(y.getClass());
+                ClassInfo info = ts.refs.classInfo(y.getClass());
                 clearRefs(y, info);
+                clearBindings(y);
                 IllegalArgumentException r = finish(y, info);
                 if (r != null && refused == null) {
                     refused = r;
@@ -120,6 +129,7 @@ public final class Deaths {
                     info = ClassInfo.of(type);
                 }
                 clearRefsOfCollected(y, info, group, k);
+                clearBindings(y);
                 if (info.hasCore() || RefCounts.extras(y) != null) {
                     members[toFinish++] = y; // toFinish <= k: a slot already done with
                 }
@@ -134,6 +144,7 @@ public final class Deaths {
                     Counters.OBJECTS_DIED.increment();
                     ClassInfo yi = ClassInfo.of(y.getClass());
                     clearRefs(y, yi);
+                    clearBindings(y);
                     finish(y, yi);
                 }
             }
@@ -179,6 +190,34 @@ public final class Deaths {
             } catch (RuntimeException e) {
                 LOG.error("safethread: releasing {} held by dying {} failed", t.getClass().getName(),
                         y.getClass().getName(), e);
+            }
+        }
+    }
+
+    /**
+     * The {@link Binding}s of a dying key are cleared with its {@code Ref} fields: closed (no new
+     * one can be added), then each releases what it held. Runtime code only.
+     */
+    private static void clearBindings(RefCounted y) {
+        Extras e = RefCounts.extras(y);
+        if (e != null) {
+            // Always under the lock, never on the racy hint: a put that read the key alive just
+            // before its DEAD CAS may be adding a binding right now (it holds the lock; we wait).
+            releaseBindings(e, e.type);
+        }
+    }
+
+    /** Closes {@code e}'s bindings and lets each go (death, or the leak path). */
+    static void releaseBindings(Extras e, Class<?> type) {
+        Binding[] bs = e.closeBindings();
+        if (bs == null) {
+            return;
+        }
+        for (Binding b : bs) {
+            try {
+                b.keyDied();
+            } catch (RuntimeException ex) {
+                LOG.error("safethread: removing an entry of dying {} failed", type.getName(), ex);
             }
         }
     }

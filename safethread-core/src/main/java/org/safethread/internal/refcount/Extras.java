@@ -61,6 +61,13 @@ public final class Extras {
     private int watchCount;
     private boolean dead;
     private LeakRef leak;
+    /**
+     * The object's {@link Binding}s, copy-on-write: replaced (never changed in place) under the
+     * lock, read without it by lookups (a volatile read of an immutable array). Null when none.
+     */
+    private volatile Binding[] bindings;
+    /** Set by death processing (or the leak path): no binding may be added any more. */
+    private boolean bindingsClosed;
 
     Extras(Class<?> type, Throwable allocationSite) {
         this.type = type;
@@ -80,6 +87,108 @@ public final class Extras {
 
     void unlock() {
         LOCK.setRelease(this, 0);
+    }
+
+    /** Takes the lock for a change to the bindings (no user code may run while it is held). */
+    public void lockBindings() {
+        lock();
+    }
+
+    /** Releases the lock taken by {@link #lockBindings()}. */
+    public void unlockBindings() {
+        unlock();
+    }
+
+    /** @return whether the object's death closed its bindings; caller holds the lock */
+    public boolean bindingsClosed() {
+        return bindingsClosed;
+    }
+
+    /** Adds a binding; caller holds the lock and checked {@link #bindingsClosed()}. */
+    public void addBinding(Binding b) {
+        Binding[] old = bindings;
+        int n = old == null ? 0 : old.length;
+        Binding[] next = old == null ? new Binding[1] : java.util.Arrays.copyOf(old, n + 1);
+        next[n] = b;
+        bindings = next;
+    }
+
+    /** Replaces binding {@code old} by {@code b} (or adds {@code b}); caller holds the lock. */
+    public void replaceBinding(Binding old, Binding b) {
+        Binding[] cur = bindings;
+        if (cur != null) {
+            for (int i = 0; i < cur.length; i++) {
+                if (cur[i] == old) {
+                    Binding[] next = cur.clone();
+                    next[i] = b;
+                    bindings = next;
+                    return;
+                }
+            }
+        }
+        addBinding(b);
+    }
+
+    /** Removes a binding if present; caller holds the lock. */
+    public void removeBinding(Binding b) {
+        Binding[] cur = bindings;
+        if (cur == null) {
+            return;
+        }
+        for (int i = 0; i < cur.length; i++) {
+            if (cur[i] == b) {
+                if (cur.length == 1) {
+                    bindings = null;
+                    return;
+                }
+                Binding[] next = new Binding[cur.length - 1];
+                System.arraycopy(cur, 0, next, 0, i);
+                System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+                bindings = next;
+                return;
+            }
+        }
+    }
+
+    /**
+     * @return the current bindings (an array never changed after publication; do not modify), or
+     *     null; readable without the lock
+     */
+    public Binding[] bindings() {
+        return bindings;
+    }
+
+    /** @return whether the object may have bindings (racy hint for the collector) */
+    public boolean hasBindings() {
+        return bindings != null;
+    }
+
+    /** Death processing: closes the bindings and returns them, or null. */
+    Binding[] closeBindings() {
+        lock();
+        try {
+            bindingsClosed = true;
+            Binding[] b = bindings;
+            bindings = null;
+            return b;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Collector: reports every binding's slots, under the lock. */
+    public void traceBindings(Binding.SlotVisitor v) {
+        lock();
+        try {
+            Binding[] bs = bindings;
+            if (bs != null) {
+                for (Binding b : bs) {
+                    b.traceSlots(v);
+                }
+            }
+        } finally {
+            unlock();
+        }
     }
 
     /** @return where the object was allocated, or null when leak tracking was off */
@@ -169,7 +278,10 @@ public final class Extras {
         }
     }
 
-    /** Leak path: the object is gone; fire the watches. Returns false if it had died normally. */
+    /**
+     * Leak path: the object is gone; fire the watches, and let its bindings go (their values'
+     * references are released). Returns false if it had died normally.
+     */
     public boolean onLeak() {
         Watch[] fire;
         int n;
@@ -190,6 +302,7 @@ public final class Extras {
         for (int i = 0; i < n; i++) {
             fire[i].fire();
         }
+        Deaths.releaseBindings(this, type);
         return true;
     }
 }

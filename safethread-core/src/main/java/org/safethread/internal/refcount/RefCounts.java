@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@code (MERGED ? 0 : local) + refs + sum(cells)}.
  *
  * <pre>
+ *   (birth on a thread that gave up its bias: pool workers, idle owners) --&gt; MERGED
  *   OWNED --owner's count reaches 0, or owner merges a queued object--&gt; MERGED
  *   OWNED --owner's count reaches 0 and the shared word is 0--&gt; DEAD        (no atomic count op)
  *   OWNED/MERGED --merge or zero-check finds total 0--&gt; DEAD
@@ -82,6 +83,13 @@ import org.slf4j.LoggerFactory;
  *       unchanged.</li>
  * </ol>
  *
+ * <p><b>Unbiased objects.</b> A thread that cannot be relied on to come back to the runtime
+ * (see {@link OwnerWork#unbiased()}) creates its objects MERGED: no owner and no plain count, so
+ * no death and no collection ever has to read a count of that thread (the RUNTIME-NOTES rule
+ * that only the owner, a holder, or a handshake reads a plain count is kept by having no plain
+ * count). The constructor's plain writes of the initial word reach other threads through the
+ * object's publication, like any field.
+ *
  * <p><b>Memory ordering.</b> All shared-word and cell accesses are volatile or CAS, so a
  * thread's actions before a release happen-before the CAS that finally kills the object, and so
  * before death processing. The owner's plain accesses are ordered for other threads only through
@@ -101,6 +109,7 @@ public final class RefCounts {
     static final VarHandle EXTRAS;
     static final VarHandle SLOT;
     static final VarHandle REF_VALUE;
+    static final VarHandle REF_MARK;
 
     static {
         try {
@@ -112,6 +121,7 @@ public final class RefCounts {
             SLOT = rc.findVarHandle(RefCounted.class, "collectorSlot", int.class);
             MethodHandles.Lookup rl = MethodHandles.privateLookupIn(Ref.class, MethodHandles.lookup());
             REF_VALUE = rl.findVarHandle(Ref.class, "value", RefCounted.class);
+            REF_MARK = rl.findVarHandle(Ref.class, "collectorMark", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -187,6 +197,32 @@ public final class RefCounts {
         return (RefCounted) REF_VALUE.getVolatile(r);
     }
 
+    /**
+     * Marks a Ref as traced in collection {@code epoch} (collector thread only, plain access: the
+     * collector's run lock orders collections).
+     *
+     * @return true the first time in this collection, false if it was traced already (a Ref
+     *     reachable twice, e.g. shared by two objects' fields, must count as one edge)
+     */
+    public static boolean markRef(Ref<?> r, int epoch) {
+        if ((int) REF_MARK.get(r) == epoch) {
+            return false;
+        }
+        REF_MARK.set(r, epoch);
+        return true;
+    }
+
+    /**
+     * Empties a Ref owned by something that died (a binding of a dead key) and releases what it
+     * held, unless that is dead too. Never calls user code.
+     */
+    public static void clearForDeath(Ref<?> r) {
+        RefCounted t = takeForDeath(r);
+        if (t != null && isAlive(t)) {
+            t.decref();
+        }
+    }
+
     /** Empties a Ref slot and returns what it held, without releasing it (death processing). */
     static RefCounted takeForDeath(Ref<?> r) {
         return (RefCounted) REF_VALUE.getAndSet(r, (RefCounted) null);
@@ -194,10 +230,22 @@ public final class RefCounts {
 
     // ------------------------------------------------------------------ construction
 
-    /** Called by {@link RefCounted}'s constructor after it set owner and local. */
+    /**
+     * Called by {@link RefCounted}'s constructor after it set owner and local. A thread that
+     * cannot be relied on to come back to the runtime (a pool worker, or one found idle: see
+     * {@link OwnerWork#unbiased()}) creates the object MERGED instead: no owner, its reference in
+     * {@code refs}, so no death ever waits for that thread.
+     */
     public static void constructed(RefCounted x, ThreadState ts) {
-        ts.markOwner();
-        ClassInfo info = ClassInfo.of(x.getClass());
+        if (ts.refs.unbiased()) {
+            // Plain writes: x is not yet published; whoever receives it safely sees them.
+            OWNER.set(x, null);
+            LOCAL.set(x, 0);
+            SHARED.set(x, MERGED | REF_ONE);
+        } else {
+            ts.markOwner();
+        }
+        ClassInfo info = ts.refs.classInfo(x.getClass());
         info.checkUsable();
         boolean track = Settings.leakTracking();
         if (info.hasCore() || track) {
@@ -293,6 +341,75 @@ public final class RefCounts {
     }
 
     /**
+     * Takes a reference to an object reached without one (a weak reference): succeeds only while
+     * the object is alive, and never revives a dead one. Unlike {@link #tryIncref} it always
+     * counts in the shared word by CAS, even for the owner, for two reasons: a CAS fails once the
+     * word is DEAD (so it races soundly with the last release: either the increment lands first
+     * and the release leaves the object alive, or DEAD lands first and the CAS fails), and it
+     * changes the word, so a collection that found the object garbage (the caller held no counted
+     * reference) sees the change and does not kill it (its kill CAS from the snapshot word fails).
+     * An owner's plain increment would be invisible to both. A DEAD the collector may still undo
+     * is waited out ({@link KillWindow}).
+     *
+     * @return false if the object is dead (nothing changed)
+     */
+    public static boolean tryIncrefWeak(RefCounted x) {
+        ThreadState ts = ThreadState.current();
+        if (ts.requests() != 0) {
+            ts.poll();
+        }
+        for (;;) {
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w)) {
+                if (KillWindow.deadIsFinal(x)) {
+                    return false;
+                }
+                continue;
+            }
+            if (refs(w) >= MAX_REFS) {
+                throw new IllegalStateException("reference count overflow on " + x.getClass().getName());
+            }
+            if (SHARED.compareAndSet(x, w, touch(w + REF_ONE))) {
+                return true;
+            }
+        }
+    }
+
+    /** @return whether {@code x} is alive, waiting out a DEAD the collector may still undo */
+    public static boolean isAliveSettled(RefCounted x) {
+        return !isDead((long) SHARED.getVolatile(x)) || !KillWindow.deadIsFinal(x);
+    }
+
+    /**
+     * Before a change to {@code x}'s bindings, with its Extras lock held: if the collector has
+     * snapshotted {@code x} (SCAN), marks the word TOUCHED so that the collection cannot kill
+     * {@code x} on a view of its slots that this change makes stale. Pairs with the collector
+     * reading bindings under the same lock ({@link Extras#traceBindings}) and with
+     * {@link #snapshotWord}, which sets SCAN under that lock once the Extras exists: so either
+     * the collector set SCAN before this read (and the CAS marks TOUCHED), or it reads the
+     * bindings after this change.
+     *
+     * @return false if {@code x} is dead for good (the caller must not change its bindings)
+     */
+    public static boolean touchForBindings(RefCounted x) {
+        for (;;) {
+            long w = (long) SHARED.getVolatile(x);
+            if (isDead(w)) {
+                if (KillWindow.deadIsFinal(x)) {
+                    return false;
+                }
+                continue;
+            }
+            if ((w & CountWord.SCAN) == 0 || (w & CountWord.TOUCHED) != 0) {
+                return true;
+            }
+            if (SHARED.compareAndSet(x, w, w | CountWord.TOUCHED)) {
+                return true;
+            }
+        }
+    }
+
+    /**
      * Creates the calling thread's cell for {@code x}, holding one reference.
      *
      * @return the cell, null if the object has no room for another pin, or {@link #DEAD_CELL}
@@ -362,7 +479,7 @@ public final class RefCounts {
         if (w == 0 && SHARED.compareAndSet(x, 0L, DEAD)) {
             // Only the owner ever touched it: it dies here, inside the releasing decref.
             OWNER.set(x, null);
-            Deaths.die(x);
+            Deaths.die(x, ts);
             return;
         }
         // Others counted too: give up ownership, folding our (zero) count into the shared word.
@@ -403,7 +520,7 @@ public final class RefCounts {
                     }
                     if (r == 0) {
                         if (SHARED.compareAndSet(x, w, nw | DEAD)) {
-                            Deaths.die(x);
+                            Deaths.die(x, ts);
                             return;
                         }
                         continue;

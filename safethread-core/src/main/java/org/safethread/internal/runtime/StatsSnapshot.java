@@ -18,5 +18,6 @@ public record StatsSnapshot(
         long finalizerStalls,
         long contendedEntries,
         long objectsExamined,
-        long overReleases) implements RuntimeStats {
+        long overReleases,
+        long waitingOnIdleOwners) implements RuntimeStats {
 }

@@ -32,8 +32,8 @@ import org.safethread.SafeThread;
  * <p>Checks (name: what): {@code money}: the bank's total never changes (audited every second
  * with the bank paused, and at the end); {@code deadlock-progress}: no bank thread stays in a
  * wait-for cycle for more than 1 s (the watchdog looks at every transfer older than 1 s); {@code runtime-threads}: no {@code safethread-*} thread dies
- * unless a newer generation replaced it (the finalizer watchdog replaces a stalled finalizer
- * worker by design); {@code finalizers-once}: no core runs twice (checked as it happens), and at the end every
+ * unless a newer generation replaced it within 2 s (the finalizer watchdog replaces a stalled
+ * finalizer worker by design); {@code finalizers-once}: no core runs twice (checked as it happens), and at the end every
  * buffer's and registration's core ran; {@code buffers-freed}: after a final collection and
  * {@code awaitFinalizers}, the budget holds 0 bytes and none was given back twice;
  * {@code heap-flat}: used heap after {@code System.gc()}, sampled through the run after warm-up,
@@ -51,6 +51,8 @@ public final class Soak {
     static final int BURST_PARALLELISM = 16;
     /** How long a hanging finalizer sleeps: three times the stall timeout the script sets (100 ms). */
     static final long HANG_MILLIS = 300;
+    /** How long a dead runtime thread may wait for its replacement to start. */
+    static final long REPLACEMENT_GRACE_NANOS = 2_000_000_000L;
     private static final List<String> CHECKS = List.of("money", "deadlock-progress", "runtime-threads",
             "finalizers-once", "buffers-freed", "heap-flat", "stats", "counts", "errors");
 
@@ -62,6 +64,8 @@ public final class Soak {
     private final Bank bank;
     private final Resources resources;
     private final List<Thread> runtimeThreads = new ArrayList<>();
+    /** When each dead runtime thread was first seen dead (main thread only). */
+    private final Map<Thread, Long> deadSince = new java.util.IdentityHashMap<>();
     private final Set<Thread> deadReported = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final LongAdder burstDone = new LongAdder();
     private final AtomicLong heapBaseline = new AtomicLong(-1);
@@ -160,6 +164,7 @@ public final class Soak {
         boolean burstStarted = false;
         boolean fakeStarted = false;
         long nextProgress = startNanos + progressEvery;
+        long nextAudit = startNanos + 1_000_000_000L;
         long nextHeap = warmup;
         while (true) {
             long now = System.nanoTime();
@@ -184,8 +189,11 @@ public final class Soak {
                 sampleHeap("during the run");
                 nextHeap = now + heapEvery;
             }
-            if (now >= nextProgress) {
+            if (now >= nextAudit) {
                 bank.auditMoney("audit at " + (now - startNanos) / 1_000_000_000L + " s");
+                nextAudit += 1_000_000_000L;
+            }
+            if (now >= nextProgress) {
                 progress();
                 nextProgress += progressEvery;
             }
@@ -210,6 +218,10 @@ public final class Soak {
         finalCleanup();
         sampleHeap("after the final clean-up");
         checkRuntimeThreads();
+        if (deadSince.size() > deadReported.size()) {
+            Thread.sleep(REPLACEMENT_GRACE_NANOS / 1_000_000 + 100);   // a death still in its grace
+            checkRuntimeThreads();
+        }
         checkFinalizersOnce();
         checkEnd(before);
         watchdog.interrupt();
@@ -310,10 +322,17 @@ public final class Soak {
         for (Thread t : runtimeThreads) {
             newest.merge(role(t.getName()), t, (a, b) -> generation(b.getName()) > generation(a.getName()) ? b : a);
         }
+        long now = System.nanoTime();
         for (Thread t : dead) {
-            if (newest.get(role(t.getName())) == t && deadReported.add(t)) {
+            if (newest.get(role(t.getName())) != t) {
+                continue;   // replaced
+            }
+            // The finalizer watchdog bumps the generation before it starts the new worker, so an
+            // idle replaced worker may end a moment before its successor starts: allow a grace.
+            long since = deadSince.computeIfAbsent(t, k -> now);
+            if (now - since > REPLACEMENT_GRACE_NANOS && deadReported.add(t)) {
                 violations.record("runtime-threads", "runtime thread " + t.getName()
-                        + " is dead and nothing replaced it");
+                        + " is dead and nothing replaced it within " + REPLACEMENT_GRACE_NANOS / 1_000_000 + " ms");
             }
         }
     }
@@ -354,20 +373,35 @@ public final class Soak {
         }
     }
 
-    /** Drains the mailbox, then collects and waits for finalizers until everything is back (60 s at most). */
+    /**
+     * Drains the mailbox, then collects and waits for finalizers until everything is back (60 s
+     * at most, and less once 20 rounds in a row changed nothing).
+     */
     private void finalCleanup() throws InterruptedException {
         while (resources.receiveOne(Duration.ZERO)) {
             // released
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
+        long lastHeld = -1;
+        long lastRuns = -1;
+        int unchanged = 0;
         while (System.nanoTime() < deadline) {
             SafeThread.collect();
             SafeThread.awaitFinalizers(Duration.ofSeconds(2));
-            if (resources.budget.held() == 0
-                    && resources.ledger.registrationRuns.sum() >= resources.registrations.sum()
-                    && SafeThread.stats().pendingFinalizers() == 0) {
+            long held = resources.budget.held();
+            long runs = resources.ledger.registrationRuns.sum();
+            boolean idle = SafeThread.stats().pendingFinalizers() == 0;
+            if (held == 0 && runs >= resources.registrations.sum() && idle) {
                 break;
             }
+            // Nothing more will come back once 20 rounds of gc + collect + awaitFinalizers (2 s or
+            // more) changed nothing: stop waiting and let the checks report what is missing.
+            unchanged = idle && held == lastHeld && runs == lastRuns ? unchanged + 1 : 0;
+            if (unchanged >= 20) {
+                break;
+            }
+            lastHeld = held;
+            lastRuns = runs;
             System.gc();
             Thread.sleep(100);
         }

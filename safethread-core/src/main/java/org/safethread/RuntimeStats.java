@@ -55,4 +55,18 @@ public interface RuntimeStats {
 
     /** @return monitor entries that blocked (the contended path) */
     long contendedEntries();
+
+    // ---- branches (CONTRACT §6) ----
+
+    /** @return {@link Branch}es opened */
+    long branchesOpened();
+
+    /** @return branch children that ended {@link Branch.Child.State#FAILED} */
+    long childrenFailed();
+
+    /**
+     * @return branch children that ended {@link Branch.Child.State#CANCELLED} (including those
+     *     forked on an already cancelled branch, which never started)
+     */
+    long childrenCancelled();
 }

@@ -44,7 +44,8 @@ class LayeringTest {
             "refcount",  // the count engine (with the public RefCounted and Ref)
             "finalizer", // cores, the finalizer thread, leak references, watches
             "collector", // the cycle collector
-            "weak"       // weak references and weak-keyed maps (bindings traced as ephemerons)
+            "weak",      // weak references and weak-keyed maps (bindings traced as ephemerons)
+            "branch"     // structured threads: children, cancellation, joins as graph waits
     );
 
     /** Public types that belong to the count engine's layer: the one circle allowed. */

@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.safethread.UnshareableException;
+import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
 
@@ -49,6 +50,8 @@ public final class Conditions {
             throw new IllegalStateException("Monitor.await called while evaluating another thread's condition: "
                     + "conditions must be side-effect-free tests of the monitor's state");
         }
+        checkNotPinned(ts, m, "Monitor.await");
+        CancelScope.check("Monitor.await");
         if (condition.getAsBoolean()) {
             return true;
         }
@@ -111,6 +114,10 @@ public final class Conditions {
         m.holds = w.savedHolds;
         m.removeWaiter(w);
         if (interrupted) {
+            if (CancelScope.cancelledNow()) {
+                Thread.currentThread().interrupt(); // the cancellation's interrupt stays visible to JDK calls
+                throw CancelScope.cancelledAt("Monitor.await (the monitor is held again)");
+            }
             throw new InterruptedException("interrupted in Monitor.await (the monitor is held again)");
         }
         return condition.getAsBoolean();
@@ -129,6 +136,7 @@ public final class Conditions {
         if (ts.monitors.evaluatingConditions) {
             throw new IllegalStateException("Monitor.leave called while evaluating another thread's condition");
         }
+        checkNotPinned(ts, m, "Monitor.leave");
         int saved = m.holds;
         m.holds = 0;
         m.release(ts, null);
@@ -145,10 +153,21 @@ public final class Conditions {
             String why = ShareRules.whyNot(result);
             if (why != null) {
                 throw new UnshareableException("Monitor.leave: the action's result (" + result.getClass().getName()
-                        + ") is not shareable: " + why);
+                        + ") is not shareable: " + why + " (the action has run and its effects stay; only its "
+                        + "result was refused, with the monitor held again)");
             }
         }
         return result;
+    }
+
+    /** CONTRACT §6 "Pinned monitors": see {@code BranchCore}'s notes for why. */
+    private static void checkNotPinned(ThreadState ts, MonitorLock m, String op) {
+        if (ts.monitors.isPinned(m)) {
+            throw new IllegalStateException(op + " on " + m.name + " while a Branch opened inside " + m.name
+                    + " is still open: the branch's children may be waiting for " + m.name + ", and releasing it "
+                    + "here could make a deadlock through the join that no thread can be chosen to break. Join or "
+                    + "close the branch first, or open it outside the monitor (e.g. inside Monitor.leave)");
+        }
     }
 
     @SuppressWarnings("unchecked")

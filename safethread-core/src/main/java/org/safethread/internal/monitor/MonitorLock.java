@@ -116,6 +116,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     /** The monitor's display name, e.g. {@code Account#3}. */
     public final String name;
+    /**
+     * The proxy this lock guards, set once before the proxy is published (see
+     * {@link ProxySupport#bind}); read to hand out the monitor in place of its target.
+     */
+    transient MonitorProxy proxy;
     /** Direct re-entries beyond the first entry. Holder only. */
     int holds;
     /** Spins a contended entrant may try before parking (adaptive; racy updates are fine). */

@@ -19,5 +19,9 @@ public record StatsSnapshot(
         long contendedEntries,
         long objectsExamined,
         long overReleases,
-        long waitingOnIdleOwners) implements RuntimeStats {
+        long waitingOnIdleOwners,
+        // branches (CONTRACT §6)
+        long branchesOpened,
+        long childrenFailed,
+        long childrenCancelled) implements RuntimeStats {
 }

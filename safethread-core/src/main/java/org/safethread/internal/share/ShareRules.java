@@ -151,6 +151,37 @@ public final class ShareRules {
     }
 
     /**
+     * A cheap sufficient test for the common case of a task or value object: {@code o} is null, of
+     * an always-shareable class, or a record or lambda whose every component or captured value is
+     * null or of an always-shareable class (one level, no path strings built). False means "not
+     * decided here": ask {@link #whyNot}.
+     */
+    public static boolean shareableAtOneLevel(Object o) {
+        if (o == null) {
+            return true;
+        }
+        Rule r = RULES.get(o.getClass());
+        if (r.kind == Kind.ALWAYS) {
+            return true;
+        }
+        if (r.kind != Kind.LAMBDA && r.kind != Kind.RECORD) {
+            return false;
+        }
+        for (Field f : r.fields) {
+            Object c;
+            try {
+                c = f.get(o);
+            } catch (IllegalAccessException e) {
+                return false;
+            }
+            if (c != null && RULES.get(c.getClass()).kind != Kind.ALWAYS) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * @return null if {@code o} is shareable, else why not: the reason when {@code o} itself is
      *     refused ("a mutable or view collection: pass …"), or the path to the part that is
      *     ("record Transfer component items is java.util.ArrayList (…)")

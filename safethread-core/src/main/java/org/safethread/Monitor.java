@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.safethread.internal.metrics.Jmx;
 import org.safethread.internal.monitor.Conditions;
 import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.monitor.Monitors;
@@ -74,6 +75,10 @@ import org.safethread.internal.monitor.Monitors;
  * nothing is needed; in a named module, open its package to {@code org.safethread}.
  */
 public final class Monitor {
+    static {
+        Jmx.registerIfEnabled(); // safethread.jmx=true: the MXBean appears at first use of the library
+    }
+
     private Monitor() {
     }
 

@@ -410,7 +410,7 @@ class GuideExamplesTest {
     }
 
     public static class Catalog {
-        List<String> items = List.of();
+        private List<String> items = List.of();
 
         @MonitorMethod
         public void refresh(Catalog self) {

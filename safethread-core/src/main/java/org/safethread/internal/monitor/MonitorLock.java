@@ -7,6 +7,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.safethread.DeadlockException;
 import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.deadlock.Waitable;
+import org.safethread.internal.events.ContendedEntryEvent;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadRegistry;
@@ -305,6 +306,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             WaitForGraph.unlock();
         }
         Counters.CONTENDED_ENTRIES.increment();
+        ContendedEntryEvent jfr = new ContendedEntryEvent(); // committed only above its threshold
+        jfr.begin();
         long start = System.nanoTime();
         int wakeSpins = 0;
         ts.detach();
@@ -360,6 +363,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             }
         } finally {
             ts.attach();
+            jfr.entered(this);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

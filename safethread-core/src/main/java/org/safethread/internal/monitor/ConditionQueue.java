@@ -108,7 +108,8 @@ final class ConditionQueue {
      *
      * @param skip a waiter whose condition the caller has just found false (its group is not
      *     evaluated), or null
-     * @return the granted waiter, already removed; null if no condition holds
+     * @return the claimed waiter (GRANTING), already removed, for the caller to hand the monitor
+     *     to and then {@link ConditionWaiter#completeGrant()}; null if no condition holds
      */
     ConditionWaiter grantOldestReady(ConditionWaiter skip) {
         long release = ++releases;
@@ -139,7 +140,7 @@ final class ConditionQueue {
                 }
                 h.failure = failure;
                 remove(h);
-                if (h.grant()) {
+                if (h.beginGrant()) {
                     return h;
                 }
                 // Cancelled meanwhile: the condition still holds for the group's next waiter.

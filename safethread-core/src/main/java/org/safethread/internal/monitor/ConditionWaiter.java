@@ -9,15 +9,23 @@ import org.safethread.internal.runtime.ThreadState;
  * A thread waiting in {@code Monitor.await} for its condition. Queued in its monitor's
  * {@link ConditionQueue}, which only the monitor's holder changes.
  *
- * <p>Implementation notes: {@code state} moves WAITING &rarr; GRANTED (by the releasing owner,
- * which then hands the monitor over) or WAITING &rarr; CANCELLED (by the waiter itself on
- * interrupt or timeout), by CAS; exactly one wins. The granter writes {@code failure} before its
- * CAS and the waiter reads it after seeing GRANTED, so the CAS orders them.
+ * <p>Implementation notes: {@code state} moves WAITING &rarr; GRANTING (by the releasing owner,
+ * by CAS) &rarr; GRANTED (by the same owner, a volatile write once it has handed the monitor
+ * over: unlinked the waiter, restored its re-entry depth, made it the owner), or WAITING &rarr;
+ * CANCELLED (by the waiter itself on interrupt or timeout, by CAS); exactly one of the two CASes
+ * wins. The waiter acts as the owner only once it reads GRANTED, never on GRANTING: between the
+ * two the granter is still writing the monitor's waiter list and owner, and a waiter that woke
+ * (spuriously, from a stale permit, or at its timeout) and ran on would race those writes — a
+ * lost waiter found by Lincheck's model checker ({@code MonitorQueueHandOffLincheckTest}). The
+ * granter's writes ({@code failure}, the list, {@code holds}, the owner) happen-before the
+ * waiter's reads through the volatile write and read of GRANTED.
  */
 final class ConditionWaiter {
     static final int WAITING = 0;
     static final int GRANTED = 1;
     static final int CANCELLED = 2;
+    /** Chosen by a releasing owner that is still handing the monitor over. */
+    static final int GRANTING = 3;
     private static final VarHandle STATE;
 
     static {
@@ -54,8 +62,17 @@ final class ConditionWaiter {
         return (int) STATE.getVolatile(this);
     }
 
-    boolean grant() {
-        return STATE.compareAndSet(this, WAITING, GRANTED);
+    /** The releasing owner claims this waiter (wins against {@link #cancel}). */
+    boolean beginGrant() {
+        return STATE.compareAndSet(this, WAITING, GRANTING);
+    }
+
+    /**
+     * The releasing owner has handed the monitor over; the waiter may run.
+     * Pairs with the waiter's {@link #state()} read in {@code Conditions.await}.
+     */
+    void completeGrant() {
+        STATE.setVolatile(this, GRANTED);
     }
 
     boolean cancel() {

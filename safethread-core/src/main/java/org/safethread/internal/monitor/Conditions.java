@@ -17,7 +17,8 @@ import org.safethread.internal.share.ShareRules;
  *   <li>{@code await}: evaluates the condition holding the monitor; if false, appends a
  *       {@link ConditionWaiter} (holder-only list), releases the monitor fully (which may hand it
  *       to another waiter whose condition became true), detaches (so merges and the collector
- *       can proceed on this thread's behalf) and parks until GRANTED. A granted waiter owns the
+ *       can proceed on this thread's behalf) and parks until GRANTED (a waiter woken while its
+ *       granter is still handing over, state GRANTING, parks again: see ConditionWaiter). A granted waiter owns the
  *       monitor on waking, with its re-entry depth restored by the granter, and its condition was
  *       true when granted and nobody ran since, so it returns true without re-checking. On
  *       interrupt or timeout the waiter CASes itself CANCELLED (if a grant did not win first) and
@@ -70,17 +71,22 @@ public final class Conditions {
         long deadline = timed ? System.nanoTime() + nanos : 0L;
         ts.detach();
         try {
-            while (w.state() == ConditionWaiter.WAITING) {
-                if (timed) {
+            while (true) {
+                int s = w.state();
+                if (s == ConditionWaiter.GRANTED || s == ConditionWaiter.CANCELLED) {
+                    break;
+                }
+                if (timed && s == ConditionWaiter.WAITING) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         if (w.cancel()) {
                             break;
                         }
-                        continue;
+                        continue; // a releaser claimed us first: wait for its GRANTED
                     }
                     LockSupport.parkNanos(m, left);
                 } else {
+                    // Untimed, or GRANTING: the granter unparks us after writing GRANTED.
                     LockSupport.park(m);
                 }
                 if (Thread.interrupted()) {

@@ -506,6 +506,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             }
             this.holds = w.savedHolds;
             setOwner(w.ts);
+            // Only now may the waiter run: it ignores GRANTING (see ConditionWaiter).
+            w.completeGrant();
             LockSupport.unpark(w.ts.thread);
             return true;
         } finally {

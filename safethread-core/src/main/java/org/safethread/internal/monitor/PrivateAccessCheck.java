@@ -286,10 +286,11 @@ final class PrivateAccessCheck {
             // never a proxy; every other value merged at a branch target is unknown.
             Stack tags = new Stack();
             for (int k = 0; k < numStack; k++) {
-                if (stack[k] == Opcodes.LONG || stack[k] == Opcodes.DOUBLE) {
+                // ASM's frame types are Integer constants: equals (value) is what identity means here
+                if (Opcodes.LONG.equals(stack[k]) || Opcodes.DOUBLE.equals(stack[k])) {
                     tags.pushWords(2);
                 } else {
-                    tags.push(stack[k] instanceof Label || stack[k] == Opcodes.UNINITIALIZED_THIS ? SAFE : UNKNOWN);
+                    tags.push(stack[k] instanceof Label || Opcodes.UNINITIALIZED_THIS.equals(stack[k]) ? SAFE : UNKNOWN);
                 }
             }
             add(Insn.FRAME, -1).frame = Arrays.copyOf(tags.words, tags.size);

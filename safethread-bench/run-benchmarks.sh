@@ -68,10 +68,16 @@ fi
 run monitor-call   'org\.safethread\.bench\.MonitorCallBench\.'      -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run monitor-contended 'org\.safethread\.bench\.ContendedMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run conditions     'org\.safethread\.bench\.ConditionBench\.'        -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
-run refcount       'org\.safethread\.bench\.RefCountBench\.'         -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+run refcount       'org\.safethread\.bench\.(RefCountBench|PoolHandOffBench)\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 # Latency distributions (thousands of samples per iteration) and finalization throughput.
 run deadlock       'org\.safethread\.bench\.DeadlockBench\.'         -f "$FORKS" -wi 2 -w 1s -i 5 -r 1s
 run finalize       'org\.safethread\.bench\.FinalizeBench\.'         -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+# Branches: 1,000 children per invocation; virtual threads and StructuredTaskScope (preview) on JDK 21+.
+run branch         'org\.safethread\.bench\.BranchBench\.(branch1000|threads1000|wallCheck)$' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+if "$JAVA" -XshowSettings:properties -version 2>&1 | grep -Eq 'java\.specification\.version = (2[1-9]|[3-9][0-9])'; then
+    run branch-virtual 'org\.safethread\.bench\.BranchBench\.(branch1000Virtual|threads1000Virtual|sts1000Virtual)$' \
+        -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s -jvmArgsAppend --enable-preview
+fi
 # Single-shot collections of 10^6 objects: each invocation builds its garbage first (~0.5-1 s).
 run collector      'org\.safethread\.bench\.CollectorBench\.'        -f "$FORKS" -wi 3 -i 10
 

@@ -36,16 +36,22 @@ PEERS = OrderedDict([
     ("ContendedMonitorBench.synchronizedWrapper", ("ContendedMonitorBench.reentrantLock", None)),
     ("DeadlockBench.safethreadCycleClose",
      ("DeadlockBench.jdkWatchdogDetectAndInterrupt", ("abs", "<", 1.0, "ms"))),
-    ("RefCountBench.safethreadOwner", ("RefCountBench.netty", ("ratio", 0.2))),
+    ("RefCountBench.safethreadOwner", ("RefCountBench.netty", ("ratio", 1 / 9))),
+    ("RefCountBench.safethreadPoolWorker", ("RefCountBench.netty", None)),
     ("RefCountBench.safethreadNonOwner", ("RefCountBench.netty", None)),
     ("RefCountBench.plainLong", ("RefCountBench.netty", None)),
     ("RefCountBench.atomicLong", ("RefCountBench.netty", None)),
-    ("RefCountBench.hotSafethread", ("RefCountBench.hotNetty", ("ratio", 1 / 3))),
+    ("RefCountBench.hotSafethread", ("RefCountBench.hotNetty", ("ratio", 1 / 4))),
     ("RefCountBench.hotSafethreadOwnerAndNonOwner", ("RefCountBench.hotNetty", None)),
     ("RefCountBench.hotAtomicLong", ("RefCountBench.hotNetty", None)),
     ("RefCountBench.hotPlainLong", ("RefCountBench.hotNetty", None)),
+    ("PoolHandOffBench.safethread:consume", ("PoolHandOffBench.netty:nettyConsume", ("ratio", 1.0))),
     ("FinalizeBench.latencySafethread", ("FinalizeBench.latencyCleaner", ("abs", "<", 1.0, "ms"))),
     ("FinalizeBench.throughputSafethread:finalized", ("FinalizeBench.throughputCleaner:finalized", ("ratio", 1.0))),
+    ("BranchBench.branch1000", ("BranchBench.threads1000", ("ratio", 1.2))),
+    ("BranchBench.branch1000Virtual", ("BranchBench.sts1000Virtual", ("ratio", 1.2))),
+    ("BranchBench.threads1000Virtual", ("BranchBench.sts1000Virtual", None)),
+    ("BranchBench.wallCheck", (None, ("abs", "<", 1.0, "us"))),
     ("CollectorBench.ringSafethread", ("CollectorBench.ringSystemGc", None)),
     ("CollectorBench.randomSafethread", ("CollectorBench.randomSystemGc", None)),
     ("CollectorBench.ringSafethread:examinedPerSecond", (None, ("abs", ">=", 5e6, None))),
@@ -56,7 +62,7 @@ PEERS = OrderedDict([
 
 # Secondary metrics shown as rows of their own (others, e.g. JMH's sample percentiles, are not).
 SHOWN_SECONDARIES = {"finalized", "examined", "collected", "examinedPerSecond", "mutatorMaxPauseUs",
-                     "ownerSide", "nonOwnerSide"}
+                     "ownerSide", "nonOwnerSide", "consume", "nettyConsume"}
 
 # Primary results not shown: their secondary metric is the result (batches per second here).
 HIDDEN_PRIMARIES = {"FinalizeBench.throughputSafethread", "FinalizeBench.throughputCleaner"}

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.safethread.internal.finalizer.PlainWatches;
 import org.safethread.internal.finalizer.Watch;
 import org.safethread.internal.refcount.RefCounts;
+import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
 
 /**
@@ -118,11 +119,13 @@ public final class DeathQueue<P> {
      *
      * @return the payload of a watched object that died
      * @throws InterruptedException if interrupted while waiting
+     * @throws CancelledException in a child thread whose {@link Branch} is cancelled
      */
     @SuppressWarnings("unchecked")
     public P take() throws InterruptedException {
         ThreadState ts = ThreadState.current();
         ts.pollIfRequested();
+        CancelScope.check("DeathQueue.take");
         Object p = notices.poll();
         if (p != null) {
             return (P) p;
@@ -130,6 +133,8 @@ public final class DeathQueue<P> {
         ts.detach();
         try {
             return (P) notices.take();
+        } catch (InterruptedException e) {
+            throw cancelledOr(e, "DeathQueue.take");
         } finally {
             ts.attach();
         }
@@ -148,12 +153,14 @@ public final class DeathQueue<P> {
      * @param timeout the longest time to wait
      * @return the payload, or null if the timeout passed first
      * @throws InterruptedException if interrupted while waiting
+     * @throws CancelledException in a child thread whose {@link Branch} is cancelled
      */
     @SuppressWarnings("unchecked")
     public P poll(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "DeathQueue.poll: timeout is null");
         ThreadState ts = ThreadState.current();
         ts.pollIfRequested();
+        CancelScope.check("DeathQueue.poll");
         Object p = notices.poll();
         if (p != null || timeout.isZero() || timeout.isNegative()) {
             return (P) p;
@@ -167,6 +174,8 @@ public final class DeathQueue<P> {
         ts.detach();
         try {
             return (P) notices.poll(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            throw cancelledOr(e, "DeathQueue.poll");
         } finally {
             ts.attach();
         }
@@ -186,6 +195,19 @@ public final class DeathQueue<P> {
             throw new IllegalArgumentException("DeathQueue.cancel: the handle belongs to another DeathQueue");
         }
         return handle.notice.cancel();
+    }
+
+    /**
+     * @return the exception for an interrupted wait: {@link CancelledException} in a cancelled
+     *     branch (the interrupt status is set again: the cancellation stays visible to JDK calls),
+     *     else {@code e}
+     */
+    private static InterruptedException cancelledOr(InterruptedException e, String where) {
+        if (CancelScope.cancelledNow()) {
+            Thread.currentThread().interrupt();
+            throw CancelScope.cancelledAt(where);
+        }
+        return e;
     }
 
     /** @return notices waiting to be taken now */

@@ -131,7 +131,10 @@ public final class Monitor {
      *
      * @param condition a test of the monitor's state
      * @throws InterruptedException if interrupted while waiting (the monitor is held again)
-     * @throws IllegalStateException if called outside a monitor method
+     * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
+     *     an open {@link Branch} of this thread
+     * @throws CancelledException in a child thread whose {@link Branch} is cancelled (the monitor
+     *     is held)
      */
     public static void await(BooleanSupplier condition) throws InterruptedException {
         Conditions.await(condition, 0L, false);
@@ -145,7 +148,10 @@ public final class Monitor {
      * @return whether the condition holds (false if the timeout passed first); the monitor is held
      *     either way
      * @throws InterruptedException if interrupted while waiting (the monitor is held again)
-     * @throws IllegalStateException if called outside a monitor method
+     * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
+     *     an open {@link Branch} of this thread
+     * @throws CancelledException in a child thread whose {@link Branch} is cancelled (the monitor
+     *     is held)
      */
     public static boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "Monitor.await: timeout is null");
@@ -166,7 +172,8 @@ public final class Monitor {
      * @param action what to run outside the monitor
      * @param <R> the result type
      * @return the action's result, which must be shareable
-     * @throws IllegalStateException if called outside a monitor method
+     * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
+     *     an open {@link Branch} of this thread
      * @throws UnshareableException if the result is not shareable
      */
     public static <R> R leave(Supplier<R> action) {

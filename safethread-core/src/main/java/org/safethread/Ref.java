@@ -5,8 +5,11 @@ import org.safethread.internal.refcount.RefCounts;
 /**
  * A counted, traced reference slot: it holds one reference to a {@link RefCounted} object (or
  * nothing). Declared as a field of a {@code RefCounted}, it is what the collector follows to find
- * garbage cycles and what death clears. A {@code Ref} may be shared between threads; every
- * method is thread-safe.
+ * garbage cycles and what death clears. Every method is thread-safe, but a {@code Ref} is
+ * shareable (may cross a monitor's wall or be a death-queue payload) only when its referent is:
+ * a counted class must be annotated {@link Shareable} for a {@code Ref} to it
+ * to cross, so that a counted object with plain mutable state is never reached from two threads
+ * unguarded.
  *
  * <p>Memory consistency: {@link #set} and {@link #clear} are volatile writes and {@link #get}
  * and {@link #acquire} volatile reads, so actions before a {@code set(v)} happen-before actions

@@ -26,6 +26,13 @@ import org.safethread.internal.runtime.ThreadState;
  *       {@link Monitor#await}, {@link DeathQueue#take()}) or has terminated, and at once when the
  *       owner calls {@link SafeThread#collect()}. An owner that idles outside the runtime keeps
  *       such objects until it comes back; {@link RuntimeStats#pendingMerges()} shows them.</li>
+ *   <li>Objects created by a pool worker (a thread of a {@code ThreadPoolExecutor},
+ *       {@code ForkJoinPool} or other {@code Executor}, a {@code Timer} thread, or a virtual
+ *       thread) have no owner bias: they die inside the {@code decref} that releases the last
+ *       reference, on any thread, and never wait for the worker. An owner not recognised as one
+ *       that makes objects wait for more than {@code safethread.refcount.idleOwnerTimeout} is
+ *       reported ({@link RuntimeStats#waitingOnIdleOwners()}) and creates unbiased objects from
+ *       then on.</li>
  * </ul>
  *
  * <h2>Misuse</h2>

@@ -37,6 +37,16 @@ public interface RuntimeStats {
      */
     long pendingMerges();
 
+    /**
+     * @return objects now waiting to be merged by an owner thread that has not called into the
+     *     runtime for {@code safethread.refcount.idleOwnerTimeout} (1 s by default): a thread the
+     *     runtime did not recognise as a pool worker, idling in a foreign queue, lock, sleep or
+     *     I/O. Each such owner is reported once (SLF4J WARN and the JFR event
+     *     {@code org.safethread.IdleOwner}) and counts its new objects on the shared word from
+     *     then on. See the guide's "Thread pools" section.
+     */
+    long waitingOnIdleOwners();
+
     /** @return {@link RefCounted} objects the JVM collected while references were still counted */
     long leaksDetected();
 
@@ -45,4 +55,18 @@ public interface RuntimeStats {
 
     /** @return monitor entries that blocked (the contended path) */
     long contendedEntries();
+
+    // ---- branches (CONTRACT §6) ----
+
+    /** @return {@link Branch}es opened */
+    long branchesOpened();
+
+    /** @return branch children that ended {@link Branch.Child.State#FAILED} */
+    long childrenFailed();
+
+    /**
+     * @return branch children that ended {@link Branch.Child.State#CANCELLED} (including those
+     *     forked on an already cancelled branch, which never started)
+     */
+    long childrenCancelled();
 }

@@ -7,6 +7,7 @@ import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.finalizer.Registrations;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.RefCounts;
+import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.StatsSnapshot;
 import org.safethread.internal.runtime.ThreadState;
@@ -17,8 +18,9 @@ import org.safethread.internal.runtime.ThreadState;
  * <p>The runtime starts lazily and runs on daemon threads: {@code safethread-finalizer} (runs
  * finalizer cores), {@code safethread-collector} (background collections) and
  * {@code safethread-housekeeper} (merges on behalf of blocked or ended owners, JVM-collected
- * notices, the finalizer watchdog). None of them ever runs user code except the finalizer thread,
- * which runs {@code @Finalize} methods.
+ * notices, the finalizer watchdog); once a {@link Branch} is cancelled with children still
+ * running, {@code safethread-canceller} (re-interrupts them every 100 ms). None of them ever runs
+ * user code except the finalizer thread, which runs {@code @Finalize} methods.
  *
  * <h2>Settings</h2>
  * System properties read at start-up: {@code safethread.deadlock.delay} (default 0),
@@ -102,6 +104,19 @@ public final class SafeThread {
     }
 
     /**
+     * A cancellation point (CONTRACT §6): throws {@link CancelledException} if the calling thread
+     * is a child of a {@link Branch} that is cancelled, and does so every time it is called while
+     * the branch stays cancelled. Otherwise it is a safe point like {@link #poll()}. Call it in
+     * long computations of a child that reach no other blocking point.
+     *
+     * @throws CancelledException if the calling thread's branch is cancelled
+     */
+    public static void checkpoint() {
+        ThreadState.current().pollIfRequested();
+        CancelScope.check("SafeThread.checkpoint");
+    }
+
+    /**
      * Runs a collection now, in the calling thread: finds groups of {@link RefCounted} objects
      * referenced only through each other's {@link Ref} fields and makes them die. Threads that
      * own objects and are running elsewhere are asked to stop at their next safe point; those that
@@ -161,6 +176,10 @@ public final class SafeThread {
                 Counters.FINALIZER_STALLS.sum(),
                 Counters.CONTENDED_ENTRIES.sum(),
                 Counters.OBJECTS_EXAMINED.sum(),
-                Counters.OVER_RELEASES.sum());
+                Counters.OVER_RELEASES.sum(),
+                org.safethread.internal.refcount.IdleOwners.waitingNow(),
+                Counters.BRANCHES_OPENED.sum(),
+                Counters.CHILDREN_FAILED.sum(),
+                Counters.CHILDREN_CANCELLED.sum());
     }
 }

@@ -66,6 +66,26 @@ class CollectorStressTest {
 
     @Test
     void concurrentCollectionsNeverKillWhatIsReachableAndEventuallyKillEverythingElseOnce() throws Exception {
+        stress(null);
+    }
+
+    /**
+     * Issue 11: half of the mutators are pool workers, which wait at the phase barriers and at
+     * the end idle in their pool's queue (never calling into the runtime) while collections run
+     * and the model is checked: their garbage cycles must be collected all the same, and nothing
+     * reachable may die.
+     */
+    @Test
+    void theSameWithHalfTheMutatorsIdlingInAThreadPool() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(THREADS); // room for every pooled mutator
+        try {
+            stress(pool);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private void stress(java.util.concurrent.ExecutorService pool) throws Exception {
         Settings.setCollectorThreshold(500);
         CycleCollector.resetAdaptiveThreshold();
         long seed = System.nanoTime();
@@ -104,9 +124,10 @@ class CollectorStressTest {
         }, "stress-collector");
         collector.start();
         List<Thread> mutators = new ArrayList<>();
+        List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             final int me = t;
-            Thread th = new Thread(() -> {
+            Runnable body = () -> {
                 SplittableRandom rnd = new SplittableRandom(seed * 31 + me);
                 List<Obj> bag = new ArrayList<>();
                 try {
@@ -204,9 +225,14 @@ class CollectorStressTest {
                     phaseEnd.reset();
                     phaseStart.reset();
                 }
-            }, "stress-mutator-" + t);
-            mutators.add(th);
-            th.start();
+            };
+            if (pool != null && t % 2 == 0) {
+                tasks.add(pool.submit(body)); // afterwards the worker idles in the pool's queue
+            } else {
+                Thread th = new Thread(body, "stress-mutator-" + t);
+                mutators.add(th);
+                th.start();
+            }
         }
         try {
             for (int phase = 0; phase < PHASES; phase++) {
@@ -222,9 +248,20 @@ class CollectorStressTest {
                 phaseStart.await(60, TimeUnit.SECONDS);
             }
             phaseEnd.await(120, TimeUnit.SECONDS);
+        } catch (Throwable e) {
+            phaseEnd.reset(); // release the mutators, so that the first failure is reported
+            phaseStart.reset();
+            throw e;
         } finally {
             for (Thread th : mutators) {
                 th.join(60_000);
+            }
+            for (java.util.concurrent.Future<?> f : tasks) {
+                try {
+                    f.get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    failure.compareAndSet(null, e);
+                }
             }
             stopCollector.set(true);
             collector.join(60_000);

@@ -37,6 +37,12 @@ class GuideExamplesTest {
             to.deposit(amount);   // the call that may be refused comes first...
             balance -= amount;    // ...so a refused transfer has changed nothing
         }
+
+        // §14
+        @MonitorMethod
+        public long sumWith(Account other) {
+            return balance + other.balance();     // holds this, then enters other
+        }
     }
 
     public interface Counter {
@@ -83,6 +89,27 @@ class GuideExamplesTest {
                 .hasMessageContaining("List.copyOf");
         l.record(List.of(1, 2));
         assertThat(Shareability.whyNotShareable(new int[1])).contains("arrays are mutable");
+    }
+
+    // §2, holders
+    @Shareable
+    static final class Connection extends RefCounted {        // thread-safe API of its own
+        final ConcurrentLinkedQueue<String> sent = new ConcurrentLinkedQueue<>();
+    }
+
+    static final class Lines extends RefCounted {             // plain mutable state
+        final List<String> lines = new ArrayList<>();
+    }
+
+    @Test
+    void holders() {
+        Ledger ledger = Monitor.of(new Ledger());
+        ledger.record(new Ref<>(new Connection()));
+        assertThatThrownBy(() -> ledger.record(new Ref<>(new Lines())))
+                .isInstanceOf(UnshareableException.class).hasMessageContaining("Ref value is")
+                .hasMessageContaining(Lines.class.getName());
+        assertThatThrownBy(() -> ledger.record(new java.util.concurrent.atomic.AtomicReference<>(new ArrayList<>())))
+                .isInstanceOf(UnshareableException.class).hasMessageContaining("AtomicReference value");
     }
 
     // §3
@@ -196,9 +223,23 @@ class GuideExamplesTest {
         assertThat(SafeThread.stats().deadlocksBroken()).isGreaterThanOrEqualTo(before);
     }
 
-    // §6
+    // §6 (@Shareable: a counted resource whose only state is Ref fields, which are thread-safe; so
+    // a Ref to one may cross a wall, e.g. as a WeakKeyMap value in §13)
+    @Shareable
     static final class Node extends RefCounted {
         final Ref<Node> next = new Ref<>();
+    }
+
+    @Test
+    void threadPools() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            Node n = pool.submit(() -> new Node()).get(); // made on a pool thread, which then idles
+            n.decref(); // dies here, on this thread
+            assertThat(n.isAlive()).isFalse();
+        } finally {
+            pool.shutdown();
+        }
     }
 
     @Test
@@ -286,6 +327,104 @@ class GuideExamplesTest {
         assertThat(b.isAlive()).isFalse();
         AtomicInteger unused = new AtomicInteger();
         assertThat(unused.get()).isZero();
+    }
+
+    // §14
+    static int sumOfSquares(int n) throws InterruptedException {
+        try (Branch b = Branch.open()) {                    // children on new platform threads
+            List<Branch.Child<Integer>> parts = new ArrayList<>();
+            for (int i = 1; i <= n; i++) {
+                int k = i;
+                parts.add(b.fork(() -> k * k));             // the task must be shareable
+            }
+            b.join();                                       // waits for every child, then reports
+            int sum = 0;
+            for (Branch.Child<Integer> p : parts) {
+                sum += p.get();
+            }
+            return sum;
+        }
+    }
+
+    static long[] crossTotals(Account a, Account b) throws InterruptedException {
+        for (;;) {
+            try (Branch br = Branch.open()) {
+                Branch.Child<Long> x = br.fork(() -> a.sumWith(b));
+                Branch.Child<Long> y = br.fork(() -> b.sumWith(a));   // may deadlock with x
+                br.join();                     // a child's DeadlockException, rethrown as itself
+                return new long[] {x.get(), y.get()};
+            } catch (DeadlockException e) {
+                // one child was refused an entry and changed nothing: retry the whole branch
+            }
+        }
+    }
+
+    static void crunch(long i) {
+        Thread.onSpinWait();
+    }
+
+    public static class Catalog {
+        List<String> items = List.of();
+
+        @MonitorMethod
+        public void refresh(Catalog self) {
+            List<String> fresh = Monitor.leave(Catalog::fetchAll);   // no branch is open inside this monitor
+            items = fresh;
+        }
+
+        @MonitorMethod
+        public List<String> items() {
+            return items;
+        }
+
+        static List<String> fetchAll() {
+            try (Branch b = Branch.open()) {
+                Branch.Child<String> x = b.fork(() -> "x");
+                Branch.Child<String> y = b.fork(() -> "y");
+                b.join();
+                return List.of(x.get(), y.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancelledException("interrupted while fetching");
+            }
+        }
+    }
+
+    @Test
+    void branches() throws Exception {
+        assertThat(sumOfSquares(10)).isEqualTo(385);
+        List<String> list = new ArrayList<>();
+        try (Branch b = Branch.open()) {
+            assertThatThrownBy(() -> b.fork(() -> list.add("x"))).isInstanceOf(UnshareableException.class)
+                    .hasMessageContaining("Branch.fork");
+            b.join();
+        }
+        Account a = Monitor.of(new Account());
+        Account c = Monitor.of(new Account());
+        a.deposit(1);
+        c.deposit(2);
+        for (int i = 0; i < 50; i++) {
+            assertThat(crossTotals(a, c)).containsExactly(3L, 3L);
+        }
+        try (Branch b = Branch.open()) {
+            Branch.Child<Void> cruncher = b.fork(() -> {
+                for (long i = 0; ; i++) {
+                    SafeThread.checkpoint();       // throws CancelledException once b is cancelled
+                    crunch(i);
+                }
+            });
+            Branch.Child<Void> sleeper = b.fork(() -> {
+                Thread.sleep(60_000);              // woken by the cancellation's interrupt
+                return null;
+            });
+            b.cancel();
+            b.join();                              // returns: cancelled children are not failures
+            assertThat(cruncher.state()).isEqualTo(Branch.Child.State.CANCELLED);
+            assertThat(sleeper.state()).isEqualTo(Branch.Child.State.CANCELLED);
+        }
+        Catalog cat = Monitor.of(new Catalog());
+        cat.refresh(cat);
+        assertThat(cat.items()).containsExactly("x", "y");
     }
 
     // §13 (Node is §6's)

@@ -44,7 +44,8 @@ class LayeringTest {
             "refcount",  // the count engine (with the public RefCounted and Ref)
             "finalizer", // cores, the finalizer thread, leak references, watches
             "collector", // the cycle collector
-            "weak"       // weak references and weak-keyed maps (bindings traced as ephemerons)
+            "weak",      // weak references and weak-keyed maps (bindings traced as ephemerons)
+            "branch"     // structured threads: children, cancellation, joins as graph waits
     );
 
     /** Public types that belong to the count engine's layer: the one circle allowed. */
@@ -74,10 +75,7 @@ class LayeringTest {
             "internal.refcount.Merges -> internal.collector",
             "internal.refcount.OwnerWork -> internal.collector",
             "internal.refcount.RefCounts -> internal.collector",
-            "internal.refcount.RefCounts -> internal.finalizer",
-            "internal.finalizer.Finalizers -> Monitor",
-            "internal.finalizer.CoreRules -> Monitor",
-            "internal.finalizer.CoreRules -> Shareability");
+            "internal.refcount.RefCounts -> internal.finalizer");
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
     /** An import, or a fully qualified use in code, of a safethread type. */

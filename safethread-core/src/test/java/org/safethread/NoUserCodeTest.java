@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 class NoUserCodeTest {
     static final AtomicInteger CALLS = new AtomicInteger();
 
+    @Shareable // so that a Ref to it may be a WeakKeyMap value (a holder is shareable when what it holds is)
     static final class Hostile extends RefCounted {
         final Ref<Hostile> next = new Ref<>();
         @FinalizerCore

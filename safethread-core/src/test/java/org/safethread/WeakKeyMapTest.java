@@ -14,8 +14,14 @@ import org.junit.jupiter.api.Timeout;
 /** CONTRACT §9: WeakKeyMap. */
 @Timeout(120)
 class WeakKeyMapTest {
+    /** @Shareable: values must be shareable, and a Ref is shareable only when its referent is. */
+    @Shareable
     static final class Node extends RefCounted {
         final Ref<Node> next = new Ref<>();
+    }
+
+    /** A counted class that does not vouch for itself: not shareable. */
+    static final class Unmarked extends RefCounted {
     }
 
     @Shareable
@@ -79,7 +85,9 @@ class WeakKeyMapTest {
                 .isInstanceOf(UnshareableException.class)
                 .hasMessageContaining("WeakKeyMap.put: value (java.util.ArrayList) is not shareable");
         Node counted = new Node();
-        assertThatThrownBy(() -> m.put(counted, new Node())).isInstanceOf(UnshareableException.class);
+        Unmarked unmarked = new Unmarked(); // a counted class not marked @Shareable
+        assertThatThrownBy(() -> m.put(counted, unmarked)).isInstanceOf(UnshareableException.class);
+        unmarked.decref();
         assertThat(m.get(k)).isEqualTo("v");
         assertThat(m.get(counted)).isNull();
         assertThat(m.size()).isEqualTo(1);

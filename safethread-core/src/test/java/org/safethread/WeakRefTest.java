@@ -110,7 +110,7 @@ class WeakRefTest {
         assertThat(Shareability.isShareable(new WeakRef<>("text"))).isTrue();
         Node n = new Node();
         assertThat(Shareability.isShareable(new WeakRef<>(n))).isFalse();
-        assertThat(Shareability.whyNotShareable(new WeakRef<>(n))).contains("WeakRef referent");
+        assertThat(Shareability.whyNotShareable(new WeakRef<>(n))).contains("WeakRef value");
         assertThat(Shareability.isShareable(new WeakRef<>(new java.util.ArrayList<>()))).isFalse();
         s.decref();
         n.decref();

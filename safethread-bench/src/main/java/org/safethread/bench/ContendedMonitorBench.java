@@ -46,7 +46,7 @@ import org.safethread.bench.MonitorCallBench.Counter;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1)
+@Fork(1)
 @Threads(2)
 @State(Scope.Benchmark)
 public class ContendedMonitorBench {

@@ -73,7 +73,7 @@ import org.safethread.internal.monitor.ProxySupport;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Timeout(time = 60)
-@Fork(value = 1)
+@Fork(1)
 public class DeadlockBench {
     static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 

@@ -52,7 +52,7 @@ import org.safethread.MonitorMethod;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1)
+@Fork(1)
 @State(Scope.Thread)
 public class MonitorCallBench {
 

@@ -12,6 +12,8 @@ import org.safethread.RefCounted;
 import org.safethread.internal.refcount.Deaths;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
+import org.safethread.internal.runtime.RuntimeThreads;
+import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
@@ -61,8 +63,8 @@ public final class CycleCollector {
 
     private static final ReentrantLock RUN = new ReentrantLock();
     private static final AtomicBoolean REQUESTED = new AtomicBoolean();
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
-    private static volatile Thread thread;
+    private static final RuntimeThreads.Slot THREAD =
+            new RuntimeThreads.Slot("safethread-collector", CycleCollector::backgroundLoop);
     /** The adaptive threshold as a multiple of the configured one, 1 to MAX_THRESHOLD_FACTOR. */
     private static volatile int thresholdFactor = 1;
     /** Candidates to look at again next time. Guarded by RUN. */
@@ -83,19 +85,14 @@ public final class CycleCollector {
 
     /** Wakes the background collector (cheap when already requested). */
     static void requestBackground() {
-        if (!Settings.collectorEnabled() || REQUESTED.get() || !REQUESTED.compareAndSet(false, true)) {
+        if (!Settings.collectorEnabled()) {
             return;
         }
-        if (thread == null && STARTED.compareAndSet(false, true)) {
-            Thread t = new Thread(CycleCollector::backgroundLoop, "safethread-collector");
-            t.setDaemon(true);
-            thread = t;
-            t.start();
+        if (REQUESTED.get() || !REQUESTED.compareAndSet(false, true)) {
+            THREAD.ensureRunning(); // already requested: just make sure a thread will see it
+            return;
         }
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        LockSupport.unpark(THREAD.ensureRunning()); // started on first need, replaced if it ever ended
     }
 
     private static void backgroundLoop() {
@@ -113,7 +110,11 @@ public final class CycleCollector {
             try {
                 collect(true);
             } catch (Throwable t) {
-                LOG.error("safethread: background collection failed", t);
+                try {
+                    LOG.error("safethread: background collection failed: {}", SafeText.of(t), SafeText.loggable(t));
+                } catch (Throwable ignored) {
+                    // the logging backend failed: carry on
+                }
             }
         }
     }

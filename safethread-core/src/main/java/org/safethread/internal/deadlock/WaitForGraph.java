@@ -84,6 +84,8 @@ public final class WaitForGraph {
         boolean abortable;
         /** The age of the operation waiting ({@code System.nanoTime()} when it began). Guarded by LOCK. */
         long age;
+        /** When this wait was registered ({@code System.nanoTime()}). Guarded by LOCK. */
+        long since;
         /**
          * Set (under LOCK) by a detector that chose this thread as victim; volatile so that the
          * parked thread may check it without the lock.
@@ -140,6 +142,7 @@ public final class WaitForGraph {
         n.waitingFor = target;
         n.abortable = abortable;
         n.age = age;
+        n.since = System.nanoTime();
         n.verdict = null;
     }
 
@@ -193,8 +196,30 @@ public final class WaitForGraph {
         if (sn == null || sn.waitingFor == null) {
             return false;
         }
-        List<Hop> cycle = findCycle(start, sn);
-        return cycle != null && breakCycle(start, sn, cycle);
+        for (;;) {
+            List<Hop> cycle = findCycle(start, sn);
+            if (cycle == null) {
+                return false;
+            }
+            if (breakCycle(start, sn, cycle)) {
+                return true;
+            }
+            if (!victimChosen(cycle)) {
+                return false; // none of its waits may be refused: logged and left alone
+            }
+            // A wait with many edges (a branch join) may close several cycles at once: the walk
+            // goes on past the chosen victim (findCycle skips threads with a verdict) until no
+            // cycle through start is left.
+        }
+    }
+
+    private static boolean victimChosen(List<Hop> cycle) {
+        for (Hop h : cycle) {
+            if (h.thread.peek(NODE).verdict != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A depth-first walk from {@code start}; returns the hops of a cycle back to it, or null. */
@@ -255,12 +280,23 @@ public final class WaitForGraph {
         }
         int v = -1;
         long youngest = Long.MIN_VALUE;
+        long delay = Settings.deadlockDelayNanos();
+        long now = System.nanoTime();
+        boolean pendingDelay = false;
         for (int i = 0; i < path.size(); i++) {
             Node n = path.get(i).thread.peek(NODE);
-            if (n.abortable && (v < 0 || n.age - youngest > 0)) {
+            // With a detection delay, only a wait that has lasted the delay may be refused (the
+            // detector's has: it walks only once its delay is over).
+            boolean waitedEnough = i == 0 || delay == 0 || now - n.since >= delay;
+            if (n.abortable && !waitedEnough) {
+                pendingDelay = true;
+            } else if (n.abortable && (v < 0 || n.age - youngest > 0)) {
                 v = i;
                 youngest = n.age;
             }
+        }
+        if (v < 0 && pendingDelay) {
+            return false; // that wait's own walk, when its delay is over, breaks the cycle
         }
         if (v < 0) {
             LOG.error("safethread: a deadlock none of whose waits may be refused (re-entries after await/leave, "
@@ -428,7 +464,7 @@ public final class WaitForGraph {
         StringBuilder b = new StringBuilder("Deadlock between ").append(n).append(n == 1 ? " thread: " : " threads: ");
         Hop first = path.get(victim);
         Hop before = path.get((victim + n - 1) % n);
-        b.append(label(first.thread.thread)).append(" holds ").append(before.target.waitableName())
+        b.append(label(first.thread.thread)).append(' ').append(before.target.blockerRole())
                 .append(" and waits for ").append(first.target.waitableName());
         for (int k = 1; k < n; k++) {
             Hop h = path.get((victim + k) % n);

@@ -45,6 +45,15 @@ public interface Waitable {
         return "held by";
     }
 
+    /**
+     * @return how messages say what a blocker of this waitable has to do with it, after the
+     *     blocker's name: "holds Account#3" for a monitor; "is a child of branch#2 (…)" for a
+     *     join, whose blockers hold nothing
+     */
+    default String blockerRole() {
+        return "holds " + waitableName();
+    }
+
     /** @return what a victim of this kind of wait is told, after "Victim: name (" */
     default String refusalNote() {
         return "its wait for " + waitableName() + " is refused and changed nothing; retry the operation";

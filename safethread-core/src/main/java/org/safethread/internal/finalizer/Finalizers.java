@@ -7,10 +7,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.safethread.Monitor;
 import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Housekeeper;
+import org.safethread.internal.runtime.RuntimeThreads;
+import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +27,16 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code pending} counts cores queued or running; it is incremented before the core is
  *       queued and decremented after it ran, so {@code pending == 0} means every queued core has
  *       run. Waiters on {@link #awaitIdle} are signalled under a lock when it reaches zero.</li>
- *   <li>A core that throws is logged at WARN with its class and counted; the thread goes on
- *       (exceptions, errors, and interrupts a core leaves behind are all cleared).</li>
+ *   <li>A core that throws is counted, then logged at WARN with its class; the thread goes on
+ *       (exceptions, errors — {@code StackOverflowError} included — and interrupts a core leaves
+ *       behind are all cleared). The user's exception is never handed to the logger: it is
+ *       rendered defensively ({@link SafeText}), so a {@code getMessage()} or {@code toString()}
+ *       that throws cannot kill the thread either.</li>
+ *   <li>A worker that died anyway (a failure of the runtime itself, or of the logging backend)
+ *       counts what it ran ({@code finished} is in a {@code finally}); the housekeeper's watchdog
+ *       sees its thread TERMINATED, starts a fresh worker and gives it the dead worker's batch,
+ *       exactly as for a stall. An idle worker in turn makes sure the housekeeper is running, so
+ *       neither thread is ever lost.</li>
  *   <li>A worker takes up to {@value #BATCH} cores from the queue at once (one lock round trip)
  *       into its own batch, a concurrent queue, and runs them in order.</li>
  *   <li>Stalls: the worker records when its current core started. The housekeeper's watchdog
@@ -106,11 +115,16 @@ public final class Finalizers {
     }
 
     private static void ensureStarted() {
+        if (STARTED.get()) {
+            Housekeeper.ensureStarted(); // the finalizer's watchdog: cheap when running
+            return;
+        }
         if (STARTED.compareAndSet(false, true)) {
             startWorker();
             Housekeeper.ensureStarted();
             try {
-                Runtime.getRuntime().addShutdownHook(new Thread(Finalizers::drainAtShutdown, "safethread-shutdown"));
+                Runtime.getRuntime().addShutdownHook(
+                        RuntimeThreads.newThread("safethread-shutdown", Finalizers::drainAtShutdown));
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is already exiting; nothing to hook
             }
@@ -120,8 +134,7 @@ public final class Finalizers {
     private static void startWorker() {
         int gen = GENERATION.incrementAndGet();
         Worker w = new Worker(gen);
-        Thread t = new Thread(w, gen == 1 ? "safethread-finalizer" : "safethread-finalizer-" + gen);
-        t.setDaemon(true);
+        Thread t = RuntimeThreads.newThread(gen == 1 ? "safethread-finalizer" : "safethread-finalizer-" + gen, w);
         w.thread = t;
         worker = w;
         t.start();
@@ -131,6 +144,14 @@ public final class Finalizers {
     public static void watchdog() {
         Worker w = worker;
         if (w == null) {
+            return;
+        }
+        if (w.thread.getState() == Thread.State.TERMINATED) {
+            // It died although everything it runs is contained: replace it, as for a stall.
+            LOG.error("safethread: finalizer thread {} ended unexpectedly; a fresh finalizer thread takes over "
+                    + "the queue", w.thread.getName());
+            startWorker();
+            giveBack(w.batch);
             return;
         }
         long since = w.runningSince;
@@ -164,15 +185,19 @@ public final class Finalizers {
 
     private static void run(Object core, Class<?> ownerType, boolean rethrow) {
         try {
-            if (Monitor.isMonitor(core)) {
+            if (MonitorAccess.isMonitor(core)) {
                 MonitorAccess.runInside(core, target -> FinalizeMethods.of(target.getClass()).invoke(target));
             } else {
                 FinalizeMethods.of(core.getClass()).invoke(core);
             }
         } catch (Throwable e) {
             Counters.FINALIZER_FAILURES.increment();
-            LOG.warn("safethread: @Finalize of {} (finalizer core of {}) threw", core.getClass().getName(),
-                    ownerType.getName(), e);
+            try {
+                LOG.warn("safethread: @Finalize of {} (finalizer core of {}) threw {}", core.getClass().getName(),
+                        ownerType.getName(), SafeText.of(e), SafeText.loggable(e));
+            } catch (Throwable logFailed) {
+                // rendering or the logging backend failed: the failure is counted, carry on
+            }
             if (rethrow) {
                 sneakyThrow(e);
             }
@@ -223,20 +248,31 @@ public final class Finalizers {
             org.safethread.internal.runtime.ThreadState.markRuntimeThread();
             java.util.ArrayList<Task> taken = new java.util.ArrayList<>(BATCH);
             while (GENERATION.get() == generation) {
-                Task first;
                 try {
-                    first = QUEUE.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    continue; // interrupt status is cleared by poll's throw; keep serving
+                    serveOnce(taken);
+                } catch (Throwable t) {
+                    taken.clear(); // whatever failed (not a core: those are contained), keep serving
                 }
-                if (first == null) {
-                    continue;
-                }
-                taken.add(first);
-                QUEUE.drainTo(taken, BATCH - 1); // one lock round trip for many cores
-                batch.addAll(taken);
-                taken.clear();
-                int done = 0;
+            }
+        }
+
+        private void serveOnce(java.util.ArrayList<Task> taken) {
+            Task first;
+            try {
+                first = QUEUE.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return; // interrupt status is cleared by poll's throw; keep serving
+            }
+            if (first == null) {
+                Housekeeper.ensureStarted(); // idle: make sure our own watchdog is alive
+                return;
+            }
+            taken.add(first);
+            QUEUE.drainTo(taken, BATCH - 1); // one lock round trip for many cores
+            batch.addAll(taken);
+            taken.clear();
+            int done = 0;
+            try {
                 Task t;
                 // The watchdog may take the rest of the batch back if a core here stalls.
                 while (GENERATION.get() == generation && (t = batch.poll()) != null) {
@@ -254,7 +290,8 @@ public final class Finalizers {
                 if (GENERATION.get() != generation) {
                     giveBack(batch); // replaced while we ran: the new worker takes the rest
                 }
-                finished(done);
+            } finally {
+                finished(done); // even if this thread is dying: the cores it ran are not pending
             }
         }
     }

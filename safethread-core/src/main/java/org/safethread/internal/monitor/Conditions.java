@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.safethread.UnshareableException;
+import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
 
@@ -48,6 +49,8 @@ public final class Conditions {
             throw new IllegalStateException("Monitor.await called while evaluating another thread's condition: "
                     + "conditions must be side-effect-free tests of the monitor's state");
         }
+        checkNotPinned(ts, m, "Monitor.await");
+        CancelScope.check("Monitor.await");
         if (condition.getAsBoolean()) {
             return true;
         }
@@ -105,6 +108,10 @@ public final class Conditions {
         m.holds = w.savedHolds;
         m.removeWaiter(w);
         if (interrupted) {
+            if (CancelScope.cancelledNow()) {
+                Thread.currentThread().interrupt(); // the cancellation's interrupt stays visible to JDK calls
+                throw CancelScope.cancelledAt("Monitor.await (the monitor is held again)");
+            }
             throw new InterruptedException("interrupted in Monitor.await (the monitor is held again)");
         }
         return condition.getAsBoolean();
@@ -123,6 +130,7 @@ public final class Conditions {
         if (ts.monitors.evaluatingConditions) {
             throw new IllegalStateException("Monitor.leave called while evaluating another thread's condition");
         }
+        checkNotPinned(ts, m, "Monitor.leave");
         int saved = m.holds;
         m.holds = 0;
         m.release(ts, null);
@@ -143,6 +151,16 @@ public final class Conditions {
             }
         }
         return result;
+    }
+
+    /** CONTRACT §6 "Pinned monitors": see {@code BranchCore}'s notes for why. */
+    private static void checkNotPinned(ThreadState ts, MonitorLock m, String op) {
+        if (ts.monitors.isPinned(m)) {
+            throw new IllegalStateException(op + " on " + m.name + " while a Branch opened inside " + m.name
+                    + " is still open: the branch's children may be waiting for " + m.name + ", and releasing it "
+                    + "here could make a deadlock through the join that no thread can be chosen to break. Join or "
+                    + "close the branch first, or open it outside the monitor (e.g. inside Monitor.leave)");
+        }
     }
 
     @SuppressWarnings("unchecked")

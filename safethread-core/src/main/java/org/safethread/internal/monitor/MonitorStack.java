@@ -32,6 +32,12 @@ public final class MonitorStack {
     long opAge;
     /** Set when this thread lost a deadlock; the outermost exit that unwinds it keeps {@link #opAge}. */
     boolean justLost;
+    /**
+     * Monitors pinned by open branches (CONTRACT §6, "Pinned monitors"), one entry per open
+     * branch opened inside a monitor; usually empty, so {@link #isPinned} costs one int compare.
+     */
+    private MonitorLock[] pins = new MonitorLock[0];
+    private int pinCount;
 
     void push(MonitorLock m) {
         if (size == items.length) {
@@ -81,6 +87,40 @@ public final class MonitorStack {
     /** @return how many monitors (and leave markers) are on the stack */
     public int depth() {
         return size;
+    }
+
+    /** @return the top entry (a monitor or a leave marker), or null: identifies the monitor context */
+    public Object topEntry() {
+        return top();
+    }
+
+    /** Pins {@code m}: a branch was opened inside it (undone by {@link #unpin}). */
+    public void pin(MonitorLock m) {
+        if (pinCount == pins.length) {
+            pins = Arrays.copyOf(pins, Math.max(4, pinCount * 2));
+        }
+        pins[pinCount++] = m;
+    }
+
+    /** Removes one pin of {@code m}. */
+    public void unpin(MonitorLock m) {
+        for (int i = pinCount - 1; i >= 0; i--) {
+            if (pins[i] == m) {
+                System.arraycopy(pins, i + 1, pins, i, pinCount - i - 1);
+                pins[--pinCount] = null;
+                return;
+            }
+        }
+    }
+
+    /** @return whether a branch opened inside {@code m} is still open, so await/leave on it are refused */
+    public boolean isPinned(MonitorLock m) {
+        for (int i = 0; i < pinCount; i++) {
+            if (pins[i] == m) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the chain from {@code m}'s outermost occurrence to the top, e.g. "A#1 → B#2" */

@@ -27,6 +27,12 @@ final class CellTable {
      */
     private RefCounted lastKey;
     private Cell lastCell;
+    /**
+     * Keys in the table. A thread that only releases objects it never counted (a consumer of
+     * objects made elsewhere) keeps it at zero, and its releases skip the identity hash, which
+     * for a fresh object would install a hash in its header (a CAS).
+     */
+    private int occupied;
 
     private static int slot(RefCounted x) {
         int h = System.identityHashCode(x);
@@ -73,6 +79,7 @@ final class CellTable {
         }
         evict(i);
         keys[i] = x;
+        occupied++;
         return RefCounts.INC_SHARED;
     }
 
@@ -88,6 +95,9 @@ final class CellTable {
         if (x == lastKey) {
             c = lastCell;
         } else {
+            if (occupied == 0) {
+                return Cell.DEC_MISS;
+            }
             i = slot(x);
             if (keys[i] != x || (c = cells[i]) == null) {
                 return Cell.DEC_MISS;
@@ -126,6 +136,9 @@ final class CellTable {
     private void evict(int i) {
         RefCounted k = keys[i];
         Cell c = cells[i];
+        if (k != null) {
+            occupied--;
+        }
         keys[i] = null;
         cells[i] = null;
         if (c != null && c == lastCell) {

@@ -41,7 +41,15 @@ public final class Deaths {
      *     the first death of its class); the death itself was completed, the core not run
      */
     public static void die(RefCounted x) {
-        ThreadState ts = ThreadState.current();
+        die(x, ThreadState.current());
+    }
+
+    /**
+     * {@link #die(RefCounted)} for a caller that has the current thread's state at hand.
+     *
+     * @param ts the calling thread's state
+     */
+    static void die(RefCounted x, ThreadState ts) {
         DeathWork work = ts.refs.deaths;
         RefCounts.OWNER.set(x, null);
         work.push(x);
@@ -54,7 +62,7 @@ public final class Deaths {
             RefCounted y;
             while ((y = work.pop()) != null) {
                 Counters.OBJECTS_DIED.increment();
-                ClassInfo info = ClassInfo.of(y.getClass());
+                ClassInfo info = ts.refs.classInfo(y.getClass());
                 clearRefs(y, info);
                 clearBindings(y);
                 IllegalArgumentException r = finish(y, info);

@@ -53,6 +53,19 @@ final class MergeQueue {
         return (Node) HEAD.getAndSet(this, (Node) null);
     }
 
+    /**
+     * @return how many objects are queued now (any thread; a walk of the stack from a volatile
+     *     read of its head: nodes are immutable once pushed, so the walk is safe while the
+     *     consumer takes them)
+     */
+    int size() {
+        int n = 0;
+        for (Node p = (Node) HEAD.getVolatile(this); p != null; p = p.next) {
+            n++;
+        }
+        return n;
+    }
+
     /** @return whether anything is queued (volatile read) */
     boolean isEmpty() {
         return HEAD.getVolatile(this) == null;

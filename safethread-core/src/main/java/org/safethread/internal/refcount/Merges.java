@@ -77,6 +77,8 @@ public final class Merges {
         }
         if (o.isTerminated() || o.attachState() != ThreadState.ATTACHED) {
             Housekeeper.requestMergeHelp();
+        } else {
+            Housekeeper.ensureStarted(); // it watches for owners that do not come back (IdleOwners)
         }
         return false;
     }
@@ -179,8 +181,10 @@ public final class Merges {
      */
     public static boolean helpOwners() {
         boolean did = false;
+        long now = System.nanoTime();
         for (ThreadState o : OWNERS_WITH_WORK) {
             if (!o.refs.hasQueuedMerges()) {
+                IdleOwners.cameBack(o);
                 OWNERS_WITH_WORK.remove(o);
                 if (o.refs.hasQueuedMerges()) {
                     OWNERS_WITH_WORK.add(o);
@@ -194,8 +198,12 @@ public final class Merges {
                 } finally {
                     o.release();
                 }
+                IdleOwners.cameBack(o);
+            } else {
+                IdleOwners.watch(o, now);
             }
         }
+        IdleOwners.endRound();
         return did;
     }
 

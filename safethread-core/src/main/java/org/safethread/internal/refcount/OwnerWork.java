@@ -3,6 +3,7 @@ package org.safethread.internal.refcount;
 import java.util.Arrays;
 import org.safethread.RefCounted;
 import org.safethread.internal.collector.Candidates;
+import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,10 +11,18 @@ import org.slf4j.LoggerFactory;
 /**
  * One thread's refcount bookkeeping: its merge queue (any thread pushes), and owner-only state:
  * its cells for objects it does not own, its candidate list, the objects whose finalizer cores it
- * has still to capture, and its death worklist.
+ * has still to capture, and its death worklist; and whether the thread biases its new objects.
  *
  * <p>Owner-only fields are read by another thread only while it holds this thread (see
  * {@link ThreadState}), which gives the happens-before edges.
+ *
+ * <p><b>Bias.</b> {@code unbiased} says whether the objects this thread creates from now on are
+ * counted on the shared word (born MERGED, no owner) instead of in a plain owner count. It is set
+ * when the state is created, on the thread itself, for pool workers ({@link PoolWorkers}), and
+ * later, once, by the housekeeper when the thread is found idle while objects waited on it
+ * ({@link IdleOwners}). It never goes back to false. Volatile, so the owner's next construction
+ * sees a flip; a construction racing with the flip may still create one biased object, which is
+ * sound either way (both kinds of object follow their own protocol from birth).
  */
 public final class OwnerWork {
     private static final Logger LOG = LoggerFactory.getLogger(OwnerWork.class);
@@ -31,14 +40,68 @@ public final class OwnerWork {
     private RefCounted[] uncaptured;
     private int uncapturedCount;
     private int capturePolls;
+    /** The class last looked up by {@link #classInfo} and its info (owner only: a one-entry cache). */
+    private Class<?> lastClass;
+    private ClassInfo lastInfo;
+    /** New objects are counted on the shared word (see the class comment). */
+    private volatile boolean unbiased;
 
+    // ---- idle-owner watch: housekeeper only (one housekeeper thread) ----
+    /** When the housekeeper first saw objects waiting on this thread in the current episode, or 0. */
+    long idleSince;
+    /** When the housekeeper last saw objects waiting on this thread. */
+    long idleLastSeen;
+    /** The thread's safe-point count then: an owner that passed a safe point since came back. */
+    long idleSafePoints;
+    /** Whether the current episode was reported. */
+    boolean idleReported;
+    /** Whether this thread was ever reported (the WARN is logged once per thread). */
+    boolean everReported;
+
+    /** Creates the state of the calling thread (it is created on the thread itself). */
     public OwnerWork(ThreadState ts) {
         this.ts = ts;
+        this.unbiased = ts.isCurrent() && !Settings.biasPoolWorkers() && PoolWorkers.isCurrentThreadPoolWorker();
+    }
+
+    /**
+     * {@link ClassInfo#of} through a one-entry cache: a thread usually creates, and kills, runs of
+     * objects of one class, and the cache saves a {@code ClassValue} lookup on each. Owner only.
+     */
+    ClassInfo classInfo(Class<?> type) {
+        if (type != lastClass) {
+            lastInfo = ClassInfo.of(type);
+            lastClass = type;
+        }
+        return lastInfo;
+    }
+
+    /** @return whether this thread's new objects are counted on the shared word (volatile read) */
+    public boolean unbiased() {
+        return unbiased;
+    }
+
+    /**
+     * From now on, this thread's new objects are counted on the shared word (any thread; a
+     * volatile write that the thread reads at its next construction). Its existing objects keep
+     * their bias. Used by {@link IdleOwners}, and by integrations and tests that know a thread
+     * will idle outside the runtime.
+     */
+    public void giveUpBias() {
+        unbiased = true;
     }
 
     /** @return whether objects are waiting to be merged (volatile read; any thread) */
     public boolean hasQueuedMerges() {
         return !mergeQueue.isEmpty();
+    }
+
+    /**
+     * Whether owner-side work is left: cells, local candidates, cores to capture (the owner, or a
+     * thread holding it). A terminated thread without any can be forgotten.
+     */
+    public boolean hasLeftoverWork() {
+        return cells != null || candidateCount > 0 || uncapturedCount > 0;
     }
 
     /** Merges everything queued (owner, or a thread holding the owner). */

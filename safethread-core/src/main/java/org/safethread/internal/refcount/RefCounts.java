@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@code (MERGED ? 0 : local) + refs + sum(cells)}.
  *
  * <pre>
+ *   (birth on a thread that gave up its bias: pool workers, idle owners) --&gt; MERGED
  *   OWNED --owner's count reaches 0, or owner merges a queued object--&gt; MERGED
  *   OWNED --owner's count reaches 0 and the shared word is 0--&gt; DEAD        (no atomic count op)
  *   OWNED/MERGED --merge or zero-check finds total 0--&gt; DEAD
@@ -81,6 +82,13 @@ import org.slf4j.LoggerFactory;
  *   <li>A release refused as an over-release is refused before the CAS, so counts are
  *       unchanged.</li>
  * </ol>
+ *
+ * <p><b>Unbiased objects.</b> A thread that cannot be relied on to come back to the runtime
+ * (see {@link OwnerWork#unbiased()}) creates its objects MERGED: no owner and no plain count, so
+ * no death and no collection ever has to read a count of that thread (the RUNTIME-NOTES rule
+ * that only the owner, a holder, or a handshake reads a plain count is kept by having no plain
+ * count). The constructor's plain writes of the initial word reach other threads through the
+ * object's publication, like any field.
  *
  * <p><b>Memory ordering.</b> All shared-word and cell accesses are volatile or CAS, so a
  * thread's actions before a release happen-before the CAS that finally kills the object, and so
@@ -222,10 +230,22 @@ public final class RefCounts {
 
     // ------------------------------------------------------------------ construction
 
-    /** Called by {@link RefCounted}'s constructor after it set owner and local. */
+    /**
+     * Called by {@link RefCounted}'s constructor after it set owner and local. A thread that
+     * cannot be relied on to come back to the runtime (a pool worker, or one found idle: see
+     * {@link OwnerWork#unbiased()}) creates the object MERGED instead: no owner, its reference in
+     * {@code refs}, so no death ever waits for that thread.
+     */
     public static void constructed(RefCounted x, ThreadState ts) {
-        ts.markOwner();
-        ClassInfo info = ClassInfo.of(x.getClass());
+        if (ts.refs.unbiased()) {
+            // Plain writes: x is not yet published; whoever receives it safely sees them.
+            OWNER.set(x, null);
+            LOCAL.set(x, 0);
+            SHARED.set(x, MERGED | REF_ONE);
+        } else {
+            ts.markOwner();
+        }
+        ClassInfo info = ts.refs.classInfo(x.getClass());
         info.checkUsable();
         boolean track = Settings.leakTracking();
         if (info.hasCore() || track) {
@@ -459,7 +479,7 @@ public final class RefCounts {
         if (w == 0 && SHARED.compareAndSet(x, 0L, DEAD)) {
             // Only the owner ever touched it: it dies here, inside the releasing decref.
             OWNER.set(x, null);
-            Deaths.die(x);
+            Deaths.die(x, ts);
             return;
         }
         // Others counted too: give up ownership, folding our (zero) count into the shared word.
@@ -500,7 +520,7 @@ public final class RefCounts {
                     }
                     if (r == 0) {
                         if (SHARED.compareAndSet(x, w, nw | DEAD)) {
-                            Deaths.die(x);
+                            Deaths.die(x, ts);
                             return;
                         }
                         continue;

@@ -21,6 +21,10 @@ public final class Counters {
     public static final LongAdder OVER_RELEASES = new LongAdder();
     /** Objects queued on an owner's merge queue and not yet merged (incremented and decremented). */
     public static final LongAdder PENDING_MERGES = new LongAdder();
+    // ---- branches (CONTRACT §6) ----
+    public static final LongAdder BRANCHES_OPENED = new LongAdder();
+    public static final LongAdder CHILDREN_FAILED = new LongAdder();
+    public static final LongAdder CHILDREN_CANCELLED = new LongAdder();
 
     private Counters() {
     }

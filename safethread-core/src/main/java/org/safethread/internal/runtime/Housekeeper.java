@@ -1,7 +1,6 @@
 package org.safethread.internal.runtime;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.finalizer.ReferenceReaper;
@@ -12,14 +11,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The runtime's housekeeping daemon, {@code safethread-housekeeper}: it merges counts on behalf
  * of owners that are blocked inside the runtime or have terminated, delivers death notices for
- * objects the JVM's collector found unreachable, forgets terminated threads, and watches the
- * finalizer thread for stalls.
+ * objects the JVM's collector found unreachable, finishes and forgets terminated threads, and
+ * watches the finalizer thread (stalls, and a worker that died).
  *
  * <h2>Implementation notes</h2>
  * <p>It never runs user code. It parks between rounds: {@value #BUSY_PERIOD_MS} ms after a round that merged
  * something, {@value #PENDING_PERIOD_MS} ms while merges are pending (the contract promises death within 10 ms of a blocked or terminated owner),
  * {@value #IDLE_PERIOD_MS} ms otherwise. {@link #requestMergeHelp()} unparks it at once. An
- * exception in one task is logged and the loop goes on, so a bug cannot kill the thread.
+ * exception in one task is logged and the loop goes on, so a bug cannot kill the thread; should
+ * it end anyway, the next {@link #ensureStarted()} (called on every merge request, finalizer
+ * enqueue, and by the finalizer thread when idle) starts a fresh one ({@link RuntimeThreads.Slot}).
  */
 public final class Housekeeper {
     private static final Logger LOG = LoggerFactory.getLogger(Housekeeper.class);
@@ -32,62 +33,69 @@ public final class Housekeeper {
     /** Terminated-thread pruning runs every this many idle rounds. */
     private static final int PRUNE_EVERY = 4;
 
-    private static final AtomicBoolean STARTED = new AtomicBoolean();
-    private static volatile Thread thread;
+    private static final RuntimeThreads.Slot THREAD = new RuntimeThreads.Slot("safethread-housekeeper", Housekeeper::run);
 
     private Housekeeper() {
     }
 
-    /** Starts the daemon if it is not running yet. */
+    /** Starts the daemon if it is not running yet (or starts a fresh one if it ended). */
     public static void ensureStarted() {
-        if (thread == null && STARTED.compareAndSet(false, true)) {
-            Thread t = new Thread(Housekeeper::run, "safethread-housekeeper");
-            t.setDaemon(true);
-            t.start();
-            thread = t;
-        }
+        THREAD.ensureRunning();
     }
 
     /** Asks the housekeeper to look for merges to do on some owner's behalf now. */
     public static void requestMergeHelp() {
-        ensureStarted();
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        LockSupport.unpark(THREAD.ensureRunning());
     }
-
 
     private static void run() {
         ThreadState.markRuntimeThread();
         int round = 0;
         for (;;) {
-            boolean busy = false;
             try {
-                busy = Merges.helpOwners();
+                boolean busy = round(++round);
+                long period = busy ? BUSY_PERIOD_MS
+                        : Merges.hasOwnersWithWork() ? PENDING_PERIOD_MS : IDLE_PERIOD_MS;
+                LockSupport.parkNanos(Housekeeper.class, TimeUnit.MILLISECONDS.toNanos(period));
             } catch (Throwable t) {
-                LOG.error("safethread housekeeper: merging on behalf of owners failed", t);
+                report("a housekeeping round", t);
+                LockSupport.parkNanos(Housekeeper.class, TimeUnit.MILLISECONDS.toNanos(IDLE_PERIOD_MS));
             }
+        }
+    }
+
+    private static boolean round(int round) {
+        boolean busy = false;
+        try {
+            busy = Merges.helpOwners();
+        } catch (Throwable t) {
+            report("merging on behalf of owners", t);
+        }
+        try {
+            ReferenceReaper.drain();
+        } catch (Throwable t) {
+            report("delivering JVM-collected notices", t);
+        }
+        try {
+            Finalizers.watchdog();
+        } catch (Throwable t) {
+            report("the finalizer watchdog", t);
+        }
+        if (round % PRUNE_EVERY == 0) {
             try {
-                ReferenceReaper.drain();
+                ThreadRegistry.pruneTerminated();
             } catch (Throwable t) {
-                LOG.error("safethread housekeeper: delivering JVM-collected notices failed", t);
+                report("pruning terminated threads", t);
             }
-            try {
-                Finalizers.watchdog();
-            } catch (Throwable t) {
-                LOG.error("safethread housekeeper: finalizer watchdog failed", t);
-            }
-            if (++round % PRUNE_EVERY == 0) {
-                try {
-                    ThreadRegistry.pruneTerminated();
-                } catch (Throwable t) {
-                    LOG.error("safethread housekeeper: pruning terminated threads failed", t);
-                }
-            }
-            long period = busy ? BUSY_PERIOD_MS
-                    : Merges.hasOwnersWithWork() ? PENDING_PERIOD_MS : IDLE_PERIOD_MS;
-            LockSupport.parkNanos(Housekeeper.class, TimeUnit.MILLISECONDS.toNanos(period));
+        }
+        return busy;
+    }
+
+    private static void report(String what, Throwable t) {
+        try {
+            LOG.error("safethread housekeeper: {} failed: {}", what, SafeText.of(t), SafeText.loggable(t));
+        } catch (Throwable ignored) {
+            // the logging backend failed: carry on, the next round tries again
         }
     }
 }

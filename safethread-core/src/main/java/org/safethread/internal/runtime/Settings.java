@@ -28,6 +28,12 @@ public final class Settings {
      * armed waiters). Raise it on many-core machines with very short critical sections.
      */
     private static final int DEFAULT_MONITOR_SPINS = 0;
+    /**
+     * Default time objects may wait on an owner that does not come back before the runtime
+     * reports it and stops biasing that thread's new objects: the issue's "more than a second",
+     * long enough that a thread busy in a long computation between runtime calls is not flagged.
+     */
+    private static final Duration DEFAULT_IDLE_OWNER_TIMEOUT = Duration.ofSeconds(1);
 
     private static volatile long deadlockDelayNanos;
     private static volatile int monitorSpins;
@@ -37,6 +43,8 @@ public final class Settings {
     private static volatile int collectorThreshold;
     private static volatile boolean collectorEnabled;
     private static volatile long handshakeTimeoutNanos;
+    private static volatile boolean biasPoolWorkers;
+    private static volatile long idleOwnerTimeoutNanos;
 
     static {
         deadlockDelayNanos = duration("safethread.deadlock.delay", Duration.ZERO).toNanos();
@@ -47,6 +55,9 @@ public final class Settings {
         collectorThreshold = integer("safethread.collector.threshold", DEFAULT_COLLECTOR_THRESHOLD, 1);
         collectorEnabled = bool("safethread.collector.enabled", true);
         handshakeTimeoutNanos = duration("safethread.collector.handshakeTimeout", DEFAULT_HANDSHAKE_TIMEOUT).toNanos();
+        biasPoolWorkers = bool("safethread.refcount.biasPoolWorkers", false);
+        idleOwnerTimeoutNanos = positive("safethread.refcount.idleOwnerTimeout",
+                duration("safethread.refcount.idleOwnerTimeout", DEFAULT_IDLE_OWNER_TIMEOUT)).toNanos();
     }
 
     private Settings() {
@@ -90,6 +101,33 @@ public final class Settings {
     /** @return how long a collection waits for running threads to reach a safe point */
     public static long handshakeTimeoutNanos() {
         return handshakeTimeoutNanos;
+    }
+
+    /**
+     * @return whether threads recognised as pool workers (executors, fork/join, virtual threads)
+     *     still create owner-biased objects; false by default, so that their objects never wait
+     *     for a worker idling in its pool
+     */
+    public static boolean biasPoolWorkers() {
+        return biasPoolWorkers;
+    }
+
+    /**
+     * @return how long objects may wait on an owner that does not come back to the runtime before
+     *     it is reported and its new objects are counted on the shared word
+     */
+    public static long idleOwnerTimeoutNanos() {
+        return idleOwnerTimeoutNanos;
+    }
+
+    /** @param on whether pool workers that start using the runtime from now on create biased objects */
+    public static void setBiasPoolWorkers(boolean on) {
+        biasPoolWorkers = on;
+    }
+
+    /** @param timeout the new idle-owner timeout; must be positive */
+    public static void setIdleOwnerTimeout(Duration timeout) {
+        idleOwnerTimeoutNanos = positive("idle owner timeout", timeout).toNanos();
     }
 
     /** @param delay the new deadlock detection delay; zero detects at once */

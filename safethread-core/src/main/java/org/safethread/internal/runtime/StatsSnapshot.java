@@ -18,5 +18,10 @@ public record StatsSnapshot(
         long finalizerStalls,
         long contendedEntries,
         long objectsExamined,
-        long overReleases) implements RuntimeStats {
+        long overReleases,
+        long waitingOnIdleOwners,
+        // branches (CONTRACT §6)
+        long branchesOpened,
+        long childrenFailed,
+        long childrenCancelled) implements RuntimeStats {
 }

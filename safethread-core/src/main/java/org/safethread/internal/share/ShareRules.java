@@ -19,8 +19,23 @@ import org.safethread.internal.monitor.MonitorProxy;
  * Decides what may cross between threads. The decision for a class is computed once by
  * reflection and cached ({@link ClassValue}); a value of a class that is always shareable costs
  * one cache lookup. Values whose shareability depends on their contents (records, immutable JDK
- * collections, {@link Optional}, lambdas) are checked element by element, iteratively, up to a
- * nesting depth of {@value #MAX_DEPTH}.
+ * collections, {@link Optional}, lambdas, and the holders: {@code Ref}, the atomic reference
+ * holders and the collections of {@code java.util.concurrent}) are checked element by element.
+ *
+ * <h2>Implementation notes</h2>
+ * <ul>
+ *   <li>The walk is iterative (an explicit stack) with no depth cap: a chain of any length is
+ *       decided, costing heap rather than stack.</li>
+ *   <li>Paths are kept as parent links, rendered only for a refusal; the message names the
+ *       offending class and the first {@value #PATH_HEAD} and last {@value #PATH_TAIL} steps of the
+ *       path, so it stays short whatever the depth.</li>
+ *   <li>Immutable values (records, immutable collections, optionals) are built bottom-up and
+ *       cannot form a cycle; a cycle must pass through a mutable holder, so holders are marked
+ *       visited (identity) and each is checked once. Values of immutable kinds are not marked,
+ *       which keeps the common record check free of a visited set.</li>
+ *   <li>A holder is judged by what it holds when it is checked: a later {@code set} of an
+ *       unshareable value into a shared holder is the program's to avoid (documented).</li>
+ * </ul>
  *
  * <p>Checking never calls a method of a user class: record components and captured lambda values
  * are read from their fields, immutable collections are JDK classes iterated by JDK code.
@@ -42,17 +57,27 @@ public final class ShareRules {
         MAP,
         /** {@link Optional}: shareable when its value is. */
         OPTIONAL,
-        /** {@link org.safethread.WeakRef}: shareable when its referent is (a collected one is nothing). */
-        WEAK_REF,
         /**
          * A serializable lambda whose fields we may not read (defined in another module, e.g. the
          * JDK's {@code Comparator.comparing}): its captured values come from its serialized form.
          */
-        SERIALIZED_LAMBDA
+        SERIALIZED_LAMBDA,
+        /** A mutable holder of one value ({@code Ref}, atomic reference holders): shareable when its value is. */
+        HOLDER,
+        /** {@code AtomicReferenceArray}: shareable when every element is. */
+        HOLDER_ARRAY,
+        /** A collection of {@code java.util.concurrent}: shareable when every element is. */
+        CONCURRENT_COLLECTION,
+        /** A map of {@code java.util.concurrent}: shareable when every key and value is. */
+        CONCURRENT_MAP
     }
 
-    /** Deepest nesting of records/collections checked before refusing. */
-    private static final int MAX_DEPTH = 256;
+    /** Holders remembered in a plain array before a walk switches to an identity map: the common case allocates little. */
+    private static final int FEW_HOLDERS = 8;
+    /** Path steps shown from the start of a refused value's path: where the refusal begins. */
+    private static final int PATH_HEAD = 4;
+    /** Path steps shown at the end: the component that holds the offending value. */
+    private static final int PATH_TAIL = 2;
     private static final Module JAVA_BASE = Object.class.getModule();
 
     private static final Set<Class<?>> JDK_VALUES = Set.of(
@@ -63,7 +88,7 @@ public final class ShareRules {
             java.util.OptionalInt.class, java.util.OptionalLong.class, java.util.OptionalDouble.class,
             StackTraceElement.class, java.net.Inet4Address.class, java.net.Inet6Address.class,
             java.net.InetSocketAddress.class, java.lang.invoke.MethodType.class, Void.class,
-            org.safethread.DeathQueue.class, org.safethread.DeathQueue.Handle.class, org.safethread.Ref.class);
+            org.safethread.DeathQueue.class, org.safethread.DeathQueue.Handle.class);
 
     private static final Set<String> IMMUTABLE_COLLECTIONS = Set.of(
             "java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$ListN",
@@ -126,6 +151,37 @@ public final class ShareRules {
     }
 
     /**
+     * A cheap sufficient test for the common case of a task or value object: {@code o} is null, of
+     * an always-shareable class, or a record or lambda whose every component or captured value is
+     * null or of an always-shareable class (one level, no path strings built). False means "not
+     * decided here": ask {@link #whyNot}.
+     */
+    public static boolean shareableAtOneLevel(Object o) {
+        if (o == null) {
+            return true;
+        }
+        Rule r = RULES.get(o.getClass());
+        if (r.kind == Kind.ALWAYS) {
+            return true;
+        }
+        if (r.kind != Kind.LAMBDA && r.kind != Kind.RECORD) {
+            return false;
+        }
+        for (Field f : r.fields) {
+            Object c;
+            try {
+                c = f.get(o);
+            } catch (IllegalAccessException e) {
+                return false;
+            }
+            if (c != null && RULES.get(c.getClass()).kind != Kind.ALWAYS) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * @return null if {@code o} is shareable, else why not: the reason when {@code o} itself is
      *     refused ("a mutable or view collection: pass …"), or the path to the part that is
      *     ("record Transfer component items is java.util.ArrayList (…)")
@@ -134,85 +190,208 @@ public final class ShareRules {
         if (o == null) {
             return null;
         }
-        // Iterative walk: {value, path} pairs.
-        ArrayDeque<Object[]> work = new ArrayDeque<>();
-        work.push(new Object[] {o, "", 0});
-        while (!work.isEmpty()) {
-            Object[] item = work.pop();
-            Object v = item[0];
-            String path = (String) item[1];
-            int depth = (Integer) item[2];
+        return new Walk().run(o);
+    }
+
+    /**
+     * One check: a stack of values to judge, each with the index of the step that reached it.
+     * Steps are kept as (parent, label) pairs, labels as a Field, an Integer (element index) or
+     * a String, and rendered only when a value is refused.
+     */
+    private static final class Walk {
+        private Object[] stack = new Object[16];
+        private int[] stackStep = new int[16];
+        private int top;
+        private final ArrayList<Object> labels = new ArrayList<>();
+        private int[] parents = new int[16];
+        /**
+         * Holders already checked (identity; only holders can close a cycle): the first few in a
+         * small array scanned linearly (a value usually holds one or two), then a map.
+         */
+        private Object[] fewHolders;
+        private int fewCount;
+        private java.util.IdentityHashMap<Object, Boolean> holders;
+
+        private void push(Object v, int parentStep, Object label) {
             if (v == null) {
-                continue;
+                return;
             }
-            if (depth > MAX_DEPTH) {
-                return path + " nests deeper than " + MAX_DEPTH + " levels";
+            int step = labels.size();
+            labels.add(label);
+            if (step == parents.length) {
+                parents = java.util.Arrays.copyOf(parents, step * 2);
             }
-            Rule r = RULES.get(v.getClass());
-            switch (r.kind) {
-                case ALWAYS:
-                    break;
-                case NEVER:
-                    return path.isEmpty() ? r.reason : path + " is " + v.getClass().getName() + " (" + r.reason + ")";
-                case RECORD:
-                case LAMBDA:
-                    for (Field f : r.fields) {
-                        Object c;
-                        try {
-                            c = f.get(v);
-                        } catch (IllegalAccessException e) {
-                            return "the fields of " + v.getClass().getName() + " cannot be read: open package "
-                                    + v.getClass().getPackageName() + " to org.safethread";
-                        }
-                        String label = r.kind == Kind.RECORD
-                                ? "record " + v.getClass().getSimpleName() + " component " + f.getName()
-                                : "lambda " + lambdaName(v.getClass()) + " captured value " + f.getName();
-                        work.push(new Object[] {c, path.isEmpty() ? label : path + ", " + label, depth + 1});
-                    }
-                    break;
-                case COLLECTION: {
-                    int i = 0;
-                    for (Object e : (Collection<?>) v) {
-                        work.push(new Object[] {e, extend(path, "element " + i++), depth + 1});
-                    }
-                    break;
-                }
-                case MAP: {
-                    if (v instanceof Map.Entry) {
-                        Map.Entry<?, ?> e = (Map.Entry<?, ?>) v;
-                        work.push(new Object[] {e.getKey(), extend(path, "entry key"), depth + 1});
-                        work.push(new Object[] {e.getValue(), extend(path, "entry value"), depth + 1});
-                    } else {
-                        for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-                            work.push(new Object[] {e.getKey(), extend(path, "map key"), depth + 1});
-                            work.push(new Object[] {e.getValue(), extend(path, "map value"), depth + 1});
-                        }
-                    }
-                    break;
-                }
-                case OPTIONAL:
-                    work.push(new Object[] {((Optional<?>) v).orElse(null), extend(path, "Optional value"), depth + 1});
-                    break;
-                case WEAK_REF:
-                    work.push(new Object[] {((org.safethread.WeakRef<?>) v).get(), extend(path, "WeakRef referent"), depth + 1});
-                    break;
-                case SERIALIZED_LAMBDA: {
-                    java.lang.invoke.SerializedLambda sl = serializedForm(v);
-                    if (sl == null) {
-                        return extend(path, "lambda " + lambdaName(v.getClass()))
-                                + " could not be inspected: wrap it in a @Shareable class of your own";
-                    }
-                    for (int i = 0; i < sl.getCapturedArgCount(); i++) {
-                        work.push(new Object[] {sl.getCapturedArg(i),
-                                extend(path, "lambda " + lambdaName(v.getClass()) + " captured value " + i), depth + 1});
-                    }
-                    break;
-                }
-                default:
-                    throw new AssertionError(r.kind);
+            parents[step] = parentStep;
+            if (top == stack.length) {
+                stack = java.util.Arrays.copyOf(stack, top * 2);
+                stackStep = java.util.Arrays.copyOf(stackStep, top * 2);
             }
+            stack[top] = v;
+            stackStep[top++] = step;
         }
-        return null;
+
+        String run(Object o) {
+            push(o, -1, null);
+            while (top > 0) {
+                Object v = stack[--top];
+                stack[top] = null;
+                int at = stackStep[top];
+                Rule r = RULES.get(v.getClass());
+                switch (r.kind) {
+                    case ALWAYS:
+                        break;
+                    case NEVER:
+                        return at == 0 ? r.reason : path(at) + " is " + v.getClass().getName() + " (" + r.reason + ")";
+                    case RECORD:
+                    case LAMBDA:
+                        for (Field f : r.fields) {
+                            Object c;
+                            try {
+                                c = f.get(v);
+                            } catch (IllegalAccessException e) {
+                                return "the fields of " + v.getClass().getName() + " cannot be read: open package "
+                                        + v.getClass().getPackageName() + " to org.safethread";
+                            }
+                            push(c, at, f);
+                        }
+                        break;
+                    case COLLECTION: {
+                        int i = 0;
+                        for (Object e : (Collection<?>) v) {
+                            push(e, at, i++);
+                        }
+                        break;
+                    }
+                    case MAP:
+                        if (v instanceof Map.Entry) {
+                            Map.Entry<?, ?> e = (Map.Entry<?, ?>) v;
+                            push(e.getKey(), at, "entry key");
+                            push(e.getValue(), at, "entry value");
+                        } else {
+                            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                                push(e.getKey(), at, "map key");
+                                push(e.getValue(), at, "map value");
+                            }
+                        }
+                        break;
+                    case OPTIONAL:
+                        push(((Optional<?>) v).orElse(null), at, "Optional value");
+                        break;
+                    case SERIALIZED_LAMBDA: {
+                        java.lang.invoke.SerializedLambda sl = serializedForm(v);
+                        if (sl == null) {
+                            return extend(path(at), "lambda " + lambdaName(v.getClass()))
+                                    + " could not be inspected: wrap it in a @Shareable class of your own";
+                        }
+                        for (int i = 0; i < sl.getCapturedArgCount(); i++) {
+                            push(sl.getCapturedArg(i), at, "lambda " + lambdaName(v.getClass()) + " captured value " + i);
+                        }
+                        break;
+                    }
+                    case HOLDER:
+                        if (firstVisit(v)) {
+                            push(holderValue(v), at, v.getClass().getSimpleName() + " value");
+                        }
+                        break;
+                    case HOLDER_ARRAY:
+                        if (firstVisit(v)) {
+                            java.util.concurrent.atomic.AtomicReferenceArray<?> a =
+                                    (java.util.concurrent.atomic.AtomicReferenceArray<?>) v;
+                            for (int i = 0, n = a.length(); i < n; i++) {
+                                push(a.get(i), at, i);
+                            }
+                        }
+                        break;
+                    case CONCURRENT_COLLECTION:
+                        if (firstVisit(v)) {
+                            Object[] elements = ((Collection<?>) v).toArray(); // weakly consistent: JDK code only
+                            for (int i = 0; i < elements.length; i++) {
+                                push(elements[i], at, i);
+                            }
+                        }
+                        break;
+                    case CONCURRENT_MAP:
+                        if (firstVisit(v)) {
+                            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                                push(e.getKey(), at, "map key");
+                                push(e.getValue(), at, "map value");
+                            }
+                        }
+                        break;
+                    default:
+                        throw new AssertionError(r.kind);
+                }
+            }
+            return null;
+        }
+
+        private boolean firstVisit(Object holder) {
+            if (holders != null) {
+                return holders.put(holder, Boolean.TRUE) == null;
+            }
+            if (fewHolders == null) {
+                fewHolders = new Object[FEW_HOLDERS];
+            }
+            for (int i = 0; i < fewCount; i++) {
+                if (fewHolders[i] == holder) {
+                    return false;
+                }
+            }
+            if (fewCount < FEW_HOLDERS) {
+                fewHolders[fewCount++] = holder;
+                return true;
+            }
+            holders = new java.util.IdentityHashMap<>();
+            for (Object h : fewHolders) {
+                holders.put(h, Boolean.TRUE);
+            }
+            return holders.put(holder, Boolean.TRUE) == null;
+        }
+
+        /** The steps from the checked value to step {@code at}, shortened in the middle when long. */
+        private String path(int at) {
+            ArrayList<String> steps = new ArrayList<>();
+            for (int k = at; k > 0; k = parents[k]) {
+                steps.add(render(labels.get(k)));
+            }
+            java.util.Collections.reverse(steps);
+            int n = steps.size();
+            if (n <= PATH_HEAD + PATH_TAIL + 1) {
+                return String.join(", ", steps);
+            }
+            return String.join(", ", steps.subList(0, PATH_HEAD)) + ", ... (" + (n - PATH_HEAD - PATH_TAIL)
+                    + " more steps) ..., " + String.join(", ", steps.subList(n - PATH_TAIL, n));
+        }
+
+        private static String render(Object label) {
+            if (label instanceof Integer) {
+                return "element " + label;
+            }
+            if (label instanceof Field) {
+                Field f = (Field) label;
+                Class<?> d = f.getDeclaringClass();
+                return d.isRecord() || !d.isHidden()
+                        ? "record " + d.getSimpleName() + " component " + f.getName()
+                        : "lambda " + lambdaName(d) + " captured value " + f.getName();
+            }
+            return String.valueOf(label);
+        }
+    }
+
+    private static Object holderValue(Object h) {
+        if (h instanceof org.safethread.Ref) {
+            return ((org.safethread.Ref<?>) h).get();
+        }
+        if (h instanceof org.safethread.WeakRef) {
+            return ((org.safethread.WeakRef<?>) h).get();
+        }
+        if (h instanceof java.util.concurrent.atomic.AtomicReference) {
+            return ((java.util.concurrent.atomic.AtomicReference<?>) h).get();
+        }
+        if (h instanceof java.util.concurrent.atomic.AtomicStampedReference) {
+            return ((java.util.concurrent.atomic.AtomicStampedReference<?>) h).getReference();
+        }
+        return ((java.util.concurrent.atomic.AtomicMarkableReference<?>) h).getReference();
     }
 
     private static String extend(String path, String step) {
@@ -246,9 +425,6 @@ public final class ShareRules {
         if (JDK_VALUES.contains(c) || c.isEnum() || (c.getSuperclass() != null && c.getSuperclass().isEnum())) {
             return always();
         }
-        if (c == org.safethread.WeakRef.class) {
-            return new Rule(Kind.WEAK_REF, null, null);
-        }
         if (c == org.safethread.CollectionResult.class || c == org.safethread.DeadlockException.Link.class) {
             return recordRule(c);
         }
@@ -264,7 +440,7 @@ public final class ShareRules {
             }
             if ((pkg.equals("java.util.concurrent") || pkg.equals("java.util.concurrent.atomic")
                     || pkg.equals("java.util.concurrent.locks")) && c != ThreadLocalRandom.class) {
-                return always();
+                return concurrentRule(c);
             }
             if (c == Optional.class) {
                 return new Rule(Kind.OPTIONAL, null, null);
@@ -275,6 +451,9 @@ public final class ShareRules {
             if (IMMUTABLE_MAPS.contains(c.getName())) {
                 return new Rule(Kind.MAP, null, null);
             }
+        }
+        if (c == org.safethread.Ref.class || c == org.safethread.WeakRef.class) {
+            return new Rule(Kind.HOLDER, null, null); // shareable when the referent is (a collected one is nothing)
         }
         if (c.isRecord()) {
             return recordRule(c);
@@ -288,6 +467,32 @@ public final class ShareRules {
         }
         return never("plain objects are not shareable: make it a monitor (Monitor.of), an immutable record, "
                 + "or annotate its class @Shareable if it is immutable or thread-safe");
+    }
+
+    /**
+     * The thread-safe classes of {@code java.util.concurrent}: shareable, but a holder of values
+     * (atomic reference holders, concurrent collections and maps, their entries) only when what it
+     * holds is. Other classes (locks, latches, executors, futures, atomic numbers) are shareable.
+     */
+    private static Rule concurrentRule(Class<?> c) {
+        if (c == java.util.concurrent.atomic.AtomicReference.class
+                || c == java.util.concurrent.atomic.AtomicStampedReference.class
+                || c == java.util.concurrent.atomic.AtomicMarkableReference.class) {
+            return new Rule(Kind.HOLDER, null, null);
+        }
+        if (c == java.util.concurrent.atomic.AtomicReferenceArray.class) {
+            return new Rule(Kind.HOLDER_ARRAY, null, null);
+        }
+        if (Map.Entry.class.isAssignableFrom(c)) {
+            return new Rule(Kind.MAP, null, null);
+        }
+        if (Map.class.isAssignableFrom(c)) {
+            return new Rule(Kind.CONCURRENT_MAP, null, null);
+        }
+        if (Collection.class.isAssignableFrom(c)) {
+            return new Rule(Kind.CONCURRENT_COLLECTION, null, null);
+        }
+        return always();
     }
 
     private static Rule recordRule(Class<?> c) {

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.safethread.internal.refcount.Binding;
 import org.safethread.RefCounted;
 import org.safethread.internal.finalizer.CoreRules;
+import org.safethread.internal.finalizer.ReachWalk;
 import org.safethread.internal.refcount.Extras;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.Housekeeper;
@@ -97,7 +98,14 @@ public final class WeakTable {
         if (key instanceof RefCounted) {
             return putCounted((RefCounted) key, value);
         }
-        String path = CoreRules.reaches(value, key);
+        String path;
+        try {
+            path = CoreRules.reaches(value, key);
+        } catch (ReachWalk.Unverifiable e) {
+            throw new IllegalArgumentException("WeakKeyMap.put: cannot verify that the value does not reach its key "
+                    + "(a " + key.getClass().getName() + "): " + e.path + " " + e.reason + "; a value that reached "
+                    + "its key would keep it from being collected for ever (the WeakHashMap leak)");
+        }
         if (path != null) {
             throw new IllegalArgumentException("WeakKeyMap.put: the value reaches its key (a "
                     + key.getClass().getName() + ") through " + path + ", so the key could never be collected "

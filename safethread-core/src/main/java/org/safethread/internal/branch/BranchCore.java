@@ -1,0 +1,551 @@
+package org.safethread.internal.branch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.safethread.BranchException;
+import org.safethread.UnshareableException;
+import org.safethread.internal.deadlock.WaitForGraph;
+import org.safethread.internal.deadlock.Waitable;
+import org.safethread.internal.monitor.MonitorLock;
+import org.safethread.internal.runtime.CancelScope;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.ThreadRegistry;
+import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.share.ShareRules;
+
+/**
+ * A branch (CONTRACT §6): the children one owner thread forked, their cancellation, and the
+ * owner's join.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * <p><b>States.</b> The owner's phase goes {@code OPEN -> JOINED -> CLOSED} or
+ * {@code OPEN -> CLOSED}; it is touched by the owner only (every owner-only method checks the
+ * caller first). {@code cancelled} goes false -> true once (volatile). Each child goes
+ * {@code RUNNING -> ended} once ({@link ChildRun}); {@code live} counts children not yet ended.
+ *
+ * <p><b>Fork racing cancel.</b> {@code children}, {@code nested} and the write of
+ * {@code cancelled} are guarded by the branch's {@code lock}. A fork registers its child under the lock
+ * only if not cancelled (else the child is born CANCELLED and no thread starts); a cancel sets
+ * the flag and snapshots the children under the lock, then interrupts them outside it. So either
+ * the fork sees the flag, or the cancel sees the child. A child in the snapshot whose thread has
+ * not started yet misses the interrupt (interrupting a thread that is not alive may do
+ * nothing), but its first action is a volatile read of {@code cancelled}: if that reads false,
+ * the flag's write (and so the interrupt after it) comes later, when the thread is alive.
+ *
+ * <p><b>Nested branches.</b> A branch opened by a child of branch P registers in P's
+ * {@code nested} under P's lock, then reads P's flag; P's cancel writes its flag, then reads
+ * {@code nested} under the same lock: either the cancel cancels the new branch, or the new
+ * branch sees P cancelled and cancels itself. So cancellation reaches every descendant.
+ *
+ * <p><b>Level-triggered cancellation.</b> A child's thread runs with its {@link CancelScope}
+ * set to its branch; safethread's blocking points test it (one volatile read) and throw
+ * {@code CancelledException} every time while it is set. The interrupt wakes a child blocked in
+ * a JDK call; {@link Reinterrupter} repeats it for a child that cleared its interrupt.
+ *
+ * <p><b>Ending.</b> A child ends by writing its state, then (if it failed) cancelling the branch
+ * (fail fast: the first failure cancels the siblings), then decrementing {@code live}; the one
+ * that reaches 0 unparks the owner. The owner waits until {@code live == 0}, then
+ * {@link Thread#join()}s every child's thread, so no child thread is alive when join or close
+ * returns or throws, and everything the children did happens-before the owner's report
+ * (JLS 17.4.5, the rule for {@code join}).
+ *
+ * <p><b>Pinned monitors and breakable cycles.</b> A branch opened while its owner is inside
+ * monitor M pins M: until the branch ends the owner may not {@code await} or {@code leave} on M;
+ * and {@code join} is refused unless the owner's monitor context (stack depth and innermost
+ * entry) is the one it opened the branch in (a Branch is not shareable, so no monitor method can
+ * receive it; this catches one smuggled through a field). So every monitor an owner holds while
+ * joining it held, without a break, since before the branch opened, which is before any child
+ * started. This keeps every cycle through a join breakable (a victim that is a fresh monitor
+ * entry exists). Give each non-abortable waiter W a time τ(W): for a thread re-acquiring a
+ * monitor after await/leave, when it released it; for a joiner, when it opened the branch. Along
+ * each edge W -> W' between two non-abortable waiters τ grows: (a) W re-acquires M held by W':
+ * W' took M after τ(W); if W' re-acquires M' itself, it took M before releasing M' (M is below
+ * M' on its stack), so τ(W') is later still; if W' is joining, it has held M since before it
+ * opened the branch, so τ(W') is later. (b) W joins and W' is its child: W' started after the
+ * branch opened at τ(W), and released or opened anything later still. Around a cycle τ cannot
+ * grow for ever, so some wait on it is abortable: a fresh monitor entry (the joiner never is).
+ * Without the pin, an owner could release M by {@code leave}, a child could enter M and
+ * {@code leave} it, the owner re-enter M and join: the child's re-entry and the join would wait
+ * for each other with no victim allowed.
+ */
+public final class BranchCore extends CancelScope implements Waitable {
+    private static final AtomicLong IDS = new AtomicLong();
+    private static final int OPEN = 0;
+    private static final int JOINED = 1;
+    private static final int CLOSED = 2;
+
+    private final long id;
+    private final String name;
+    private final Thread owner;
+    private final ThreadState ownerTs;
+    private final ThreadFactory factory;
+    /** The branch the owner runs as a child of, or null. */
+    private final BranchCore parent;
+    /** The monitor the branch pins (the owner's innermost at open), or null. */
+    private final MonitorLock pinned;
+    private final int openDepth;
+    private final Object openTop;
+
+    /**
+     * Guards {@code children} (writes), {@code nested} and the write of {@code cancelled}. A
+     * {@code ReentrantLock}, not {@code synchronized}: no path of the runtime pins a virtual
+     * thread's carrier (JDK 21-23 pin inside {@code synchronized}).
+     */
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile boolean cancelled;
+    /** Children in fork order. Written under lock (the owner also reads it unlocked: only it adds). */
+    private final List<ChildRun<?>> children = new ArrayList<>();
+    /** Open branches whose owners are children of this one. Guarded by lock. */
+    private final List<BranchCore> nested = new ArrayList<>(0);
+    private final AtomicInteger live = new AtomicInteger();
+    /** Owner only. */
+    private int phase = OPEN;
+
+    private BranchCore(ThreadFactory factory) {
+        this.owner = Thread.currentThread();
+        this.ownerTs = ThreadState.current();
+        this.factory = factory;
+        this.id = IDS.incrementAndGet();
+        this.name = "branch#" + id + " (opened by " + label(owner) + ")";
+        this.pinned = ownerTs.monitors.innermost();
+        this.openDepth = ownerTs.monitors.depth();
+        this.openTop = ownerTs.monitors.topEntry();
+        CancelScope s = CancelScope.current();
+        this.parent = s instanceof BranchCore ? (BranchCore) s : null;
+    }
+
+    /**
+     * Opens a branch owned by the calling thread.
+     *
+     * @param factory makes the children's threads; null for platform threads named after the branch
+     */
+    public static BranchCore open(ThreadFactory factory) {
+        ThreadState ts = ThreadState.current();
+        ts.pollIfRequested();
+        BranchCore b = new BranchCore(factory);
+        if (b.pinned != null) {
+            ts.monitors.pin(b.pinned);
+        }
+        Counters.BRANCHES_OPENED.increment();
+        BranchCore p = b.parent;
+        if (p != null) {
+            p.lock.lock();
+            try {
+                p.nested.add(b);
+            } finally {
+                p.lock.unlock();
+            }
+            if (p.isCancelled()) { // pairs with cancel(): flag written, then nested read under the lock
+                b.cancel();
+            }
+        }
+        return b;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    @Override
+    public String scopeName() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------ fork
+
+    /** {@code Branch.fork}. */
+    public <T> ChildRun<T> fork(Callable<? extends T> task, Object shown) {
+        checkOwner("fork");
+        if (phase != OPEN) {
+            throw new IllegalStateException("Branch.fork: " + name + " was already " + (phase == JOINED ? "joined" : "closed")
+                    + "; no child may be forked after join or close (open a new branch)");
+        }
+        Objects.requireNonNull(shown, "Branch.fork: task is null");
+        if (!ShareRules.shareableAtOneLevel(shown)) {
+            String why = ShareRules.whyNot(shown);
+            if (why != null) {
+                throw new UnshareableException("Branch.fork: the task (" + shown.getClass().getName() + ") is not shareable: " + why
+                        + "; it runs on another thread, so it may capture only shareable values (no thread was started)");
+            }
+        }
+        ownerTs.pollIfRequested();
+        int index = children.size() + 1;
+        ChildRun<T> child = new ChildRun<>(this, index, task);
+        if (cancelled) {
+            return bornCancelled(child);
+        }
+        Thread t = newThread(child, index);
+        lock.lock();
+        try {
+            if (cancelled) {
+                children.add(child);
+                t = null;
+            } else {
+                child.thread = t;
+                children.add(child);
+                live.incrementAndGet();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (t == null) {
+            child.end(ChildRun.State.CANCELLED, null, null);
+            return child;
+        }
+        try {
+            t.start();
+        } catch (Throwable e) {
+            child.thread = null;
+            live.decrementAndGet(); // it will never run; the owner is not waiting now (it is here)
+            child.end(ChildRun.State.FAILED, null, e); // cancels the siblings like any failure
+        }
+        return child;
+    }
+
+    private <T> ChildRun<T> bornCancelled(ChildRun<T> child) {
+        lock.lock();
+        try {
+            children.add(child);
+        } finally {
+            lock.unlock();
+        }
+        child.end(ChildRun.State.CANCELLED, null, null);
+        return child;
+    }
+
+    private Thread newThread(ChildRun<?> child, int index) {
+        if (factory == null) {
+            return new Thread(null, child, "branch#" + id + "-child-" + index, 0);
+        }
+        Thread t = factory.newThread(child);
+        if (t == null) {
+            throw new IllegalStateException("Branch.fork: the ThreadFactory of " + name + " returned null");
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------ ending, cancelling
+
+    /** Called once per child as it ends (its thread, or the owner for a child that never ran). */
+    void childEnded(ChildRun<?> child, ChildRun.State end, Throwable failure) {
+        if (end == ChildRun.State.FAILED) {
+            Counters.CHILDREN_FAILED.increment();
+            cancel(); // fail fast
+        } else if (end == ChildRun.State.CANCELLED) {
+            Counters.CHILDREN_CANCELLED.increment();
+        }
+        if (child.thread != null && live.decrementAndGet() == 0) {
+            LockSupport.unpark(owner); // pairs with the owner's wait on live == 0
+        }
+    }
+
+    /** {@code Branch.cancel}: any thread; idempotent. */
+    public void cancel() {
+        List<ChildRun<?>> kids;
+        List<BranchCore> inner;
+        lock.lock();
+        try {
+            if (cancelled) {
+                return;
+            }
+            cancelled = true; // pairs with fork's and open's reads under/after this lock
+            kids = new ArrayList<>(children);
+            inner = new ArrayList<>(nested);
+        } finally {
+            lock.unlock();
+        }
+        boolean anyRunning = false;
+        for (ChildRun<?> k : kids) {
+            anyRunning |= k.interruptIfRunning();
+        }
+        for (BranchCore n : inner) {
+            n.cancel();
+        }
+        if (anyRunning) {
+            Reinterrupter.watch(this);
+        }
+    }
+
+    /** Interrupts the running children again; @return whether any still runs. For the canceller. */
+    boolean interruptRunningChildren() {
+        List<ChildRun<?>> kids;
+        lock.lock();
+        try {
+            kids = new ArrayList<>(children);
+        } finally {
+            lock.unlock();
+        }
+        boolean anyRunning = false;
+        for (ChildRun<?> k : kids) {
+            anyRunning |= k.interruptIfRunning();
+        }
+        return anyRunning;
+    }
+
+    // ------------------------------------------------------------------ join, close
+
+    /** {@code Branch.join}. */
+    public void join() throws InterruptedException {
+        checkOwner("join");
+        if (phase != OPEN) {
+            throw new IllegalStateException("Branch.join: " + name + " was already " + (phase == JOINED ? "joined" : "closed")
+                    + "; a branch is joined once");
+        }
+        if (ownerTs.monitors.depth() != openDepth || ownerTs.monitors.topEntry() != openTop) {
+            throw new IllegalStateException("Branch.join: " + name + " must be joined in the monitor context it was "
+                    + "opened in (the same monitor method, outside any monitor entered since): joining while holding "
+                    + "another monitor could make a deadlock that cannot be broken. Join it where it was opened");
+        }
+        ownerTs.pollIfRequested();
+        boolean interrupted = Thread.interrupted();
+        if (interrupted || CancelScope.cancelledNow()) {
+            cancel();
+        }
+        interrupted |= awaitChildren();
+        phase = JOINED;
+        finish();
+        report(interrupted);
+    }
+
+    /** {@code Branch.close}. */
+    public void close() {
+        checkOwner("close");
+        if (phase != OPEN) {
+            phase = CLOSED;
+            return;
+        }
+        phase = CLOSED;
+        cancel();
+        boolean interrupted = awaitChildren();
+        finish();
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // close cannot throw InterruptedException: keep the status
+        }
+        List<Throwable> failures = failures();
+        event(failures);
+        for (Throwable f : failures) {
+            if (f instanceof VirtualMachineError) {
+                throw (VirtualMachineError) f;
+            }
+        }
+        IllegalStateException e = new IllegalStateException("Branch.close: " + name + " was closed without a "
+                + "completed join (the body threw or returned early), so it was cancelled and every child has ended"
+                + (failures.isEmpty() ? "" : "; " + failures.size() + " child(ren) failed (attached as suppressed)")
+                + ". Call join() at the end of the body");
+        for (Throwable f : failures) {
+            e.addSuppressed(f);
+        }
+        throw e;
+    }
+
+    /**
+     * Waits until every child has ended and its thread has terminated. An interrupt cancels the
+     * branch and the wait goes on.
+     *
+     * @return whether the owner was interrupted meanwhile (its status is then clear)
+     */
+    private boolean awaitChildren() {
+        boolean interrupted = false;
+        if (live.get() != 0) {
+            // A graph wait on every live child, never a victim (see the notes); an interrupt
+            // cancels the branch and the wait goes on. Pairs with childEnded's decrement and unpark.
+            WaitForGraph.await(this, false, this::allEnded, this::cancel);
+            interrupted = Thread.interrupted(); // the wait restored the status: take it over
+        }
+        for (ChildRun<?> c : children) {
+            Thread t = c.thread;
+            if (t == null) {
+                continue;
+            }
+            for (;;) {
+                try {
+                    t.join(); // the child has ended its task: it is only leaving run()
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    cancel();
+                }
+            }
+        }
+        return interrupted;
+    }
+
+    /** Unpins and leaves the parent's nested list (owner, once, after the children ended). */
+    private void finish() {
+        if (pinned != null) {
+            ownerTs.monitors.unpin(pinned);
+        }
+        BranchCore p = parent;
+        if (p != null) {
+            p.lock.lock();
+            try {
+                p.nested.remove(this);
+            } finally {
+                p.lock.unlock();
+            }
+        }
+    }
+
+    private List<Throwable> failures() {
+        List<Throwable> out = new ArrayList<>(0);
+        for (ChildRun<?> c : children) {
+            Throwable f = c.failure();
+            if (f != null) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    private void report(boolean interrupted) throws InterruptedException {
+        List<Throwable> failures = failures();
+        event(failures);
+        for (Throwable f : failures) {
+            if (f instanceof VirtualMachineError) {
+                throw (VirtualMachineError) f;
+            }
+        }
+        if (CancelScope.cancelledNow()) {
+            if (interrupted) {
+                Thread.currentThread().interrupt(); // the cancellation's interrupt stays visible
+            }
+            RuntimeException ce = CancelScope.cancelledAt("Branch.join of " + name);
+            failures.forEach(ce::addSuppressed);
+            throw ce;
+        }
+        if (interrupted) {
+            InterruptedException ie = new InterruptedException("Branch.join: the owner of " + name + " was interrupted "
+                    + "while joining; the branch was cancelled and every child has ended");
+            failures.forEach(ie::addSuppressed);
+            throw ie;
+        }
+        if (failures.isEmpty()) {
+            return;
+        }
+        if (failures.size() == 1) {
+            Throwable f = failures.get(0);
+            if (f instanceof RuntimeException) {
+                throw (RuntimeException) f;
+            }
+            if (f instanceof Error) {
+                throw (Error) f;
+            }
+            throw new BranchException(name + ": a child failed with a checked exception (the cause)", failures);
+        }
+        throw new BranchException(name + ": " + failures.size() + " children failed (failures(), in fork order)",
+                failures);
+    }
+
+    private void event(List<Throwable> failures) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        BranchFailedEvent e = new BranchFailedEvent();
+        if (e.isEnabled()) {
+            int cancelledCount = 0;
+            for (ChildRun<?> c : children) {
+                if (c.state() == ChildRun.State.CANCELLED) {
+                    cancelledCount++;
+                }
+            }
+            Throwable first = failures.get(0);
+            e.branch = name;
+            e.children = children.size();
+            e.failed = failures.size();
+            e.cancelled = cancelledCount;
+            e.firstFailure = first.getClass().getName() + (first.getMessage() == null ? "" : ": " + first.getMessage());
+            e.commit();
+        }
+    }
+
+    private void checkOwner(String op) {
+        Thread me = Thread.currentThread();
+        if (me != owner) {
+            throw new IllegalStateException("Branch." + op + " called by thread " + label(me) + ", but only the owner of "
+                    + name + " may fork, join or close it");
+        }
+    }
+
+    /** @return a thread's name, or {@code #id} for an unnamed (e.g. virtual) thread */
+    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
+    static String label(Thread t) {
+        String n = t.getName();
+        return n.isEmpty() ? "#" + t.getId() : n;
+    }
+
+    private boolean allEnded() {
+        return live.get() == 0;
+    }
+
+    // ------------------------------------------------------------------ the join as a graph wait
+
+    /**
+     * The children that have not ended and whose threads run: the join waits on every one. Called
+     * under the graph lock while the owner is registered (parked in join or close), so the owner
+     * adds no child meanwhile and its earlier additions happen-before the graph lock; a child
+     * registered in the graph is inside its task, so it has not ended and is rightly reported.
+     */
+    @Override
+    public void blockers(ThreadState waiter, List<ThreadState> out) {
+        for (int i = 0, n = children.size(); i < n; i++) {
+            ChildRun<?> c = children.get(i);
+            Thread th = c.thread;
+            if (th != null && c.state() == ChildRun.State.RUNNING) {
+                ThreadState t = ThreadRegistry.stateOf(th); // null: it never used the runtime, so it waits in no graph
+                if (t != null) {
+                    out.add(t);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean retry(ThreadState waiter) {
+        return allEnded();
+    }
+
+    /** "the end of branch#3 (opened by main; live children: branch#3-child-1, branch#3-child-2)". */
+    @Override
+    public String waitableName() {
+        StringBuilder b = new StringBuilder(name.length() + 80).append("the end of ").append(name, 0, name.length() - 1)
+                .append("; live children: ");
+        int listed = 0;
+        for (int i = 0, n = children.size(); i < n; i++) {
+            ChildRun<?> c = children.get(i);
+            Thread t = c.thread;
+            if (t != null && c.state() == ChildRun.State.RUNNING) {
+                b.append(listed++ == 0 ? "" : ", ");
+                if (t.getName().isEmpty()) {
+                    b.append("child ").append(c.index).append(" (").append(label(t)).append(')'); // unnamed (virtual)
+                } else {
+                    b.append(t.getName());
+                }
+            }
+        }
+        return b.append(listed == 0 ? "none)" : ")").toString();
+    }
+
+    @Override
+    public String blockerPhrase() {
+        return "blocked by its child";
+    }
+
+    @Override
+    public String blockerRole() {
+        return "is a child of " + name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,142 @@
+package org.safethread.internal.branch;
+
+import java.io.InterruptedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.util.concurrent.Callable;
+import org.safethread.CancelledException;
+import org.safethread.UnshareableException;
+import org.safethread.internal.runtime.CancelScope;
+import org.safethread.internal.share.ShareRules;
+
+/**
+ * One child of a branch: the task, its thread, and its outcome.
+ *
+ * <h2>Implementation notes</h2>
+ * <p>States go {@code RUNNING -> SUCCEEDED | FAILED | CANCELLED} once (a child forked on a
+ * cancelled branch, or whose thread could not start, is born ended; the public {@code Branch.Child} wraps it). {@code result} and
+ * {@code failure} are plain fields written by the child's thread before its volatile write of
+ * {@code state}; a reader that sees the final state sees them (JLS 17.4.5). A child's thread
+ * gets a runtime thread state only if its task uses the runtime (the join's blockers look it up
+ * by thread).
+ *
+ * <p>Classification of an ending: a task that threw, while its branch is cancelled, something
+ * that is (or is caused by) a cancellation signal — {@link CancelledException},
+ * {@link InterruptedException}, {@link InterruptedIOException},
+ * {@link ClosedByInterruptException} — ends CANCELLED; any other throwable ends FAILED, even in a
+ * cancelled branch (a real error is never hidden by a cancellation). A task that returned ends
+ * SUCCEEDED when its result is shareable, else FAILED with {@link UnshareableException}.
+ */
+public final class ChildRun<T> implements Runnable {
+    /** A child's life, as {@code Branch.Child.State} (same names, same order). */
+    public enum State { RUNNING, SUCCEEDED, FAILED, CANCELLED }
+
+    /** How far down a cause chain a cancellation signal is looked for: wrappers rarely nest deeper. */
+    private static final int MAX_CAUSE_DEPTH = 16;
+
+    final BranchCore branch;
+    /** 1-based, in fork order. */
+    final int index;
+    private final Callable<? extends T> task;
+    /** The child's thread; null when it never had one. Written by the owner before start(). */
+    Thread thread;
+
+    private volatile State state = State.RUNNING;
+    private T result;
+    private Throwable failure;
+
+    ChildRun(BranchCore branch, int index, Callable<? extends T> task) {
+        this.branch = branch;
+        this.index = index;
+        this.task = task;
+    }
+
+    @Override
+    public void run() {
+        CancelScope saved = CancelScope.current();
+        CancelScope.set(branch);
+        T value = null;
+        Throwable thrown = null;
+        boolean ran = false;
+        try {
+            if (!branch.isCancelled()) {
+                ran = true;
+                value = task.call();
+            }
+        } catch (Throwable t) {
+            thrown = t;
+        } finally {
+            CancelScope.set(saved);
+        }
+        State end;
+        if (!ran) {
+            end = State.CANCELLED;
+        } else if (thrown != null) {
+            end = branch.isCancelled() && isCancellation(thrown) ? State.CANCELLED : State.FAILED;
+        } else {
+            String why = ShareRules.shareableAtOneLevel(value) ? null : ShareRules.whyNot(value);
+            if (why != null) {
+                thrown = new UnshareableException("Branch.fork: the result of " + this + " ("
+                        + value.getClass().getName() + ") is not shareable: " + why
+                        + "; return an immutable value or a monitor");
+                value = null;
+                end = State.FAILED;
+            } else {
+                end = State.SUCCEEDED;
+            }
+        }
+        end(end, value, end == State.FAILED ? thrown : null);
+    }
+
+    /** Records the outcome (the child's thread, or the owner for a child that never ran). */
+    void end(State end, T value, Throwable failed) {
+        result = value;
+        failure = failed;
+        state = end; // publishes result and failure
+        branch.childEnded(this, end, failed);
+    }
+
+    static boolean isCancellation(Throwable t) {
+        for (int i = 0; t != null && i < MAX_CAUSE_DEPTH; i++, t = t.getCause()) {
+            if (t instanceof CancelledException || t instanceof InterruptedException
+                    || t instanceof InterruptedIOException || t instanceof ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Interrupts this child's thread if the child is still running; @return whether it was. */
+    boolean interruptIfRunning() {
+        Thread t = thread;
+        if (state != State.RUNNING || t == null) {
+            return false;
+        }
+        t.interrupt();
+        return true;
+    }
+
+    /** @return the state now (volatile) */
+    public State state() {
+        return state;
+    }
+
+    /** @return the result once SUCCEEDED; else IllegalStateException */
+    public T get() {
+        State s = state;
+        if (s != State.SUCCEEDED) {
+            throw new IllegalStateException("Branch.Child.get: " + this + " is " + s + "; get() is for a SUCCEEDED "
+                    + "child (join the branch first; a FAILED child's failure() says why)");
+        }
+        return result;
+    }
+
+    /** @return the failure once FAILED, else null */
+    public Throwable failure() {
+        return state == State.FAILED ? failure : null;
+    }
+
+    @Override
+    public String toString() {
+        return "child " + index + " of " + branch.scopeName();
+    }
+}

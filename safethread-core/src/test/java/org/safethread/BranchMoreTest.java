@@ -1,0 +1,174 @@
+package org.safethread;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.safethread.Branch.Child.State;
+
+/**
+ * Branch rules beyond the everyday ones (CONTRACT §6): join only in the monitor context the
+ * branch was opened in, the JFR event of a failed branch, bad thread factories, and a child's
+ * counted objects after its thread ended.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BranchMoreTest {
+
+    /** Smuggles a Branch past the wall (the wall refuses it as an argument). */
+    static Branch smuggled;
+
+    public static class Other {
+        @MonitorMethod
+        public String joinTheSmuggledBranch() {
+            try {
+                smuggled.join();
+                return "joined";
+            } catch (IllegalStateException | InterruptedException e) {
+                return e.getMessage();
+            }
+        }
+
+        @MonitorMethod
+        public int take(Object anything) {
+            return 1;
+        }
+    }
+
+    @Test
+    void aBranchCannotBePassedIntoAMonitor() throws Exception {
+        Other o = Monitor.of(new Other());
+        try (Branch b = Branch.open()) {
+            assertThatThrownBy(() -> o.take(b)).isInstanceOf(UnshareableException.class);
+            assertThatThrownBy(() -> b.fork(() -> b.isCancelled())).isInstanceOf(UnshareableException.class)
+                    .hasMessageContaining("org.safethread.Branch");
+            b.join();
+        }
+    }
+
+    record Holder(String name, List<String> items) {
+    }
+
+    @Test
+    void theWallLooksPastTheFirstLevel() throws Exception {
+        Holder bad = new Holder("h", new ArrayList<>());
+        Holder good = new Holder("h", List.of("a"));
+        try (Branch b = Branch.open()) {
+            assertThatThrownBy(() -> b.fork(() -> bad.items().size())).isInstanceOf(UnshareableException.class)
+                    .hasMessageContaining("component items").hasMessageContaining("java.util.ArrayList");
+            assertThat(b.fork(() -> good.items().size())).isNotNull();
+            Branch.Child<Holder> c = b.fork(() -> new Holder("r", new ArrayList<>(List.of("x"))));
+            assertThat(catchThrowable(b::join)).isInstanceOf(UnshareableException.class)
+                    .hasMessageContaining("result");
+            assertThat(c.state()).isEqualTo(State.FAILED);
+        }
+    }
+
+    @Test
+    void joinIsRefusedInsideAMonitorEnteredAfterTheBranchOpened() throws Exception {
+        Other o = Monitor.of(new Other());
+        Branch b = Branch.open();
+        smuggled = b;
+        try {
+            b.fork(() -> 1);
+            assertThat(o.joinTheSmuggledBranch()).contains("monitor context");
+            b.join(); // where it was opened: fine
+        } finally {
+            smuggled = null;
+        }
+    }
+
+    @Test
+    void aBranchEndingWithFailuresIsRecordedAsAJfrEvent() throws Exception {
+        Path file = Files.createTempFile("safethread-branch", ".jfr");
+        String name;
+        try (Recording recording = new Recording()) {
+            recording.enable("org.safethread.BranchFailed");
+            recording.start();
+            try (Branch ok = Branch.open()) {
+                ok.fork(() -> 1);
+                ok.join(); // no failure: no event
+            }
+            try (Branch b = Branch.open()) {
+                name = b.toString();
+                b.fork(() -> BranchTesting.sleepLong());
+                b.fork(() -> {
+                    throw new IllegalStateException("broken");
+                });
+                catchThrowable(b::join);
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> events = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().equals("org.safethread.BranchFailed")) {
+                events.add(e);
+            }
+        }
+        Files.deleteIfExists(file);
+        assertThat(events).hasSize(1);
+        RecordedEvent e = events.get(0);
+        assertThat(e.getString("branch")).isEqualTo(name);
+        assertThat(e.getInt("children")).isEqualTo(2);
+        assertThat(e.getInt("failed")).isEqualTo(1);
+        assertThat(e.getInt("cancelled")).isEqualTo(1);
+        assertThat(e.getString("firstFailure")).isEqualTo("java.lang.IllegalStateException: broken");
+    }
+
+    @Test
+    void aFactoryReturningNullIsAClearError() throws Exception {
+        try (Branch b = Branch.open(r -> null)) {
+            assertThatThrownBy(() -> b.fork(() -> 1)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("ThreadFactory").hasMessageContaining("null");
+            b.join();
+        }
+    }
+
+    @Test
+    void aThreadThatCannotStartIsAFailedChild() throws Exception {
+        Thread started = new Thread(() -> { });
+        started.start();
+        started.join();
+        try (Branch b = Branch.open(r -> started)) { // already started: start() throws
+            Branch.Child<Integer> c = b.fork(() -> 1);
+            assertThat(c.state()).isEqualTo(State.FAILED);
+            assertThat(c.failure()).isInstanceOf(IllegalThreadStateException.class);
+            assertThat(b.isCancelled()).isTrue();
+            assertThat(catchThrowable(b::join)).isSameAs(c.failure());
+        }
+    }
+
+    static final class Thing extends RefCounted {
+    }
+
+    @Test
+    void aChildsObjectsFollowTheOwnerHasTerminatedRule() throws Exception {
+        DeathQueue<String> deaths = new DeathQueue<>();
+        Branch.Child<Ref<Thing>> c;
+        try (Branch b = Branch.open()) {
+            c = b.fork(() -> {
+                Thing t = new Thing();                 // owned by the child's thread
+                deaths.watch(t, "thing");
+                Ref<Thing> ref = new Ref<>(t);         // a second reference, counted by the owner too
+                t.decref();
+                return ref;
+            });
+            b.join();
+        }
+        Ref<Thing> ref = c.get();
+        assertThat(ref.get().isAlive()).isTrue();
+        ref.clear(); // the last reference, released by another thread after the owner ended
+        assertThat(deaths.poll(Duration.ofSeconds(5))).isEqualTo("thing");
+    }
+}

@@ -11,7 +11,15 @@ import java.util.Objects;
  * @param duration wall-clock time of the collection, including the handshake with other threads
  */
 public record CollectionResult(long examined, long collected, Duration duration) {
-    /** Validates the components. */
+    /**
+     * Validates the components.
+     *
+     * @param examined the objects read; at least {@code collected}
+     * @param collected the objects made to die; zero or more
+     * @param duration the collection's wall-clock time; not null
+     * @throws IllegalArgumentException if a count is negative or {@code collected > examined}
+     * @throws NullPointerException if {@code duration} is null
+     */
     public CollectionResult {
         if (examined < 0 || collected < 0 || collected > examined) {
             throw new IllegalArgumentException(

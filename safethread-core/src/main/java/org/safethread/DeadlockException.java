@@ -28,7 +28,15 @@ public class DeadlockException extends RuntimeException {
      * @param waitsFor the monitor this thread waits to enter
      */
     public record Link(String threadName, long threadId, String holds, String waitsFor) {
-        /** Validates the components. */
+        /**
+         * Validates the components.
+         *
+         * @param threadName the thread's name; not null
+         * @param threadId the thread's id
+         * @param holds the monitor held; not null
+         * @param waitsFor the monitor waited for; not null
+         * @throws NullPointerException if a name is null
+         */
         public Link {
             Objects.requireNonNull(threadName, "threadName");
             Objects.requireNonNull(holds, "holds");

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.safethread.internal.metrics.Jmx;
 import org.safethread.internal.monitor.Conditions;
 import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.monitor.Monitors;
@@ -28,14 +29,31 @@ import org.safethread.internal.monitor.Monitors;
  * <h2>Rules</h2>
  * <ul>
  *   <li><b>One thread inside at a time.</b> A call of a {@link MonitorMethod} (class proxy) or
- *       of any method of the interface (interface proxy) runs holding the monitor. A public
- *       method of a class proxy that is not a monitor method throws
- *       {@link IllegalStateException}. {@code equals}/{@code hashCode} are the proxy's identity
- *       and {@code toString} is the monitor's name ({@code Account#3}), without touching its
- *       state.</li>
- *   <li><b>Shareability at the wall.</b> Arguments are checked before the monitor is entered (a
- *       refused call changes nothing) and results after the method returns; an unshareable one
- *       raises {@link UnshareableException}. Exceptions pass through unchecked.</li>
+ *       of any method of the interface (interface proxy) runs holding the monitor. A class proxy
+ *       takes over every method the JVM's virtual dispatch can reach (bridge methods, covariant
+ *       overrides, inherited implementations and default methods included); one that is not a
+ *       monitor method, of any visibility, throws {@link IllegalStateException}.
+ *       {@code equals}/{@code hashCode} are the proxy's identity and {@code toString} is the
+ *       monitor's name ({@code Account#3}), without touching its state. A class proxy is never
+ *       finalized (the target's {@code finalize}, if any, runs once, on the target) and cannot
+ *       be cloned.</li>
+ *   <li><b>No state outside the monitor's methods.</b> A class proxy is a subclass with its own
+ *       never-initialised copy of every field; so that no field access through the monitor
+ *       reference reads or writes that copy silently, {@link #of(Object)} refuses non-private
+ *       instance fields, and private fields or methods that code of the class's nest reaches
+ *       through a reference that may be the monitor (anything but {@code this} or an object that
+ *       code created with {@code new}).</li>
+ *   <li><b>Shareability at the wall.</b> Arguments are checked before the monitor is entered: a
+ *       call refused for an argument did not run and changed nothing. Results are checked after
+ *       the method ran, before the monitor is left: a call refused for its result has run, and
+ *       its effects stay. An unshareable value raises {@link UnshareableException}. Exceptions
+ *       pass through unchecked.</li>
+ *   <li><b>{@code this} is the monitor.</b> A monitor method that returns its own target
+ *       ({@code return this;}) returns the monitor, and one that passes its target to another
+ *       monitor's method ({@code registry.register(this)}) passes the monitor, as
+ *       python-safethread's {@code self} is the monitor. Where the monitor is not an instance of
+ *       the declared type (an interface proxy whose method is declared to return the concrete
+ *       class), the call is refused with {@link UnshareableException} saying so.</li>
  *   <li><b>Re-entry.</b> A monitor method may call a monitor method of its own monitor (direct
  *       re-entry of the innermost monitor). Entering a monitor that the thread holds further out
  *       on its stack (A &rarr; B &rarr; A) throws {@link DeadlockException} at once.</li>
@@ -57,6 +75,10 @@ import org.safethread.internal.monitor.Monitors;
  * nothing is needed; in a named module, open its package to {@code org.safethread}.
  */
 public final class Monitor {
+    static {
+        Jmx.registerIfEnabled(); // safethread.jmx=true: the MXBean appears at first use of the library
+    }
+
     private Monitor() {
     }
 
@@ -64,13 +86,20 @@ public final class Monitor {
      * Wraps {@code target} in a class proxy: a generated subclass of its class whose
      * {@link MonitorMethod}s run inside the monitor. Use only the proxy from now on.
      *
+     * <p>The class proxy is defined once per class. Deciding whether it can be made reads the
+     * class files of the class's hierarchy and nest (the bridge methods' callees, and every
+     * access to private members); this happens once, at the first {@code of} of a class.
+     *
      * @param target the object to guard; its class must be non-final, with at least one
-     *     {@code @MonitorMethod} and no public final method
+     *     {@code @MonitorMethod}, no non-private final method, no non-private instance field
      * @param <T> the target's type
      * @return the monitor
      * @throws IllegalArgumentException if the target cannot be guarded (the message says why
-     *     and what to do): null, already a monitor, a final or sealed class, no monitor methods,
-     *     a public final method
+     *     and what to do, naming the method or field): null, already a monitor, a final or
+     *     sealed class, no monitor methods, a non-private final method, a package-private
+     *     method inherited from another package, a {@code @MonitorMethod} that is static,
+     *     private, final or {@code finalize}, a non-private instance field, a private member that
+     *     code of the class's nest reaches through a reference that may be the monitor
      */
     public static <T> T of(T target) {
         if (target == null) {

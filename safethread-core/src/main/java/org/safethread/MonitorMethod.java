@@ -12,8 +12,10 @@ import java.lang.annotation.Target;
  * monitor, with its arguments and result checked for {@linkplain Shareability shareability}.
  *
  * <p>A method counts as a monitor method when it, or a method it overrides, carries this
- * annotation. Static, private and final methods cannot be guarded and are refused by
- * {@link Monitor#of(Object)}. Public methods of a class proxy that are not monitor methods throw
+ * annotation (also across generic and covariant overrides, which the compiler links by bridge
+ * methods: a bridge and the method it calls are one monitor method). Static, private and final
+ * methods, and {@code finalize}, cannot be guarded and are refused by {@link Monitor#of(Object)}.
+ * Methods of a class proxy that are not monitor methods, of any visibility, throw
  * {@link IllegalStateException} when called, so a monitor has no unlocked path to its state.
  */
 @Documented

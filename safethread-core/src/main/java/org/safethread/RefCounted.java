@@ -1,5 +1,6 @@
 package org.safethread;
 
+import org.safethread.internal.metrics.Jmx;
 import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.ThreadState;
@@ -49,6 +50,10 @@ import org.safethread.internal.runtime.ThreadState;
  * the runtime relies on: it never calls them (identity only).
  */
 public abstract class RefCounted {
+    static {
+        Jmx.registerIfEnabled(); // safethread.jmx=true: the MXBean appears at first use of the library
+    }
+
     // Implementation notes: the protocol (owner plain count, shared word, cells, merge queue,
     // death) is described in org.safethread.internal.refcount.RefCounts. These fields are read
     // and written there through VarHandles; the owner's fast paths below touch only `owner`

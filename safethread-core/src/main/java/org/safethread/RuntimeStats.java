@@ -69,4 +69,33 @@ public interface RuntimeStats {
      *     forked on an already cancelled branch, which never started)
      */
     long childrenCancelled();
+
+    /**
+     * @return objects the collector examined (read the counts and {@link Ref} fields of), over
+     *     all collections; {@code objectsCollected() / objectsExamined()} is the collector's yield
+     */
+    long objectsExamined();
+
+    /**
+     * @return over-releases: decrefs refused because they would release more references than
+     *     the object had (the caller got an {@link IllegalStateException}), plus over-releases
+     *     found when merging another thread's counts (the object was killed and an error logged)
+     */
+    long overReleases();
+
+    /**
+     * @return nanoseconds that threads using the runtime were stopped by collections, summed
+     *     over all collections (each pause runs from the collection's start to the end of its
+     *     trace, handshake included)
+     */
+    long collectionPauseTotalNanos();
+
+    /** @return the longest single collection pause, in nanoseconds; 0 before the first collection */
+    long collectionPauseMaxNanos();
+
+    /**
+     * @return the runtime's own threads alive now (collector, finalizer, housekeeper, and a
+     *     stalled finalizer thread that was replaced but has not finished yet)
+     */
+    int liveRuntimeThreads();
 }

@@ -5,11 +5,11 @@ import java.util.Objects;
 import org.safethread.internal.collector.CycleCollector;
 import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.finalizer.Registrations;
+import org.safethread.internal.metrics.Jmx;
+import org.safethread.internal.metrics.Stats;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.CancelScope;
-import org.safethread.internal.runtime.Counters;
-import org.safethread.internal.runtime.StatsSnapshot;
 import org.safethread.internal.runtime.ThreadState;
 
 /**
@@ -25,12 +25,18 @@ import org.safethread.internal.runtime.ThreadState;
  * <h2>Settings</h2>
  * System properties read at start-up: {@code safethread.deadlock.delay} (default 0),
  * {@code safethread.finalizer.stallTimeout} (10s), {@code safethread.finalizer.shutdownTimeout}
- * (5s), {@code safethread.leakTracking} (false), {@code safethread.collector.threshold} (10000),
+ * (5s), {@code safethread.leakDetection} (off; also {@code simple}, {@code sampled:N},
+ * {@code paranoid}; the old {@code safethread.leakTracking=true} means paranoid),
+ * {@code safethread.jmx} (false), {@code safethread.collector.threshold} (10000),
  * {@code safethread.collector.enabled} (true), {@code safethread.collector.handshakeTimeout}
  * (5ms), {@code safethread.monitor.spins} (0). Durations accept {@code 250ms}, {@code 10s},
  * {@code PT1S} or a number of milliseconds.
  */
 public final class SafeThread {
+    static {
+        Jmx.registerIfEnabled(); // safethread.jmx=true: the MXBean appears at first use of the library
+    }
+
     private SafeThread() {
     }
 
@@ -163,23 +169,6 @@ public final class SafeThread {
     /** @return a snapshot of the runtime's counters */
     public static RuntimeStats stats() {
         ThreadState.current().pollIfRequested();
-        return new StatsSnapshot(
-                Counters.DEADLOCKS_BROKEN.sum(),
-                Counters.COLLECTIONS.sum(),
-                Counters.OBJECTS_COLLECTED.sum(),
-                Counters.FINALIZERS_RUN.sum(),
-                Counters.FINALIZER_FAILURES.sum(),
-                Finalizers.pending(),
-                Counters.OBJECTS_DIED.sum(),
-                Math.max(0, Counters.PENDING_MERGES.sum()),
-                Counters.LEAKS.sum(),
-                Counters.FINALIZER_STALLS.sum(),
-                Counters.CONTENDED_ENTRIES.sum(),
-                Counters.OBJECTS_EXAMINED.sum(),
-                Counters.OVER_RELEASES.sum(),
-                org.safethread.internal.refcount.IdleOwners.waitingNow(),
-                Counters.BRANCHES_OPENED.sum(),
-                Counters.CHILDREN_FAILED.sum(),
-                Counters.CHILDREN_CANCELLED.sum());
+        return Stats.snapshot();
     }
 }

@@ -32,7 +32,7 @@ class BranchDeadlockTest {
 
     /** An account whose monitor methods open branches. */
     public static class Account {
-        int balance;
+        private int balance;
 
         @MonitorMethod
         public int deposit(int amount) {
@@ -222,8 +222,8 @@ class BranchDeadlockTest {
 
     /** A monitor in a global order; a visit enters it and goes on to higher-ranked ones. */
     public static class Ranked {
-        final int rank;
-        int visits;
+        private final int rank;
+        private int visits;
 
         public Ranked() {
             this(0);

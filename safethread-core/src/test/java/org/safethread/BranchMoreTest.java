@@ -149,6 +149,8 @@ class BranchMoreTest {
         }
     }
 
+    /** A counted resource with no state of its own: it vouches for itself, so a Ref to it may cross. */
+    @Shareable
     static final class Thing extends RefCounted {
     }
 

@@ -34,7 +34,7 @@ class BranchTest {
 
     /** A monitor for the pinned-monitor and cancellation tests. */
     public static class Box {
-        int value;
+        private int value;
 
         @MonitorMethod
         public void set(int v) {
@@ -229,7 +229,7 @@ class BranchTest {
     void theFirstFailureCancelsTheSiblingsAndJoinRethrowsTheSameObject(Kind kind) throws Exception {
         assume(kind);
         IllegalStateException boom = new IllegalStateException("boom");
-        AtomicReference<RuntimeException> boomRef = new AtomicReference<>(boom);
+        Thrown<RuntimeException> boomRef = new Thrown<>(boom);
         try (Branch b = kind.open()) {
             Branch.Child<Void> sleeper = b.fork(() -> BranchTesting.sleepLong());
             Branch.Child<Void> waiter = b.fork(() -> {
@@ -253,7 +253,7 @@ class BranchTest {
     void oneCheckedFailureIsTheCauseOfABranchException(Kind kind) throws Exception {
         assume(kind);
         IOException io = new IOException("disk");
-        AtomicReference<IOException> ioRef = new AtomicReference<>(io);
+        Thrown<IOException> ioRef = new Thrown<>(io);
         try (Branch b = kind.open()) {
             b.fork(() -> {
                 throw ioRef.get();
@@ -272,7 +272,7 @@ class BranchTest {
         AtomicBoolean secondFailed = new AtomicBoolean();
         IllegalArgumentException first = new IllegalArgumentException("first forked, fails last");
         IOException second = new IOException("second forked, fails first");
-        AtomicReference<Object[]> refs = new AtomicReference<>(new Object[] {first, second});
+        Thrown<Object[]> refs = new Thrown<>(new Object[] {first, second});
         CountDownLatch firstRunning = new CountDownLatch(1); // else the second's failure may cancel the first unborn
         try (Branch b = kind.open()) {
             b.fork(() -> {
@@ -297,7 +297,7 @@ class BranchTest {
     @Test
     void aVirtualMachineErrorWinsOverEverything() throws Exception {
         StackOverflowError soe = new StackOverflowError("deep");
-        AtomicReference<StackOverflowError> soeRef = new AtomicReference<>(soe);
+        Thrown<StackOverflowError> soeRef = new Thrown<>(soe);
         CountDownLatch allRunning = new CountDownLatch(3); // spun on, not awaited: no failure cancels a fork
         try (Branch b = Branch.open()) {
             b.fork(() -> {
@@ -320,8 +320,30 @@ class BranchTest {
     }
 
     private static void spinUntil(CountDownLatch latch) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (latch.getCount() > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("spun 30 s for siblings that never came"); // never hang a close()
+            }
             Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Carries a prepared exception (or array of them) into a child, to be thrown there by identity.
+     * Exceptions are not shareable, and an {@code AtomicReference} is shareable only when what it
+     * holds is; this box vouches for itself because the test only ever throws what it holds.
+     */
+    @Shareable
+    static final class Thrown<T> {
+        private final T value;
+
+        Thrown(T value) {
+            this.value = value;
+        }
+
+        T get() {
+            return value;
         }
     }
 
@@ -348,7 +370,7 @@ class BranchTest {
     @Test
     void aFailureAfterTheCancellationThatIsNotCausedByItIsStillAFailure() throws Exception {
         IllegalStateException real = new IllegalStateException("real");
-        AtomicReference<IllegalStateException> realRef = new AtomicReference<>(real);
+        Thrown<IllegalStateException> realRef = new Thrown<>(real);
         CountDownLatch running = new CountDownLatch(2); // both tasks run before the cancel
         try (Branch b = Branch.open()) {
             b.fork(() -> {
@@ -380,7 +402,7 @@ class BranchTest {
     void pythonBodyAndChildBothFailAndBothAreReported(Kind kind) {
         assume(kind);
         IllegalStateException child = new IllegalStateException("child");
-        AtomicReference<IllegalStateException> childRef = new AtomicReference<>(child);
+        Thrown<IllegalStateException> childRef = new Thrown<>(child);
         IllegalArgumentException body = new IllegalArgumentException("body");
         CountDownLatch childFailed = new CountDownLatch(1);
         Throwable t = catchThrowable(() -> {
@@ -449,7 +471,7 @@ class BranchTest {
     void pythonANestedBranchFailingFailsTheOuterOne(Kind kind) throws Exception {
         assume(kind);
         IllegalStateException deep = new IllegalStateException("grandchild");
-        AtomicReference<IllegalStateException> deepRef = new AtomicReference<>(deep);
+        Thrown<IllegalStateException> deepRef = new Thrown<>(deep);
         try (Branch outer = kind.open()) {
             Branch.Child<Void> sibling = outer.fork(() -> BranchTesting.sleepLong());
             Branch.Child<Void> middle = outer.fork(() -> {
@@ -548,12 +570,22 @@ class BranchTest {
         assertThat(Thread.interrupted()).isTrue();
     }
 
+    /**
+     * The children's threads, as they record themselves. A concurrent queue is shareable only while
+     * what it holds is, and threads are not; the test vouches for this one (it only reads it after
+     * the children ended).
+     */
+    @Shareable
+    static final class ThreadsSeen extends ConcurrentLinkedQueue<Thread> {
+        private static final long serialVersionUID = 1L;
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void noChildThreadIsAliveAfterJoinOrClose(Kind kind) throws Exception {
         assume(kind);
         for (int round = 0; round < 20; round++) {
-            ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
+            ThreadsSeen threads = new ThreadsSeen();
             try (Branch b = kind.open()) {
                 for (int i = 0; i < 8; i++) {
                     b.fork(() -> threads.add(Thread.currentThread()));
@@ -651,7 +683,7 @@ class BranchTest {
 
     /** Holds its monitor until released. */
     public static class Gate {
-        int entered;
+        private int entered;
 
         @MonitorMethod
         public void hold(CountDownLatch held, CountDownLatch release) throws InterruptedException {

@@ -110,7 +110,7 @@ class CoreReachTest {
 
     /** A monitor target holding anything. */
     static class Box {
-        Object value;
+        private Object value;
 
         Box(Object value) {
             this.value = value;

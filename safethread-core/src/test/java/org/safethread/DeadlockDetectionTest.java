@@ -86,8 +86,8 @@ class DeadlockDetectionTest {
 
     /** An outer monitor: runs code inside itself and notes that it unwound. */
     public static class Outer {
-        boolean unwound;
-        int touched;
+        private boolean unwound;
+        private int touched;
 
         @MonitorMethod
         public String run(Supplier<String> inner) {
@@ -111,8 +111,8 @@ class DeadlockDetectionTest {
 
     /** An inner monitor whose methods wait on a condition or in a leave action. */
     public static class Inner {
-        boolean never;
-        int touched;
+        private boolean never;
+        private int touched;
 
         @MonitorMethod
         public String awaitUntilInterrupted(CountDownLatch waiting) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class DeadlockRetryBoundTest {
 
     public static class Account {
-        long balance = 1_000;
+        private long balance = 1_000;
 
         @MonitorMethod
         public void transferTo(Account other, long amount) {

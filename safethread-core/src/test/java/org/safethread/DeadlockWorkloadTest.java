@@ -23,7 +23,7 @@ class DeadlockWorkloadTest {
 
     /** An account; transfers nest a call into the other account, which may be refused. */
     public static class Account {
-        long balance;
+        private long balance;
 
         Account(long balance) {
             this.balance = balance;

@@ -468,9 +468,9 @@ class FinalizerTest {
     // ------------------------------------------------------------------ monitor cores
 
     public static class GuardedCore {
-        final AtomicLong finalizedAt = new AtomicLong();
-        final CountDownLatch inside = new CountDownLatch(1);
-        final CountDownLatch leave = new CountDownLatch(1);
+        private final AtomicLong finalizedAt = new AtomicLong();
+        private final CountDownLatch inside = new CountDownLatch(1);
+        private final CountDownLatch leave = new CountDownLatch(1);
 
         @MonitorMethod
         public void holdFor() throws InterruptedException {

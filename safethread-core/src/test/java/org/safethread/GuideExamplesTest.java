@@ -73,7 +73,53 @@ class GuideExamplesTest {
         assertThat(counter.increment()).isEqualTo(1);
     }
 
+    public static class Builder {
+        private final List<String> items = new ArrayList<>();
+
+        @MonitorMethod
+        public Builder add(String s) {
+            items.add(s);
+            return this;
+        }
+
+        @MonitorMethod
+        public List<String> build() {
+            return List.copyOf(items);
+        }
+    }
+
+    @Test
+    void aMonitorMethodReturningThisReturnsTheMonitor() {
+        Builder b = Monitor.of(new Builder());
+        assertThat(b.add("a").add("b")).isSameAs(b);
+        assertThat(b.build()).containsExactly("a", "b");
+    }
+
     // §2
+    public static class Tally {
+        private int n;
+
+        @MonitorMethod
+        public List<Integer> bump() {
+            n++;
+            return new ArrayList<>(List.of(n));
+        }
+
+        @MonitorMethod
+        public int n() {
+            return n;
+        }
+    }
+
+    @Test
+    void aRefusedResultKeepsTheMethodsEffects() {
+        Tally t = Monitor.of(new Tally());
+        assertThatThrownBy(t::bump)
+                .isInstanceOf(UnshareableException.class)
+                .hasMessageContaining("Tally.bump: return value (java.util.ArrayList)");
+        assertThat(t.n()).isEqualTo(1);
+    }
+
     public static class Ledger {
         @MonitorMethod
         public void record(Object entry) {
@@ -364,7 +410,7 @@ class GuideExamplesTest {
     }
 
     public static class Catalog {
-        List<String> items = List.of();
+        private List<String> items = List.of();
 
         @MonitorMethod
         public void refresh(Catalog self) {

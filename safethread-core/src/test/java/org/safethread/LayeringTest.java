@@ -67,7 +67,7 @@ class LayeringTest {
             "internal.share.ShareRules -> DeathQueue",
             "internal.share.ShareRules -> Ref",
             "internal.share.ShareRules -> WeakRef",
-            "internal.monitor.ProxyFactory -> RefCounted",
+            "internal.monitor.ProxyMethods -> RefCounted",
             "internal.refcount.CellTable -> internal.collector",
             "internal.refcount.ClassInfo -> internal.finalizer",
             "internal.refcount.Deaths -> internal.finalizer",

@@ -23,9 +23,9 @@ class MonitorConditionGroupsTest {
     static final AtomicInteger EVALUATIONS = new AtomicInteger();
 
     public static class Counter {
-        int value;
-        int waiting;
-        final List<String> served = new ArrayList<>();
+        private int value;
+        private int waiting;
+        private final List<String> served = new ArrayList<>();
 
         @MonitorMethod
         public void add(int n) {

@@ -39,15 +39,15 @@ class MonitorConditionTest {
     }
 
     public static class Gate {
-        Gate self;
-        boolean open;
-        boolean flagX;
-        boolean flagY;
-        boolean poisoned;
-        int tickets;
-        int waiting;
-        int touches;
-        final List<Integer> served = new ArrayList<>();
+        private Gate self;
+        private boolean open;
+        private boolean flagX;
+        private boolean flagY;
+        private boolean poisoned;
+        private int tickets;
+        private int waiting;
+        private int touches;
+        private final List<Integer> served = new ArrayList<>();
 
         @MonitorMethod
         public void setSelf(Gate g) {

@@ -20,7 +20,7 @@ import org.safethread.MonitorTesting.Worker;
 class MonitorEntryTest {
 
     public static class Room {
-        int touches;
+        private int touches;
 
         @MonitorMethod
         public void hold(CountDownLatch held, CountDownLatch release) {

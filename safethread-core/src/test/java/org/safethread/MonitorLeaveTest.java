@@ -33,10 +33,10 @@ class MonitorLeaveTest {
     }
 
     public static class Room {
-        Room self;
-        int touches;
-        boolean open;
-        final List<String> log = new ArrayList<>();
+        private Room self;
+        private int touches;
+        private boolean open;
+        private final List<String> log = new ArrayList<>();
 
         @MonitorMethod
         public void setSelf(Room r) {
@@ -161,7 +161,7 @@ class MonitorLeaveTest {
     }
 
     public static class Relay {
-        int calls;
+        private int calls;
 
         @MonitorMethod
         public String callBack(Room room) {

@@ -28,10 +28,10 @@ class MonitorProxyTest {
     // ------------------------------------------------------------------ targets
 
     public static class Account {
-        long balance;
+        private long balance;
         /** How many threads are inside a monitor method now; more than one is a broken monitor. */
-        int inside;
-        int maxInside;
+        private int inside;
+        private int maxInside;
 
         @MonitorMethod
         public long deposit(long amount) {
@@ -100,8 +100,8 @@ class MonitorProxyTest {
 
     /** A target whose own identity methods throw: the proxy must never call them. */
     public static class Hostile {
-        int n;
-        final AtomicInteger identityCalls = new AtomicInteger();
+        private int n;
+        private final AtomicInteger identityCalls = new AtomicInteger();
 
         @MonitorMethod
         public int inc() {
@@ -136,7 +136,7 @@ class MonitorProxyTest {
 
     /** Monitor methods of every access level that a proxy can override. */
     public static class Levels {
-        int n;
+        private int n;
 
         @MonitorMethod
         void packagePrivate() {
@@ -160,7 +160,7 @@ class MonitorProxyTest {
     }
 
     public static class Base {
-        int n;
+        private int n;
 
         @MonitorMethod
         public void inc() {
@@ -188,14 +188,14 @@ class MonitorProxyTest {
 
     /** Overrides without re-annotating, and the override blocks: only one thread may be inside. */
     public static class SlowDerived extends Base {
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
+        private final CountDownLatch entered = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
 
         @Override
         public void inc() {
             entered.countDown();
             MonitorTesting.await(release);
-            n++;
+            ((Base) this).n++; // n is private to Base: reached on this object, never through a monitor
         }
     }
 
@@ -211,7 +211,7 @@ class MonitorProxyTest {
 
     /** Monitor methods declared on an interface, implemented without annotation. */
     public static class MarkedImpl implements Marked {
-        int calls;
+        private int calls;
 
         @Override
         public int twice(int x) {
@@ -227,8 +227,8 @@ class MonitorProxyTest {
 
     /** A generic base whose monitor method takes a type parameter. */
     public static class GenericBox<T> {
-        Object last;
-        int puts;
+        private Object last;
+        private int puts;
 
         @MonitorMethod
         public void put(T value) {
@@ -260,7 +260,7 @@ class MonitorProxyTest {
     }
 
     public static class StringSink implements Sink<String> {
-        String last;
+        private String last;
 
         @Override
         public void accept(String value) {
@@ -275,7 +275,7 @@ class MonitorProxyTest {
 
     /** Overloads: only one of them is a monitor method. */
     public static class Overloads {
-        int n;
+        private int n;
 
         @MonitorMethod
         public void add(int by) {
@@ -333,7 +333,7 @@ class MonitorProxyTest {
     }
 
     public static class Varargs {
-        int calls;
+        private int calls;
 
         @MonitorMethod
         public int count(String... parts) {
@@ -349,8 +349,8 @@ class MonitorProxyTest {
 
     /** Throws what it is told to; keeps the thrown object so the test can compare identity. */
     public static class Thrower {
-        int n;
-        Throwable thrown;
+        private int n;
+        private Throwable thrown;
 
         @MonitorMethod
         public void checked(String msg) throws IOException {

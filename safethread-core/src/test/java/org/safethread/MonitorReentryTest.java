@@ -125,8 +125,8 @@ class MonitorReentryTest {
     }
 
     public static class Recursive {
-        Recursive self;
-        int depthReached;
+        private Recursive self;
+        private int depthReached;
 
         @MonitorMethod
         public void setSelf(Recursive r) {

@@ -109,10 +109,10 @@ class MonitorRefusalTest {
     // ------------------------------------------------------------------ targets for the wall
 
     public static class Account {
-        long balance;
-        int calls;
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
+        private long balance;
+        private int calls;
+        private final CountDownLatch entered = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
 
         @MonitorMethod
         public void deposit(Object amount) {

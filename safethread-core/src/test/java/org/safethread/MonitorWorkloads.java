@@ -25,7 +25,7 @@ final class MonitorWorkloads {
     // ------------------------------------------------------------------ counter
 
     public static class Counter {
-        int value;
+        private int value;
 
         @MonitorMethod
         public void tick() {
@@ -62,9 +62,9 @@ final class MonitorWorkloads {
 
     /** A bounded queue whose put waits for "not full" and take for "not empty", with no loops. */
     public static class BoundedQueue {
-        final int capacity;
-        final ArrayDeque<Object> items = new ArrayDeque<>();
-        int maxSize;
+        private final int capacity;
+        private final ArrayDeque<Object> items = new ArrayDeque<>();
+        private int maxSize;
 
         BoundedQueue(int capacity) {
             this.capacity = capacity;

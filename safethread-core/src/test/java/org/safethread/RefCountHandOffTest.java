@@ -28,7 +28,7 @@ class RefCountHandOffTest {
 
     /** A monitor the owner can wait in. */
     public static class Gate {
-        boolean open;
+        private boolean open;
 
         @MonitorMethod
         public void waitOpen() throws InterruptedException {

@@ -116,7 +116,7 @@ class ShareabilityTest {
 
     /** A monitor target used to carry values across the wall. */
     public static class Box {
-        Object value;
+        private Object value;
 
         @MonitorMethod
         public void put(Object v) {
@@ -130,7 +130,7 @@ class ShareabilityTest {
     }
 
     public static class Counter {
-        int n;
+        private int n;
 
         @MonitorMethod
         public int inc() {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class SmokeTest {
     public static class Counter {
-        int n;
+        private int n;
         @MonitorMethod public int inc(int by) { n += by; return n; }
         @MonitorMethod public int get() { return n; }
         public int peek() { return n; }

@@ -71,7 +71,7 @@ class VirtualThreadMonitorTest {
     }
 
     public static class Holder {
-        int touches;
+        private int touches;
 
         @MonitorMethod
         public void hold(CountDownLatch held, CountDownLatch release) {

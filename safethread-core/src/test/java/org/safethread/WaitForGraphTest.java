@@ -31,7 +31,7 @@ class WaitForGraphTest {
 
     /** A station monitor: enter it to block on whoever holds it. */
     public static class Station {
-        int touched;
+        private int touched;
 
         @MonitorMethod
         public void touch() {

@@ -120,13 +120,19 @@ public final class CycleCollector {
     }
 
     /** Runs one collection in the calling thread. */
+    @SuppressWarnings("LockNotBeforeTry") // lock(); unlock(): waits for the running collection, holds nothing
     public static CollectionResult collect(boolean background) {
         ThreadState me = ThreadState.current();
         me.pollIfRequested();
-        if (!RUN.tryLock()) {
+        while (!RUN.tryLock()) {
+            // Another collection runs: wait for it detached, so that it can hold this thread
+            // meanwhile, then race for the lock again. The lock is never held across
+            // detach/attach, so an exception from either cannot leave it held (SpotBugs
+            // UL_UNRELEASED_LOCK_EXCEPTION_PATH, which the old lock-then-attach order had).
             me.detach();
             try {
-                RUN.lock();
+                RUN.lock(); // returns once the running collection has ended
+                RUN.unlock();
             } finally {
                 me.attach();
             }
@@ -139,6 +145,8 @@ public final class CycleCollector {
     }
 
     private static CollectionResult run(ThreadState me, boolean background) {
+        CollectionEvent ev = new CollectionEvent();
+        ev.begin(); // the event's duration is the whole collection, handshake included
         long t0 = System.nanoTime();
         Candidates.nextEpoch();
         int epoch = Candidates.epoch();
@@ -235,6 +243,7 @@ public final class CycleCollector {
         // end let an observer see the death and still read the old count.
         Counters.COLLECTIONS.increment();
         Counters.OBJECTS_EXAMINED.add(examined);
+        Counters.recordPause(pause);
         try {
             collected = snap.collectGarbage();
             snap.clearScanFlags();
@@ -247,8 +256,8 @@ public final class CycleCollector {
         }
         long duration = System.nanoTime() - t0;
         adapt(examined, collected);
-        CollectionEvent ev = new CollectionEvent();
-        if (ev.isEnabled()) {
+        ev.end();
+        if (ev.shouldCommit()) {
             ev.examined = examined;
             ev.collected = collected;
             ev.pause = pause;

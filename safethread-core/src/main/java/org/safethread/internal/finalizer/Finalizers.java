@@ -7,9 +7,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.safethread.internal.events.FinalizerFailedEvent;
+import org.safethread.internal.events.FinalizerStalledEvent;
 import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Housekeeper;
+import org.safethread.internal.runtime.Notices;
 import org.safethread.internal.runtime.RuntimeThreads;
 import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.Settings;
@@ -162,13 +165,24 @@ public final class Finalizers {
         long ran = System.nanoTime() - since;
         if (ran > Settings.stallTimeoutNanos()) {
             w.reported = true;
+            FinalizerStalledEvent jfr = new FinalizerStalledEvent();
+            jfr.begin();
             Counters.FINALIZER_STALLS.increment();
             LOG.warn("safethread: the finalizer of {} (core {}) has run for {} ms, past the stall timeout; "
                     + "a fresh finalizer thread takes over the queue (thread {} is left to finish)",
                     t.ownerType.getName(), t.core.getClass().getName(), TimeUnit.NANOSECONDS.toMillis(ran),
                     w.thread.getName());
+            Notices.unlogged(LOG.isWarnEnabled(), "a finalizer stalled past the stall timeout");
             startWorker();
             giveBack(w.batch); // the cores queued behind the stalled one go to the fresh worker
+            jfr.end();
+            if (jfr.shouldCommit()) {
+                jfr.coreClass = t.core.getClass().getName();
+                jfr.ownerClass = t.ownerType.getName();
+                jfr.stalledThread = w.thread.getName();
+                jfr.running = ran;
+                jfr.commit();
+            }
         }
     }
 
@@ -184,6 +198,8 @@ public final class Finalizers {
     }
 
     private static void run(Object core, Class<?> ownerType, boolean rethrow) {
+        FinalizerFailedEvent jfr = new FinalizerFailedEvent();
+        jfr.begin();
         try {
             if (MonitorAccess.isMonitor(core)) {
                 MonitorAccess.runInside(core, target -> FinalizeMethods.of(target.getClass()).invoke(target));
@@ -193,10 +209,12 @@ public final class Finalizers {
         } catch (Throwable e) {
             Counters.FINALIZER_FAILURES.increment();
             try {
+                jfr.failed(core, ownerType, e);
                 LOG.warn("safethread: @Finalize of {} (finalizer core of {}) threw {}", core.getClass().getName(),
                         ownerType.getName(), SafeText.of(e), SafeText.loggable(e));
+                Notices.unlogged(LOG.isWarnEnabled(), "a @Finalize method threw");
             } catch (Throwable logFailed) {
-                // rendering or the logging backend failed: the failure is counted, carry on
+                // rendering, JFR or the logging backend failed: the failure is counted, carry on
             }
             if (rethrow) {
                 sneakyThrow(e);

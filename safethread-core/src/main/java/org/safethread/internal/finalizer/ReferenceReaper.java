@@ -29,5 +29,6 @@ public final class ReferenceReaper {
         while ((r = QUEUE.poll()) != null) {
             ((Reaped) r).reaped();
         }
+        LeakReports.summarizeIfDue();
     }
 }

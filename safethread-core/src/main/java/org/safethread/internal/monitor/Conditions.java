@@ -147,7 +147,8 @@ public final class Conditions {
             String why = ShareRules.whyNot(result);
             if (why != null) {
                 throw new UnshareableException("Monitor.leave: the action's result (" + result.getClass().getName()
-                        + ") is not shareable: " + why);
+                        + ") is not shareable: " + why + " (the action has run and its effects stay; only its "
+                        + "result was refused, with the monitor held again)");
             }
         }
         return result;

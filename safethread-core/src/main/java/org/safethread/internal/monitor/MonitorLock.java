@@ -7,6 +7,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.safethread.DeadlockException;
 import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.deadlock.Waitable;
+import org.safethread.internal.events.ContendedEntryEvent;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadRegistry;
@@ -116,6 +117,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     /** The monitor's display name, e.g. {@code Account#3}. */
     public final String name;
+    /**
+     * The proxy this lock guards, set once before the proxy is published (see
+     * {@link ProxySupport#bind}); read to hand out the monitor in place of its target.
+     */
+    transient MonitorProxy proxy;
     /** Direct re-entries beyond the first entry. Holder only. */
     int holds;
     /** Spins a contended entrant may try before parking (adaptive; racy updates are fine). */
@@ -300,6 +306,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             WaitForGraph.unlock();
         }
         Counters.CONTENDED_ENTRIES.increment();
+        ContendedEntryEvent jfr = new ContendedEntryEvent(); // committed only above its threshold
+        jfr.begin();
         long start = System.nanoTime();
         int wakeSpins = 0;
         ts.detach();
@@ -355,6 +363,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             }
         } finally {
             ts.attach();
+            jfr.entered(this);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

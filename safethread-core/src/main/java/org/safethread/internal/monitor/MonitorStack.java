@@ -123,6 +123,19 @@ public final class MonitorStack {
         return false;
     }
 
+    /** @return the innermost monitor on this stack whose proxy's target is {@code target}, or null */
+    MonitorLock findByTarget(Object target) {
+        for (int i = size - 1; i >= 0; i--) {
+            if (items[i] instanceof MonitorLock) {
+                MonitorProxy p = ((MonitorLock) items[i]).proxy;
+                if (p != null && p.__safethread_target() == target) {
+                    return (MonitorLock) items[i];
+                }
+            }
+        }
+        return null;
+    }
+
     /** @return the chain from {@code m}'s outermost occurrence to the top, e.g. "A#1 → B#2" */
     String chainFrom(MonitorLock m) {
         int from = 0;

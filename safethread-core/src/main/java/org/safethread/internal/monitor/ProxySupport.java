@@ -86,28 +86,108 @@ public final class ProxySupport {
         return new DeadlockException(msg, java.util.List.of(new DeadlockException.Link(thread, id, m.name, m.name)));
     }
 
-    /** Checks argument {@code position} (1-based) of {@code method}. */
-    public static void checkArgument(Object value, String method, int position) {
-        if (value == null || ShareRules.alwaysShareable(value.getClass())) {
-            return;
-        }
-        String why = ShareRules.whyNot(value);
-        if (why != null) {
-            throw new UnshareableException(method + ": argument " + position + " (" + value.getClass().getName()
-                    + ") is not shareable: " + why);
-        }
+    /**
+     * Records which proxy {@code lock} guards (once, before the proxy is published: the proxy's
+     * final {@code $lock} field then publishes it with the lock).
+     */
+    public static void bind(MonitorLock lock, Object proxy) {
+        lock.proxy = (MonitorProxy) proxy;
     }
 
-    /** Checks the value {@code method} returns. */
-    public static void checkResult(Object value, String method) {
+    /**
+     * Checks argument {@code position} (1-based) of {@code method}, before the monitor is
+     * entered: a refused call has not run and changed nothing.
+     *
+     * @param type the parameter's type, or null where the proxy cannot name it
+     * @return the value to pass: {@code value}, or the monitor in place of the target of a
+     *     monitor this thread is inside (a monitor method passing {@code this} on)
+     * @throws UnshareableException if the value may not cross
+     */
+    public static Object checkArgument(Object value, Class<?> type, String method, int position) {
         if (value == null || ShareRules.alwaysShareable(value.getClass())) {
-            return;
+            return value;
         }
         String why = ShareRules.whyNot(value);
-        if (why != null) {
-            throw new UnshareableException(method + ": return value (" + value.getClass().getName()
-                    + ") is not shareable: " + why);
+        if (why == null) {
+            return value;
         }
+        String what = method + ": argument " + position + " (" + value.getClass().getName() + ")";
+        MonitorLock held = heldMonitorOf(value);
+        if (held != null) {
+            if (type != null && type.isInstance(held.proxy)) {
+                return held.proxy;
+            }
+            throw new UnshareableException(what + " is the target of monitor " + held.name + ", which this thread "
+                    + "is inside (the this of its monitor method), and that monitor cannot be passed in its place: "
+                    + cannotStandIn(type) + ". Refused before entering the monitor; the method did not run");
+        }
+        throw new UnshareableException(what + " is not shareable: " + advice(value, why)
+                + " (refused before entering the monitor; the method did not run)");
+    }
+
+    /**
+     * Checks the value {@code method} returned, after it ran and before the monitor is left: a
+     * refused result leaves the method's effects in place.
+     *
+     * @param target the proxy's target
+     * @param proxy the proxy
+     * @param type the declared return type, or null where the proxy cannot name it
+     * @return the value to return: {@code value}, or the monitor in place of its target (a monitor
+     *     method returning {@code this}) or of the target of another monitor this thread is inside
+     * @throws UnshareableException if the value may not cross
+     */
+    public static Object checkResult(Object value, Object target, Object proxy, Class<?> type, String method) {
+        if (value == target) {
+            if (type != null && type.isInstance(proxy)) {
+                return proxy;
+            }
+            throw new UnshareableException(method + ": returned its own target (this, a " + target.getClass().getName()
+                    + "), and its monitor " + proxy + " cannot be returned in its place: " + cannotStandIn(type)
+                    + ". The method has run; its effects stay, only its result was refused");
+        }
+        if (value == null || ShareRules.alwaysShareable(value.getClass())) {
+            return value;
+        }
+        String why = ShareRules.whyNot(value);
+        if (why == null) {
+            return value;
+        }
+        String what = method + ": return value (" + value.getClass().getName() + ")";
+        MonitorLock held = heldMonitorOf(value);
+        if (held != null) {
+            if (type != null && type.isInstance(held.proxy)) {
+                return held.proxy;
+            }
+            throw new UnshareableException(what + " is the target of monitor " + held.name + ", which this thread "
+                    + "is inside, and that monitor cannot be returned in its place: " + cannotStandIn(type)
+                    + ". The method has run; its effects stay, only its result was refused");
+        }
+        throw new UnshareableException(what + " is not shareable: " + advice(value, why)
+                + " (the method has run and its effects stay; only its result was refused)");
+    }
+
+    private static String cannotStandIn(Class<?> type) {
+        return type == null
+                ? "the declared type is not accessible to the proxy's package, so the proxy cannot check that the "
+                        + "monitor fits it; declare it with a public type, or pass the monitor itself"
+                : "the monitor is not a " + type.getName() + " (an interface proxy implements only its interface); "
+                        + "declare the type as that interface or a supertype of it, or pass the monitor itself";
+    }
+
+    /** The refusal's advice; for an object of a class that monitors guard, never "make it a monitor". */
+    private static String advice(Object value, String why) {
+        if (ProxyFactory.hasClassProxy(value.getClass())) {
+            return "it is a bare " + value.getClass().getSimpleName() + ", a class that monitors made with "
+                    + "Monitor.of guard: if it is the target of one, pass that monitor (what Monitor.of returned) "
+                    + "instead of the object itself; if it has none, wrap it with Monitor.of first";
+        }
+        return why;
+    }
+
+    /** @return the monitor this thread is inside whose target is {@code value}, or null */
+    private static MonitorLock heldMonitorOf(Object value) {
+        ThreadState ts = ThreadState.current();
+        return ts.monitors.findByTarget(value);
     }
 
     /** @return the exception a class proxy throws for a public method that is not a monitor method */

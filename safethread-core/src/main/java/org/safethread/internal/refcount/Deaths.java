@@ -5,6 +5,7 @@ import org.safethread.RefCounted;
 import org.safethread.internal.finalizer.CoreRules;
 import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.Notices;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -237,6 +238,7 @@ public final class Deaths {
             if (why != null) {
                 LOG.error("safethread: not finalizing {}: {}", y.getClass().getName(), why);
                 Counters.FINALIZER_FAILURES.increment();
+                Notices.unlogged(LOG.isErrorEnabled(), "an object's finalizer core was refused");
                 if (e != null) {
                     e.claimFinalization();
                 }

@@ -1,6 +1,9 @@
 package org.safethread.internal.refcount;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.safethread.RefCounted;
 import org.safethread.internal.collector.Candidates;
 import org.safethread.internal.runtime.Settings;
@@ -37,14 +40,24 @@ public final class OwnerWork {
     private CellTable cells;
     private RefCounted[] candidates = new RefCounted[16];
     private int candidateCount;
-    private RefCounted[] uncaptured;
-    private int uncapturedCount;
+    /**
+     * Objects constructed by this thread whose finalizer cores are not captured yet. Held
+     * strongly (the core is reachable only through the object until captured), so an object here
+     * cannot be found leaked: the owner empties it at its next safe point, and the housekeeper
+     * empties it when the owner has passed no safe point for a while (see
+     * {@link #captureIfOwnerIdle()}), so that a thread that leaks the last object it made and
+     * then never calls the runtime again does not hide that leak. Concurrent: both take from it.
+     */
+    private final ConcurrentLinkedQueue<RefCounted> uncaptured = new ConcurrentLinkedQueue<>();
     private int capturePolls;
     /** The class last looked up by {@link #classInfo} and its info (owner only: a one-entry cache). */
     private Class<?> lastClass;
     private ClassInfo lastInfo;
     /** New objects are counted on the shared word (see the class comment). */
     private volatile boolean unbiased;
+
+    /** The owner's safe-point count when the housekeeper last looked (housekeeper only). */
+    private long safePointsSeenByHousekeeper = -1;
 
     // ---- idle-owner watch: housekeeper only (one housekeeper thread) ----
     /** When the housekeeper first saw objects waiting on this thread in the current episode, or 0. */
@@ -101,7 +114,7 @@ public final class OwnerWork {
      * thread holding it). A terminated thread without any can be forgotten.
      */
     public boolean hasLeftoverWork() {
-        return cells != null || candidateCount > 0 || uncapturedCount > 0;
+        return cells != null || candidateCount > 0 || !uncaptured.isEmpty();
     }
 
     /** Merges everything queued (owner, or a thread holding the owner). */
@@ -162,12 +175,7 @@ public final class OwnerWork {
     // ---------------------------------------------------------------- finalizer-core capture
 
     void addUncaptured(RefCounted x) {
-        if (uncaptured == null) {
-            uncaptured = new RefCounted[4];
-        } else if (uncapturedCount == uncaptured.length) {
-            uncaptured = Arrays.copyOf(uncaptured, uncapturedCount * 2);
-        }
-        uncaptured[uncapturedCount++] = x;
+        uncaptured.add(x);
         ts.request(ThreadState.REQ_WORK);
     }
 
@@ -179,34 +187,66 @@ public final class OwnerWork {
      * @return whether work is left for a later safe point
      */
     public boolean runOwnerWork() {
-        if (uncapturedCount == 0) {
+        if (uncaptured.isEmpty()) {
             return false;
         }
-        int kept = 0;
-        for (int i = 0; i < uncapturedCount; i++) {
-            RefCounted x = uncaptured[i];
-            uncaptured[i] = null;
-            if (!capture(x)) {
-                uncaptured[kept++] = x;
-            }
-        }
-        uncapturedCount = kept;
+        int kept = captureAll();
         if (kept == 0) {
             capturePolls = 0;
-            if (uncaptured.length > 64) {
-                uncaptured = null;
-            }
             return false;
         }
         if (++capturePolls > MAX_CAPTURE_POLLS) {
             LOG.debug("safethread: {} object(s) kept a null @FinalizerCore long after construction; "
                     + "they are not armed for leak finalization", kept);
-            Arrays.fill(uncaptured, 0, kept, null);
-            uncapturedCount = 0;
+            uncaptured.clear();
             capturePolls = 0;
             return false;
         }
         return true;
+    }
+
+    /**
+     * Housekeeper: captures the cores of this thread's new objects if the thread has passed no
+     * safe point since the housekeeper's previous look (it is idle or busy outside the runtime),
+     * so that its objects can be found leaked without waiting for its next runtime call.
+     *
+     * <p>The core field is read without a happens-before edge from the owner. That is sound for
+     * what capture does with it: a non-null value read is the reference the constructor stored
+     * (no out-of-thin-air values), and the core was fully constructed before it was stored, so its
+     * final fields are seen initialized by every thread that reaches it through this reference
+     * (JLS 17.5); a core's other state is, as on the owner's path, whatever the finalizer thread
+     * sees when it runs it (cores are shareable). A null read (the constructor has not stored it
+     * yet, or its store is not visible yet) leaves the object for a later look.
+     */
+    public void captureIfOwnerIdle() {
+        if (uncaptured.isEmpty()) {
+            return;
+        }
+        long now = ts.safePoints();
+        if (now != safePointsSeenByHousekeeper) {
+            safePointsSeenByHousekeeper = now; // the owner is still making runtime calls: its turn
+            return;
+        }
+        captureAll();
+    }
+
+    /** Captures what it can; puts back the rest. @return how many were put back */
+    private int captureAll() {
+        List<RefCounted> later = null;
+        RefCounted x;
+        while ((x = uncaptured.poll()) != null) {
+            if (!capture(x)) {
+                if (later == null) {
+                    later = new ArrayList<>();
+                }
+                later.add(x);
+            }
+        }
+        if (later == null) {
+            return 0;
+        }
+        uncaptured.addAll(later);
+        return later.size();
     }
 
     /** @return true when done with {@code x} (captured, or dead) */
@@ -234,10 +274,9 @@ public final class OwnerWork {
             cells = null;
         }
         flushCandidates();
-        for (int i = 0; i < uncapturedCount; i++) {
-            capture(uncaptured[i]);
+        RefCounted x;
+        while ((x = uncaptured.poll()) != null) {
+            capture(x);
         }
-        uncaptured = null;
-        uncapturedCount = 0;
     }
 }

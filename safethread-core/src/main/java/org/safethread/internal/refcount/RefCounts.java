@@ -23,9 +23,10 @@ import java.lang.invoke.VarHandle;
 import org.safethread.Ref;
 import org.safethread.RefCounted;
 import org.safethread.internal.collector.Candidates;
+import org.safethread.internal.events.OverReleaseEvent;
 import org.safethread.internal.finalizer.LeakRef;
+import org.safethread.internal.finalizer.LeakSites;
 import org.safethread.internal.runtime.Counters;
-import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -247,9 +248,8 @@ public final class RefCounts {
         }
         ClassInfo info = ts.refs.classInfo(x.getClass());
         info.checkUsable();
-        boolean track = Settings.leakTracking();
-        if (info.hasCore() || track) {
-            Extras e = new Extras(x.getClass(), track ? new Throwable("allocated here") : null);
+        if (LeakSites.watched(info.hasCore())) {
+            Extras e = new Extras(x.getClass(), LeakSites.site());
             EXTRAS.set(x, e); // plain: x is not yet published
             e.ensureLeakRef(() -> new LeakRef(x, e));
             if (info.hasCore()) {
@@ -471,8 +471,8 @@ public final class RefCounts {
             return;
         }
         if (c == 0) {
-            throw new IllegalStateException("decref of " + x.getClass().getName()
-                    + ": the owner's count is already zero (over-release)");
+            throw refused(x, new IllegalStateException("decref of " + x.getClass().getName()
+                    + ": the owner's count is already zero (over-release)"));
         }
         LOCAL.set(x, l & BUFFERED);
         long w = (long) SHARED.getVolatile(x);
@@ -926,19 +926,31 @@ public final class RefCounts {
     }
 
     private static IllegalStateException deadDecref(RefCounted x) {
-        return new IllegalStateException("decref of a dead " + x.getClass().getName()
+        return refused(x, new IllegalStateException("decref of a dead " + x.getClass().getName()
                 + " (over-release): every decref must match a reference taken by the constructor, "
-                + "incref or Ref.acquire");
+                + "incref or Ref.acquire"));
     }
 
     private static IllegalStateException overRelease(RefCounted x, long w) {
-        return new IllegalStateException("decref of " + x.getClass().getName()
+        return refused(x, new IllegalStateException("decref of " + x.getClass().getName()
                 + " would release more references than it has (over-release; " + CountWord.describe(w)
-                + "); the count is left unchanged");
+                + "); the count is left unchanged"));
     }
 
+    /**
+     * Counts an over-release refused at the decref (the caller gets {@code e}; nothing is logged,
+     * the exception is the report) and records it as a JFR event.
+     */
+    private static IllegalStateException refused(RefCounted x, IllegalStateException e) {
+        Counters.OVER_RELEASES.increment();
+        OverReleaseEvent.report(x.getClass(), false);
+        return e;
+    }
+
+    /** Counts, records and logs an over-release found at a merge (the object was killed). */
     static void reportOverRelease(RefCounted x) {
         Counters.OVER_RELEASES.increment();
+        OverReleaseEvent.report(x.getClass(), true);
         LOG.error("safethread: {} was released more times than referenced (over-release by a thread "
                 + "that is not its owner, found at merge); it was killed", x.getClass().getName());
     }

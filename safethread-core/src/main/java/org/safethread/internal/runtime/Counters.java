@@ -1,5 +1,6 @@
 package org.safethread.internal.runtime;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -25,6 +26,21 @@ public final class Counters {
     public static final LongAdder BRANCHES_OPENED = new LongAdder();
     public static final LongAdder CHILDREN_FAILED = new LongAdder();
     public static final LongAdder CHILDREN_CANCELLED = new LongAdder();
+
+    /** Total nanoseconds threads were stopped by collections (one writer at a time: collections are serial). */
+    public static final LongAdder COLLECTION_PAUSE_NANOS = new LongAdder();
+    /** Longest single collection pause, in nanoseconds. */
+    public static final AtomicLong COLLECTION_PAUSE_MAX_NANOS = new AtomicLong();
+
+    /**
+     * Records one collection's pause.
+     *
+     * @param nanos how long threads were stopped; zero or more
+     */
+    public static void recordPause(long nanos) {
+        COLLECTION_PAUSE_NANOS.add(nanos);
+        COLLECTION_PAUSE_MAX_NANOS.accumulateAndGet(nanos, Math::max);
+    }
 
     private Counters() {
     }

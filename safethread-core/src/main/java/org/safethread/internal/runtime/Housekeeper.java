@@ -87,6 +87,11 @@ public final class Housekeeper {
             } catch (Throwable t) {
                 report("pruning terminated threads", t);
             }
+            try {
+                ThreadRegistry.captureForIdleOwners();
+            } catch (Throwable t) {
+                report("capturing finalizer cores for idle owners", t);
+            }
         }
         return busy;
     }

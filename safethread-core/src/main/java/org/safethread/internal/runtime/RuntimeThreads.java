@@ -122,4 +122,30 @@ public final class RuntimeThreads {
             return g;
         });
     }
+
+    // ---- liveness, for RuntimeStats.liveRuntimeThreads() ----
+
+    /**
+     * The runtime's threads that have started: each registers itself when it starts
+     * ({@link ThreadState#markRuntimeThread()}); ended ones are dropped when counted. There are a
+     * handful, so a scan is cheap and only runs when someone asks.
+     */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Thread> STARTED =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    static void started(Thread t) {
+        STARTED.add(t);
+    }
+
+    /** @return runtime threads alive now */
+    public static int live() {
+        STARTED.removeIf(t -> !t.isAlive());
+        int n = 0;
+        for (Thread t : STARTED) {
+            if (t.isAlive()) {
+                n++;
+            }
+        }
+        return n;
+    }
 }

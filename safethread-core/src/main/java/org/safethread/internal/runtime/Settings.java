@@ -35,11 +35,26 @@ public final class Settings {
      */
     private static final Duration DEFAULT_IDLE_OWNER_TIMEOUT = Duration.ofSeconds(1);
 
+    /** Leak detection off: only objects with a finalizer core are watched (to finalize them if leaked). */
+    public static final int LEAKS_OFF = 0;
+    /** Every {@code RefCounted} is watched; a leak is reported without an allocation site. */
+    public static final int LEAKS_SIMPLE = 1;
+    /** Every object is watched; one in {@link #leakSampleInterval()} records its allocation site. */
+    public static final int LEAKS_SAMPLED = 2;
+    /** Every object is watched and records its allocation site (a stack trace per allocation). */
+    public static final int LEAKS_PARANOID = 3;
+    /** The forms {@code safethread.leakDetection} accepts, for error messages. */
+    private static final String LEAK_FORMS = "off, simple, sampled:N (N a whole number of at least 1) or paranoid";
+
     private static volatile long deadlockDelayNanos;
     private static volatile int monitorSpins;
     private static volatile long stallTimeoutNanos;
     private static volatile long shutdownTimeoutNanos;
-    private static volatile boolean leakTracking;
+    /** Leak detection level: one of the {@code LEAKS_*} constants. */
+    private static volatile int leakLevel;
+    /** Under {@link #LEAKS_SAMPLED}: record the allocation site of one in this many objects. */
+    private static volatile int leakSampleInterval;
+    private static volatile boolean jmx;
     private static volatile int collectorThreshold;
     private static volatile boolean collectorEnabled;
     private static volatile long handshakeTimeoutNanos;
@@ -51,7 +66,8 @@ public final class Settings {
         monitorSpins = integer("safethread.monitor.spins", DEFAULT_MONITOR_SPINS, 0);
         stallTimeoutNanos = duration("safethread.finalizer.stallTimeout", DEFAULT_STALL_TIMEOUT).toNanos();
         shutdownTimeoutNanos = duration("safethread.finalizer.shutdownTimeout", DEFAULT_SHUTDOWN_TIMEOUT).toNanos();
-        leakTracking = bool("safethread.leakTracking", false);
+        applyLeakDetection(leakDetectionProperty());
+        jmx = bool("safethread.jmx", false);
         collectorThreshold = integer("safethread.collector.threshold", DEFAULT_COLLECTOR_THRESHOLD, 1);
         collectorEnabled = bool("safethread.collector.enabled", true);
         handshakeTimeoutNanos = duration("safethread.collector.handshakeTimeout", DEFAULT_HANDSHAKE_TIMEOUT).toNanos();
@@ -83,9 +99,29 @@ public final class Settings {
         return shutdownTimeoutNanos;
     }
 
-    /** @return whether every {@code RefCounted} records where it was allocated, for leak reports */
-    public static boolean leakTracking() {
-        return leakTracking;
+    /** @return the leak detection level: {@link #LEAKS_OFF}, {@link #LEAKS_SIMPLE}, {@link #LEAKS_SAMPLED} or {@link #LEAKS_PARANOID} */
+    public static int leakLevel() {
+        return leakLevel;
+    }
+
+    /** @return under {@link #LEAKS_SAMPLED}, one in how many allocations records its site */
+    public static int leakSampleInterval() {
+        return leakSampleInterval;
+    }
+
+    /** @return the leak detection setting in the form {@code safethread.leakDetection} takes */
+    public static String leakDetection() {
+        return switch (leakLevel) {
+            case LEAKS_SIMPLE -> "simple";
+            case LEAKS_SAMPLED -> "sampled:" + leakSampleInterval;
+            case LEAKS_PARANOID -> "paranoid";
+            default -> "off";
+        };
+    }
+
+    /** @return whether the JMX bean is registered ({@code safethread.jmx}) */
+    public static boolean jmx() {
+        return jmx;
     }
 
     /** @return candidates that trigger a background collection (the adaptive floor) */
@@ -145,9 +181,63 @@ public final class Settings {
         shutdownTimeoutNanos = nonNegative("finalizer shutdown timeout", timeout).toNanos();
     }
 
-    /** @param on whether to record allocation sites for leak reports */
+    /**
+     * The old boolean switch, kept as an alias: {@code true} is {@code paranoid}, {@code false} is
+     * {@code off}.
+     *
+     * @param on whether to record every allocation site for leak reports
+     */
     public static void setLeakTracking(boolean on) {
-        leakTracking = on;
+        applyLeakDetection(on ? "paranoid" : "off");
+    }
+
+    /**
+     * @param level {@code off}, {@code simple}, {@code sampled:N} or {@code paranoid}
+     * @throws IllegalArgumentException if {@code level} is none of these
+     */
+    public static void setLeakDetection(String level) {
+        applyLeakDetection(level);
+    }
+
+    /**
+     * {@code safethread.leakDetection}, or the old {@code safethread.leakTracking} (true: paranoid)
+     * when only that is set.
+     */
+    private static String leakDetectionProperty() {
+        String raw = System.getProperty("safethread.leakDetection");
+        if (raw != null && !raw.isBlank()) {
+            return raw;
+        }
+        return bool("safethread.leakTracking", false) ? "paranoid" : "off";
+    }
+
+    private static void applyLeakDetection(String raw) {
+        String v = raw == null ? "" : raw.trim().toLowerCase(Locale.ROOT);
+        int interval = 1;
+        int level;
+        if (v.equals("off") || v.equals("disabled") || v.equals("false")) {
+            level = LEAKS_OFF;
+        } else if (v.equals("simple")) {
+            level = LEAKS_SIMPLE;
+        } else if (v.equals("paranoid") || v.equals("true")) {
+            level = LEAKS_PARANOID;
+        } else if (v.startsWith("sampled:")) {
+            level = LEAKS_SAMPLED;
+            try {
+                interval = Integer.parseInt(v.substring("sampled:".length()).trim());
+            } catch (NumberFormatException e) {
+                interval = 0;
+            }
+            if (interval < 1) {
+                throw new IllegalArgumentException("safethread.leakDetection=" + raw
+                        + ": the sampling interval must be a whole number of at least 1; use " + LEAK_FORMS);
+            }
+        } else {
+            throw new IllegalArgumentException("safethread.leakDetection=" + raw + " is not a level: use "
+                    + LEAK_FORMS);
+        }
+        leakSampleInterval = interval;
+        leakLevel = level; // volatile write last: a reader that sees the level sees its interval
     }
 
     /** @param threshold the new background-collection threshold; at least 1 */

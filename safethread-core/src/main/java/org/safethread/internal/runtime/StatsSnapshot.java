@@ -23,5 +23,8 @@ public record StatsSnapshot(
         // branches (CONTRACT §6)
         long branchesOpened,
         long childrenFailed,
-        long childrenCancelled) implements RuntimeStats {
+        long childrenCancelled,
+        long collectionPauseTotalNanos,
+        long collectionPauseMaxNanos,
+        int liveRuntimeThreads) implements RuntimeStats {
 }

@@ -122,6 +122,15 @@ public final class ThreadRegistry {
         return withWork;
     }
 
+    /** Captures finalizer cores for owners idle outside the runtime (see OwnerWork). Housekeeper. */
+    static void captureForIdleOwners() {
+        for (ThreadState ts : STATES.values()) {
+            if (ts.thread.isAlive()) {
+                ts.refs.captureIfOwnerIdle();
+            }
+        }
+    }
+
     /**
      * Finishes the leftover work of terminated threads (merges, cells, candidates, cores) and
      * forgets them. Called by the housekeeper.

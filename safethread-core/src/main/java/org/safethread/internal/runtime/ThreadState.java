@@ -410,6 +410,7 @@ public final class ThreadState {
     /** Marks the calling thread as one of the runtime's own threads. */
     public static void markRuntimeThread() {
         current().runtimeThread = true;
+        RuntimeThreads.started(Thread.currentThread());
     }
 
     /** @return whether this is one of the runtime's own threads */

@@ -7,7 +7,7 @@
 #
 # Environment: JAVA (default: java on PATH), BENCH_JAR (default: safethread-bench/target/benchmarks.jar),
 # FORKS (default 2: forks for the micro-benchmarks), BENCH_GROUPS (default: all of "layout monitor-call
-# monitor-contended conditions refcount deadlock finalize collector"), SMOKE=1 (1 fork, 1 x 1 s warm-up,
+# monitor-contended conditions refcount deadlock finalize collector sharedmap"), SMOKE=1 (1 fork, 1 x 1 s warm-up,
 # 2 x 1 s measurement: checks that everything runs, numbers meaningless). Parameters are sized for a 2-core machine:
 # about 15 minutes in all (the script prints the elapsed time); stay under ~25 minutes if you
 # raise them. Each group writes JMH JSON (<group>.json) and the JMH console text (<group>.txt);
@@ -19,7 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA="${JAVA:-java}"
 JAR="${BENCH_JAR:-$HERE/target/benchmarks.jar}"
 FORKS="${FORKS:-2}"
-BENCH_GROUPS="${BENCH_GROUPS:-layout monitor-call monitor-contended conditions refcount deadlock finalize collector}"
+BENCH_GROUPS="${BENCH_GROUPS:-layout monitor-call monitor-contended conditions refcount deadlock finalize collector sharedmap}"
 SMOKE="${SMOKE:-0}"
 OUT="${1:-results/bench-$(date +%Y%m%d-%H%M%S)}"
 
@@ -69,6 +69,7 @@ run monitor-call   'org\.safethread\.bench\.MonitorCallBench\.'      -f "$FORKS"
 run monitor-contended 'org\.safethread\.bench\.ContendedMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run conditions     'org\.safethread\.bench\.ConditionBench\.'        -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run refcount       'org\.safethread\.bench\.(RefCountBench|PoolHandOffBench)\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+run sharedmap      'org\.safethread\.bench\.SharedMapBench\.'        -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 # Latency distributions (thousands of samples per iteration) and finalization throughput.
 run deadlock       'org\.safethread\.bench\.DeadlockBench\.'         -f "$FORKS" -wi 2 -w 1s -i 5 -r 1s
 run finalize       'org\.safethread\.bench\.FinalizeBench\.'         -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s

@@ -58,6 +58,10 @@ PEERS = OrderedDict([
     ("CollectorBench.randomSafethread:examinedPerSecond", (None, ("abs", ">=", 5e6, None))),
     ("CollectorBench.pauseSafethread:mutatorMaxPauseUs",
      ("CollectorBench.pauseSystemGc:mutatorMaxPauseUs", ("abs", "<", 20.0, "ms"))),
+    ("SharedMapBench.sharedGet", ("SharedMapBench.chmGet", ("ratio", 1.2))),
+    ("SharedMapBench.sharedPut", ("SharedMapBench.chmPut", ("ratio", 2.0))),
+    ("SharedMapBench.sharedComputeIfAbsentPresent", ("SharedMapBench.chmComputeIfAbsentPresent", ("ratio", 1.2))),
+    ("SharedMapBench.sharedMixed90x10", ("SharedMapBench.chmMixed90x10", ("ratio", 1.5))),
 ])
 
 # Secondary metrics shown as rows of their own (others, e.g. JMH's sample percentiles, are not).

@@ -517,4 +517,44 @@ class GuideExamplesTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value[0][0]");
         plainKeys.put(owner, new WeakRef<>("fine"));
     }
+
+    // §16
+    record Quote(String symbol, long cents) {
+    }
+
+    @Test
+    void sharedMap() {
+        SharedMap<String, Quote> quotes = new SharedMap<>();
+        quotes.put("ACME", new Quote("ACME", 1250));
+        quotes.compute("ACME", (k, q) -> new Quote(k, q.cents() + 5));
+        Quote q = quotes.computeIfAbsent("INIT", k -> new Quote(k, 100));
+        assertThat(q).isEqualTo(new Quote("INIT", 100));
+        assertThatThrownBy(() -> quotes.put("bad", null)).isInstanceOf(NullPointerException.class);
+        SharedMap<String, Object> any = new SharedMap<>();
+        any.put("list", List.of());
+        assertThatThrownBy(() -> any.put("x", new ArrayList<>())).isInstanceOf(UnshareableException.class)
+                .hasMessageStartingWith("SharedMap.put: value (java.util.ArrayList) is not shareable");
+        java.util.Map<String, Quote> copy = quotes.snapshot();
+        assertThat(copy).containsEntry("ACME", new Quote("ACME", 1255)).hasSize(2);
+
+        SharedMap<String, Integer> m = new SharedMap<>();
+        assertThatThrownBy(() -> m.computeIfAbsent("a", k -> m.computeIfAbsent("a", kk -> 1) + 1))
+                .isInstanceOf(DeadlockException.class)
+                .hasMessageContaining("the computeIfAbsent mapping of SharedMap key \"a\"")
+                .hasMessageContaining("asks for SharedMap key \"a\" itself");
+        assertThat(m.containsKey("a")).isFalse();
+    }
+
+    // §17
+    @Test
+    void monitorSpace() {
+        MonitorSpace bank = MonitorSpace.create("bank");
+        Account a = bank.monitor(new Account());
+        Account b = bank.monitor(new Account());
+        a.deposit(100);
+        a.transferTo(b, 30);
+        assertThat(MonitorSpace.of(a)).isEqualTo(MonitorSpace.of(b));
+        assertThat(a.balance()).isEqualTo(70);
+        assertThat(b.balance()).isEqualTo(30);
+    }
 }

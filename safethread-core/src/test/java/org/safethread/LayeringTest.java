@@ -41,6 +41,7 @@ class LayeringTest {
             "share",     // what may cross between threads
             "deadlock",  // the wait-for graph over Waitables: detection, victims, messages
             "monitor",   // monitor locks, proxies, conditions, leaving
+            "map",       // SharedMap's engine: a checked ConcurrentHashMap, pending keys in the wait-for graph
             "refcount",  // the count engine (with the public RefCounted and Ref)
             "finalizer", // cores, the finalizer thread, leak references, watches
             "collector", // the cycle collector

@@ -187,7 +187,7 @@ final class MonitorTesting {
 
     /** Waits (bounded) until {@code t} is parked entering exactly {@code monitor}. */
     static void awaitBlockedEntering(Thread t, Object monitor) throws InterruptedException {
-        MonitorLock lock = org.safethread.internal.monitor.MonitorAccess.lockOf(monitor);
+        MonitorLock lock = org.safethread.internal.monitor.MonitorAccess.lockOf(monitor).space; // a space member parks on its space's lock
         long deadline = System.nanoTime() + HANG.toNanos();
         while (!(LockSupport.getBlocker(t) == lock && isParked(t))) {
             if (!t.isAlive()) {

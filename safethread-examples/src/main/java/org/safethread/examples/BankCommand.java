@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** The {@code bank} subcommand: options, progress lines, summary, the side-by-side table, exit status. */
@@ -22,11 +23,12 @@ import picocli.CommandLine.Spec;
             "retries. Prints progress every second, then a summary with transfer latency percentiles (p50, p99,",
             "max) and the most retries any one transfer needed; the money at the end must equal the money at",
             "the start. Then the same transfers run briefly the other way (bare ReentrantLocks, or monitors",
-            "with --plain) and a table shows both side by side.",
+            "with --plain; one monitor per account with --space) and a table shows both side by side.",
             ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
-            "0:the money adds up (with --plain: the hang was found and reported)",
+            "0:the money adds up (with --plain: the hang was found and reported; with --space: also no deadlock"
+                    + " was broken in the space)",
             "1:it does not, a worker failed or got stuck (with --plain: no deadlock happened within S seconds;"
                     + " try --accounts 2)",
             "2:a command-line mistake"})
@@ -47,6 +49,12 @@ final class BankCommand implements Callable<Integer> {
         "hang with ThreadMXBean.findDeadlockedThreads(), reports the threads and locks, watches 2 s more",
         "(the transfers stop), interrupts the workers and ends the run."})
     private boolean plain;
+
+    @Option(names = "--space", description = {
+        "every account is a monitor of one MonitorSpace: a transfer's deposit is a direct re-entry of the",
+        "space, so no deadlock can form. Runs S seconds so, then S seconds with an account per monitor,",
+        "and prints both throughputs side by side."})
+    private boolean space;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
             description = "worker threads (1..1024, default ${DEFAULT-VALUE})")
@@ -76,6 +84,12 @@ final class BankCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
+        if (plain && space) {
+            throw new ParameterException(spec.commandLine(), "--plain and --space exclude each other");
+        }
+        if (space) {
+            return runSpace(out);
+        }
         BankWorkload.Mode mode = plain ? BankWorkload.Mode.PLAIN_LOCKS : BankWorkload.Mode.MONITORS;
         BankWorkload.Config c = config(mode, seconds);
         out.printf("bank: %d threads, %d accounts of %,d, %d s, accounts are %s%n", c.threads(), c.accounts(),
@@ -100,10 +114,33 @@ final class BankCommand implements Callable<Integer> {
         out.println();
         BankWorkload.Result monitors = plain ? o : r;
         BankWorkload.Result locks = plain ? r : o;
-        table(monitors, locks).print(out);
+        table("safethread monitors", monitors, "bare ReentrantLocks", locks).print(out);
         // The comparison must be clean too (money conserved, no worker failure); a bare-lock run
         // that did not hang within its short time is no failure.
         boolean ok = r.succeeded() && o.failures().isEmpty() && o.conserved();
+        out.println(ok ? "OK" : "FAILED");
+        return ok ? 0 : 1;
+    }
+
+    /** {@code --space}: S seconds in one space, S seconds with a monitor per account, side by side. */
+    private int runSpace(PrintWriter out) throws InterruptedException {
+        BankWorkload.Config c = config(BankWorkload.Mode.SPACE, seconds);
+        out.printf("bank: %d threads, %d accounts of %,d, %d s, accounts are monitors of one MonitorSpace "
+                + "(no deadlock can form)%n", c.threads(), c.accounts(), c.initialBalance(), c.duration().toSeconds());
+        BankWorkload.Result sp = runAndReport(c, out);
+        out.println();
+        out.printf("bank: the same for %d s with one monitor per account, for comparison%n", seconds);
+        BankWorkload.Result each = runAndReport(config(BankWorkload.Mode.MONITORS, seconds), out);
+        out.println();
+        out.printf("throughput: one space %,d transfers/s (deadlocks broken %,d)   one monitor per account %,d "
+                + "transfers/s (deadlocks broken %,d)%n", sp.transfersPerSecond(), sp.deadlocksBroken(),
+                each.transfersPerSecond(), each.deadlocksBroken());
+        out.println();
+        table("one MonitorSpace", sp, "one monitor per account", each).print(out);
+        if (sp.deadlocksBroken() != 0 || sp.victims() != 0) {
+            out.println("FAILURE: the space broke " + sp.deadlocksBroken() + " deadlocks; it should form none");
+        }
+        boolean ok = sp.succeeded() && each.succeeded();
         out.println(ok ? "OK" : "FAILED");
         return ok ? 0 : 1;
     }
@@ -113,23 +150,39 @@ final class BankCommand implements Callable<Integer> {
                 .withDuration(Duration.ofSeconds(secs));
     }
 
-    /** Safethread monitors and bare locks, side by side. */
-    static Table table(BankWorkload.Result monitors, BankWorkload.Result locks) {
-        Table t = new Table("", "safethread monitors", "bare ReentrantLocks");
-        t.row("ran", String.format("%.1f s", secs(monitors.elapsed())), locks.hang() == null
-                ? String.format("%.1f s", secs(locks.elapsed()))
-                : String.format("%.1f s, hung at %.1f s", secs(locks.elapsed()), secs(locks.hang().after())));
-        t.row("transfers", String.format("%,d", monitors.transfers()), String.format("%,d", locks.transfers()));
-        t.row("transfers/s", String.format("%,d", monitors.transfersPerSecond()),
-                String.format("%,d", locks.transfersPerSecond()));
-        t.row("latency p50", duration(monitors.latency().p50()), duration(locks.latency().p50()));
-        t.row("latency p99", duration(monitors.latency().p99()), duration(locks.latency().p99()));
-        t.row("latency max", duration(monitors.latency().max()), duration(locks.latency().max()));
-        t.row("deadlocks", String.format("%,d broken", monitors.deadlocksBroken()), locks.hang() == null
-                ? "none happened" : locks.hang().threads().size() + " threads stuck for good");
-        t.row("most retries of one transfer", String.format("%,d", monitors.maxRetries()), "-");
-        t.row("money before = after", money(monitors), money(locks));
+    /** Two runs side by side (any modes: bare locks show their hang where monitors show deadlocks broken). */
+    static Table table(String titleA, BankWorkload.Result a, String titleB, BankWorkload.Result b) {
+        Table t = new Table("", titleA, titleB);
+        t.row("ran", ran(a), ran(b));
+        t.row("transfers", String.format("%,d", a.transfers()), String.format("%,d", b.transfers()));
+        t.row("transfers/s", String.format("%,d", a.transfersPerSecond()), String.format("%,d", b.transfersPerSecond()));
+        t.row("latency p50", duration(a.latency().p50()), duration(b.latency().p50()));
+        t.row("latency p99", duration(a.latency().p99()), duration(b.latency().p99()));
+        t.row("latency max", duration(a.latency().max()), duration(b.latency().max()));
+        t.row("deadlocks", deadlocks(a), deadlocks(b));
+        t.row("most retries of one transfer", retries(a), retries(b));
+        t.row("money before = after", money(a), money(b));
         return t;
+    }
+
+    private static boolean locks(BankWorkload.Result r) {
+        return r.config().mode() == BankWorkload.Mode.PLAIN_LOCKS;
+    }
+
+    private static String ran(BankWorkload.Result r) {
+        return r.hang() == null ? String.format("%.1f s", secs(r.elapsed()))
+                : String.format("%.1f s, hung at %.1f s", secs(r.elapsed()), secs(r.hang().after()));
+    }
+
+    private static String deadlocks(BankWorkload.Result r) {
+        if (!locks(r)) {
+            return String.format("%,d broken", r.deadlocksBroken());
+        }
+        return r.hang() == null ? "none happened" : r.hang().threads().size() + " threads stuck for good";
+    }
+
+    private static String retries(BankWorkload.Result r) {
+        return locks(r) ? "-" : String.format("%,d", r.maxRetries());
     }
 
     private static String money(BankWorkload.Result r) {

@@ -21,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.HdrHistogram.Histogram;
 import org.safethread.DeadlockException;
 import org.safethread.Monitor;
+import org.safethread.MonitorSpace;
 import org.safethread.SafeThread;
 
 /**
@@ -32,6 +33,10 @@ import org.safethread.SafeThread;
  *       are broken by the runtime, the victim gets {@link DeadlockException} outside any monitor
  *       and retries the transfer. The run ends after the configured time and the total money is
  *       the same as at the start.</li>
+ *   <li>{@link Mode#SPACE}: every account is a monitor of one {@link MonitorSpace} ("bank"): a
+ *       transfer's deposit into the other account is a direct re-entry of the space, so no
+ *       deadlock can form (and none is broken), at the price of one thread in the bank at a
+ *       time.</li>
  *   <li>{@link Mode#PLAIN_LOCKS}: each account is a balance behind a bare {@link ReentrantLock},
  *       locked from, then to, nested. Sooner or later two threads wait for each other forever. A
  *       watchdog thread asks {@link ThreadMXBean#findDeadlockedThreads()} (a {@code ReentrantLock}
@@ -46,6 +51,8 @@ public final class BankWorkload {
     public enum Mode {
         /** safethread monitors: deadlocks are broken, transfers retried. */
         MONITORS,
+        /** safethread monitors all in one {@link MonitorSpace}: no deadlock can form. */
+        SPACE,
         /** bare {@code ReentrantLock}s: the program hangs; a watchdog reports it. */
         PLAIN_LOCKS
     }
@@ -228,10 +235,20 @@ public final class BankWorkload {
             return totalAfter == totalBefore;
         }
 
-        /** @return for monitors: conserved and no failures; for plain locks: the hang was found and reported */
+        /**
+         * @return for monitors: conserved and no failures; for a space: also no deadlock at all;
+         *     for plain locks: the hang was found and reported
+         */
         public boolean succeeded() {
             boolean clean = conserved() && failures.isEmpty();
-            return config.mode() == Mode.MONITORS ? clean : clean && hang != null;
+            switch (config.mode()) {
+                case MONITORS:
+                    return clean;
+                case SPACE:
+                    return clean && victims == 0 && deadlocksBroken == 0;
+                default:
+                    return clean && hang != null;
+            }
         }
     }
 
@@ -253,14 +270,16 @@ public final class BankWorkload {
         long total();
     }
 
-    /** safethread: one monitor per account. */
+    /** safethread: one monitor per account, or every account a monitor of one space. */
     private static final class MonitorBank implements Bank {
         private final Account[] accounts;
 
-        MonitorBank(int n, long balance) {
+        MonitorBank(int n, long balance, boolean oneSpace) {
             accounts = new Account[n];
+            MonitorSpace space = oneSpace ? MonitorSpace.create("bank") : null;
             for (int i = 0; i < n; i++) {
-                accounts[i] = Monitor.of(new Account(i, balance));
+                Account a = new Account(i, balance);
+                accounts[i] = oneSpace ? space.monitor(a) : Monitor.of(a);
             }
         }
 
@@ -375,8 +394,8 @@ public final class BankWorkload {
 
     private BankWorkload(Config config) {
         this.config = config;
-        this.bank = config.mode() == Mode.MONITORS
-                ? new MonitorBank(config.accounts(), config.initialBalance())
+        this.bank = config.mode() != Mode.PLAIN_LOCKS
+                ? new MonitorBank(config.accounts(), config.initialBalance(), config.mode() == Mode.SPACE)
                 : new LockBank(config.accounts(), config.initialBalance());
     }
 
@@ -393,7 +412,7 @@ public final class BankWorkload {
     }
 
     private Result run(Listener listener) throws InterruptedException {
-        boolean monitors = config.mode() == Mode.MONITORS;
+        boolean monitors = config.mode() != Mode.PLAIN_LOCKS;
         long totalBefore = bank.total();
         long brokenBase = monitors ? SafeThread.stats().deadlocksBroken() : 0;
         for (int i = 0; i < config.threads(); i++) {

@@ -69,6 +69,27 @@ class BankWorkloadTest {
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void oneSpaceFormsNoDeadlockAndConservesTheMoney(Transcript log) throws Exception {
+        // The same shape that deadlocks with one monitor per account (above): two accounts, four threads.
+        BankWorkload.Config c = BankWorkload.Config.defaults(BankWorkload.Mode.SPACE)
+                .withThreads(4).withAccounts(2).withDuration(Duration.ofSeconds(2));
+        Recorder rec = new Recorder(log);
+
+        BankWorkload.Result r = BankWorkload.run(c, rec);
+        log.out().println(r);
+
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.totalAfter()).isEqualTo(r.totalBefore()).isEqualTo(2 * c.initialBalance());
+        assertThat(r.transfers()).isPositive();
+        assertThat(r.victims()).isZero();
+        assertThat(r.deadlocksBroken()).isZero();
+        assertThat(r.maxRetries()).isZero();
+        assertThat(r.latency().count()).isEqualTo(r.transfers() + r.declined());
+        assertThat(r.succeeded()).isTrue();
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void plainLocksHangAndTheWatchdogReportsIt(Transcript log) throws Exception {
         BankWorkload.Config c = BankWorkload.Config.defaults(BankWorkload.Mode.PLAIN_LOCKS)
                 .withThreads(4).withAccounts(2).withDuration(Duration.ofSeconds(10)).withAfterHang(Duration.ZERO);

@@ -124,6 +124,20 @@ class MainTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void bankSpacePrintsBothThroughputsAndBreaksNoDeadlock(Transcript t) {
+        assertThat(run(t, "bank", "--space", "--seconds=1", "--accounts", "2")).isZero();
+        assertThat(out()).contains("one MonitorSpace").contains("throughput: one space ")
+                .containsPattern("one space [0-9,]+ transfers/s \\(deadlocks broken 0\\)")
+                .contains("one monitor per account")
+                .containsPattern("\\n +one MonitorSpace +one monitor per account\\n-+\\n")
+                .containsPattern("deadlocks +0 broken +[0-9,]+ broken\\n")
+                .endsWith("OK" + System.lineSeparator());
+        assertThat(run(t, "bank", "--plain", "--space")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("--plain and --space exclude each other");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void plainHangsIsReportedAndComparedWithMonitors(Transcript t) {
         assertThat(run(t, "bank", "--plain", "--seconds=5", "--accounts=2", "--compare-seconds=1")).isZero();
         assertThat(out()).contains("HANG: ThreadMXBean.findDeadlockedThreads()")

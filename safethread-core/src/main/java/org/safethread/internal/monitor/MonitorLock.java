@@ -122,6 +122,16 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      * {@link ProxySupport#bind}); read to hand out the monitor in place of its target.
      */
     transient MonitorProxy proxy;
+    /**
+     * The lock that is really taken when this monitor is entered: {@code this} for a monitor of
+     * its own ({@code Monitor.of}) and for a space's shared lock; the space's shared lock for a
+     * monitor of a {@code MonitorSpace}, whose own lock word is never used (it only names the
+     * monitor). Entries, the monitor stack, condition waiters and the wait-for graph all work on
+     * {@code space}.
+     */
+    public final MonitorLock space;
+    /** How messages name the space of which this is the shared lock ("bank"); for members, null. */
+    private final String spaceName;
     /** Direct re-entries beyond the first entry. Holder only. */
     int holds;
     /** Spins a contended entrant may try before parking (adaptive; racy updates are fine). */
@@ -144,8 +154,39 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     /** Whether {@link #firstWaiter} holds other monitors: fresh entrants then do not barge past it. */
     private transient volatile boolean firstHolds;
 
+    /** A monitor of its own (a space of one), named e.g. {@code Account#3}. */
     public MonitorLock(String name) {
         this.name = name;
+        this.space = this;
+        this.spaceName = name;
+    }
+
+    /** A monitor of {@code space}'s space: entering it takes the space's lock. */
+    public MonitorLock(String name, MonitorLock space) {
+        this.name = name;
+        this.space = space.space;
+        this.spaceName = null;
+    }
+
+    private MonitorLock(String name, String spaceName) {
+        this.name = name;
+        this.space = this;
+        this.spaceName = spaceName;
+    }
+
+    /** @return the shared lock of a new monitor space named {@code spaceName} (itself no monitor) */
+    public static MonitorLock newSpace(String spaceName) {
+        return new MonitorLock("space " + spaceName, spaceName);
+    }
+
+    /** @return the name of the space whose shared lock this is (the monitor's own name for a monitor of its own) */
+    public String spaceName() {
+        return space.spaceName;
+    }
+
+    /** @return how messages name this monitor: {@code Account#3}, or {@code Account#3 in space bank} */
+    public String displayName() {
+        return space == this ? name : name + " in space " + space.spaceName;
     }
 
     // ------------------------------------------------------------------ lock word
@@ -251,9 +292,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      *
      * @param abortable whether this entry may be chosen as a deadlock victim (false for the
      *     re-entry after {@code await} or {@code leave})
+     * @param monitor the monitor being entered, for the wait-for graph's messages: this lock, or a
+     *     monitor of the space whose shared lock this is
      * @throws org.safethread.DeadlockException if this entry is chosen to break a deadlock
      */
-    void lockContended(ThreadState ts, boolean abortable, int maxSpins) {
+    void lockContended(MonitorLock monitor, ThreadState ts, boolean abortable, int maxSpins) {
         // Adaptive spinning: spin up to this monitor's budget; a spin that gets in grows the
         // budget, one that does not halves it. A holder that re-enters at once (a tight loop)
         // makes spinning useless and costly (every spin bounces the lock word's cache line).
@@ -271,7 +314,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         if (budget > 0) {
             spinBudget = budget >> 1;
         }
-        waitToEnter(ts, abortable);
+        waitToEnter(monitor, ts, abortable);
         if (spinBudget == 0 && maxSpins > 0) {
             spinBudget = 1; // let spinning prove itself again now and then
         }
@@ -283,7 +326,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      *
      * @throws DeadlockException if this entry is the victim of a deadlock
      */
-    private void waitToEnter(ThreadState ts, boolean abortable) {
+    private void waitToEnter(MonitorLock monitor, ThreadState ts, boolean abortable) {
         long delay = Settings.deadlockDelayNanos();
         boolean checked = delay == 0;
         MonitorStack stack = ts.monitors;
@@ -293,7 +336,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         WaitForGraph.lock();
         try {
             enqueueEntry(ts);
-            WaitForGraph.register(ts, this, abortable, stack.opAge);
+            // a space member names itself; its edges are the space's
+            WaitForGraph.register(ts, monitor, abortable, stack.opAge);
             ts.wantEntryWake(true);
             if (tryLock(ts)) {
                 leaveQueue(ts);
@@ -404,10 +448,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     // ------------------------------------------------------------------ the wait-for graph's view
 
-    /** The holder, unless it is {@code waiter} itself (which then just acquired: a stale wait). */
+    /**
+     * The holder, unless it is {@code waiter} itself (which then just acquired: a stale wait). A
+     * monitor of a space answers for its space's shared lock, which is what its entrants wait for.
+     */
     @Override
     public void blockers(ThreadState waiter, List<ThreadState> out) {
-        Thread owner = ownerThread();
+        Thread owner = space.ownerThread();
         ThreadState holder = owner == null ? null : ThreadRegistry.stateOf(owner);
         if (holder != null && holder != waiter) {
             out.add(holder);
@@ -416,17 +463,18 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     @Override
     public boolean retry(ThreadState waiter) {
-        return tryLock(waiter);
+        return space.tryLock(waiter);
     }
 
+    /** @return {@code Account#3}, or {@code Account#3 in space bank} */
     @Override
     public String waitableName() {
-        return name;
+        return displayName();
     }
 
     @Override
     public String refusalNote() {
-        return "its entry into " + name + " is refused; that monitor was not entered and is unchanged; "
+        return "its entry into " + displayName() + " is refused; that monitor was not entered and is unchanged; "
                 + "retry the operation";
     }
 

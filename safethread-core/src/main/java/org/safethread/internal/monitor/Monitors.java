@@ -1,18 +1,45 @@
 package org.safethread.internal.monitor;
 
-/** Entry points for {@link org.safethread.Monitor#of}. */
+/** Entry points for {@link org.safethread.Monitor#of} and {@code MonitorSpace.monitor}. */
 public final class Monitors {
     private Monitors() {
     }
 
-    /** @return a class proxy of {@code target} */
-    @SuppressWarnings("unchecked")
+    /** @return a class proxy of {@code target}, a monitor of its own */
     public static <T> T classProxy(T target) {
-        return (T) ProxyFactory.classProxy(target);
+        return classProxy(target, null);
     }
 
-    /** @return an interface proxy of {@code target} */
+    /** @return an interface proxy of {@code target}, a monitor of its own */
     public static Object interfaceProxy(Object target, Class<?> iface) {
-        return ProxyFactory.interfaceProxy(target, iface);
+        return interfaceProxy(target, iface, null);
+    }
+
+    /**
+     * @param space the shared lock of the space to join ({@link MonitorLock#space}), or null for a
+     *     monitor of its own
+     * @return a class proxy of {@code target}
+     */
+    @SuppressWarnings("unchecked")
+    public static <T> T classProxy(T target, MonitorLock space) {
+        return (T) ProxyFactory.classProxy(target, lockFor(target, space));
+    }
+
+    /**
+     * @param space the shared lock of the space to join, or null for a monitor of its own
+     * @return an interface proxy of {@code target}
+     */
+    public static Object interfaceProxy(Object target, Class<?> iface, MonitorLock space) {
+        return ProxyFactory.interfaceProxy(target, iface, lockFor(target, space));
+    }
+
+    /** @return the shared lock of a new, empty monitor space */
+    public static MonitorLock newSpace(String name) {
+        return MonitorLock.newSpace(name);
+    }
+
+    private static MonitorLock lockFor(Object target, MonitorLock space) {
+        String name = MonitorNames.next(target.getClass());
+        return space == null ? new MonitorLock(name) : new MonitorLock(name, space);
     }
 }

@@ -108,14 +108,13 @@ final class ProxyFactory {
 
     // ------------------------------------------------------------------ entry points
 
-    static Object classProxy(Object target) {
+    static Object classProxy(Object target, MonitorLock lock) {
         ProxyClass pc = CLASS_PROXIES.get(target.getClass());
         if (pc.refusal != null) {
             throw new IllegalArgumentException(pc.refusal);
         }
         try {
             Object proxy = pc.allocator.newInstance();
-            MonitorLock lock = new MonitorLock(MonitorNames.next(target.getClass()));
             ProxySupport.bind(lock, proxy);
             pc.targetField.set(proxy, target);
             pc.lockField.set(proxy, lock);
@@ -125,13 +124,13 @@ final class ProxyFactory {
         }
     }
 
-    static Object interfaceProxy(Object target, Class<?> iface) {
+    static Object interfaceProxy(Object target, Class<?> iface, MonitorLock lock) {
         ProxyClass pc = INTERFACE_PROXIES.get(iface);
         if (pc.refusal != null) {
             throw new IllegalArgumentException(pc.refusal);
         }
         try {
-            return pc.constructor.invoke(target, new MonitorLock(MonitorNames.next(target.getClass())));
+            return pc.constructor.invoke(target, lock);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

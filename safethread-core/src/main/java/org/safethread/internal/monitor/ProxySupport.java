@@ -26,7 +26,8 @@ public final class ProxySupport {
      * @throws DeadlockException on re-entry of a monitor held further out, or when chosen to
      *     break a deadlock
      */
-    public static Object enter(MonitorLock m) {
+    public static Object enter(MonitorLock monitor) {
+        MonitorLock m = monitor.space; // the lock really taken: the monitor's own, or its space's
         ThreadState ts = ThreadState.current();
         if (ts.requests() != 0) {
             ts.poll();
@@ -36,25 +37,26 @@ public final class ProxySupport {
             ts.monitors.push(m);
             return ts;
         }
-        return enterSlow(m, ts);
+        return enterSlow(monitor, m, ts);
     }
 
-    private static Object enterSlow(MonitorLock m, ThreadState ts) {
+    private static Object enterSlow(MonitorLock monitor, MonitorLock m, ThreadState ts) {
         if (m.ownerThread() == ts.thread) {
             if (ts.monitors.top() == m) {
-                m.holds++;
+                m.holds++; // the innermost space: a direct re-entry, from this monitor or another of its space
                 return null;
             }
-            throw reentry(m, ts);
+            throw reentry(monitor, m, ts);
         }
-        m.lockContended(ts, true, Settings.monitorSpins());
+        m.lockContended(monitor, ts, true, Settings.monitorSpins());
         m.setOwner(ts);
         ts.monitors.push(m);
         return ts;
     }
 
-    /** Leaves {@code m} entered with {@code token}. */
-    public static void exit(MonitorLock m, Object token) {
+    /** Leaves {@code monitor} entered with {@code token}. */
+    public static void exit(MonitorLock monitor, Object token) {
+        MonitorLock m = monitor.space;
         if (token == null) {
             m.holds--;
             return;
@@ -70,20 +72,22 @@ public final class ProxySupport {
     /** Re-acquires {@code m} after an {@code await} or {@code leave}; never a deadlock victim. */
     static void reenter(MonitorLock m, ThreadState ts) {
         if (!m.tryLock(ts)) {
-            m.lockContended(ts, false, Settings.monitorSpins());
+            m.lockContended(m, ts, false, Settings.monitorSpins());
         }
         m.setOwner(ts);
     }
 
     @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
-    private static DeadlockException reentry(MonitorLock m, ThreadState ts) {
+    private static DeadlockException reentry(MonitorLock monitor, MonitorLock m, ThreadState ts) {
         String thread = ts.thread.getName().isEmpty() ? "#" + ts.thread.getId() : ts.thread.getName();
-        String msg = "Re-entering " + m.name + ", which thread " + thread + " holds further out on its own stack ("
-                + ts.monitors.chainFrom(m) + " → " + m.name + "): the outer call is mid-way and its invariants "
-                + "may not hold. Move the inner call out of the outer monitor method, or run it inside "
+        String what = monitor == m ? m.name + ", which" : monitor.displayName() + ", whose space";
+        String msg = "Re-entering " + what + " thread " + thread + " holds further out on its own stack ("
+                + ts.monitors.chainFrom(m) + " → " + monitor.displayName() + "): the outer call is mid-way and its "
+                + "invariants may not hold. Move the inner call out of the outer monitor method, or run it inside "
                 + "Monitor.leave(...)";
         long id = ts.thread.getId();
-        return new DeadlockException(msg, java.util.List.of(new DeadlockException.Link(thread, id, m.name, m.name)));
+        return new DeadlockException(msg, java.util.List.of(
+                new DeadlockException.Link(thread, id, m.name, monitor.displayName())));
     }
 
     /**

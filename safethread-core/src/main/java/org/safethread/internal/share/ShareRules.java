@@ -510,7 +510,42 @@ public final class ShareRules {
             return never("its components cannot be read (" + e.getMessage() + "): open package "
                     + c.getPackageName() + " to org.safethread");
         }
-        return fields.isEmpty() ? always() : new Rule(Kind.RECORD, fields.toArray(new Field[0]), null);
+        if (fields.isEmpty() || componentsAlwaysShareable(c, new ArrayList<>())) {
+            return always(); // the per-class verdict: no instance needs its components read
+        }
+        return new Rule(Kind.RECORD, fields.toArray(new Field[0]), null);
+    }
+
+    /**
+     * Whether every instance of record {@code c} is shareable judged by its declared component
+     * types alone: each is primitive, a final class every instance of which is shareable, an
+     * enum, or (recursively) such a record. Decided without consulting {@link #RULES} for
+     * records, so that records that name each other do not recurse into the class-value cache.
+     */
+    private static boolean componentsAlwaysShareable(Class<?> c, List<Class<?>> visiting) {
+        if (visiting.contains(c) || visiting.size() > 16) {
+            return false; // a recursive or deep record: judge instances one by one
+        }
+        visiting.add(c);
+        for (RecordComponent rc : c.getRecordComponents()) {
+            Class<?> t = rc.getType();
+            if (t.isPrimitive() || t.isEnum() || JDK_VALUES.contains(t) && Modifier.isFinal(t.getModifiers())
+                    || t.getModule() == JAVA_BASE && t.getPackageName().startsWith("java.time")
+                    && Modifier.isFinal(t.getModifiers())) {
+                continue;
+            }
+            if (t.isRecord() && componentsAlwaysShareable(t, visiting)) {
+                continue;
+            }
+            if (t != c && !t.isRecord() && Modifier.isFinal(t.getModifiers()) && !t.isArray()
+                    && t.isAnnotationPresent(Shareable.class)) {
+                continue;
+            }
+            visiting.remove(visiting.size() - 1);
+            return false;
+        }
+        visiting.remove(visiting.size() - 1);
+        return true;
     }
 
     private static Rule capturedRule(Class<?> c) {

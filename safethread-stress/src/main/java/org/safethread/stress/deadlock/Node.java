@@ -32,7 +32,9 @@ public class Node {
         HangWatchdog.Entry w = HangWatchdog.begin();
         try {
             inner.inner();
-            return ENTERED;
+            // An entry the watchdog had to break is a hang even if it then got the monitor (a
+            // lost wake-up on a monitor freed meanwhile ends that way).
+            return w.fired() ? HUNG : ENTERED;
         } catch (RuntimeException e) {
             if (w.fired()) {
                 return HUNG;
@@ -62,7 +64,9 @@ public class Node {
                 other.inner();
                 return null;
             });
-            return ENTERED;
+            // An entry the watchdog had to break is a hang even if it then got the monitor (a
+            // lost wake-up on a monitor freed meanwhile ends that way).
+            return w.fired() ? HUNG : ENTERED;
         } catch (RuntimeException e) {
             if (w.fired()) {
                 return HUNG;
@@ -87,7 +91,9 @@ public class Node {
         HangWatchdog.Entry w = HangWatchdog.begin();
         try {
             inner.inner();
-            return ENTERED;
+            // An entry the watchdog had to break is a hang even if it then got the monitor (a
+            // lost wake-up on a monitor freed meanwhile ends that way).
+            return w.fired() ? HUNG : ENTERED;
         } catch (RuntimeException e) {
             if (w.fired()) {
                 return HUNG;

@@ -1,0 +1,402 @@
+package org.safethread.internal.map;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.safethread.DeadlockException;
+import org.safethread.UnshareableException;
+import org.safethread.internal.deadlock.WaitForGraph;
+import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.share.ShareRules;
+
+/**
+ * The engine of {@code org.safethread.SharedMap}: a {@link ConcurrentHashMap} whose values are
+ * the user's values or {@link PendingKey} markers.
+ *
+ * <h2>Implementation notes</h2>
+ *
+ * <p><b>Representation.</b> A key maps to nothing (absent), to a user value, or to a
+ * {@link PendingKey} while one thread runs its {@code computeIfAbsent} mapping. A pending key is
+ * <em>absent</em> to every observer: {@code get}, {@code containsKey}, {@code size},
+ * {@code snapshot} and the conditional writes never report the marker. User values can never be
+ * markers: every value is checked shareable on the way in and a marker is not.
+ *
+ * <p><b>Linearizability.</b> Each public operation takes effect at one atomic operation on the
+ * underlying map: a read at its {@code get}; an unconditional write at its {@code put}; a
+ * conditional write ({@code remove}, {@code replace}, and the compare-and-set of
+ * {@code compute}) at one {@code computeIfPresent} whose function is ours (a few comparisons,
+ * never user code other than {@code equals} of an expected value, as in
+ * {@code ConcurrentHashMap}) and which leaves a marker in place; a {@code computeIfAbsent} at the
+ * read that found the value, or at the write that replaced its own marker. {@code size},
+ * {@code isEmpty} and {@code snapshot} are weakly consistent, as {@code ConcurrentHashMap}'s
+ * (exact when no write runs concurrently).
+ *
+ * <p><b>Pending keys.</b> The protocol is in {@link PendingKey}: a marker is published with
+ * {@code putIfAbsent}, resolved exactly once by whoever takes it out of the map, and waited for
+ * in the wait-for graph. A write that finds a marker ({@code put}, {@code putIfAbsent},
+ * {@code compute}) replaces it as it would an absent key, and resolves it: its waiters see the
+ * new value; the mapping's owner, finding its marker gone when it finishes, returns whatever
+ * value the key has then (installing its own only if the key is absent again), as a
+ * {@code putIfAbsent} that lost a race does. A mapping that throws or returns null removes its
+ * marker: the key is absent again and each waiter retries its own {@code computeIfAbsent} (the
+ * first to retry computes with its own mapping), as the next caller would after a failed
+ * {@code ConcurrentHashMap.computeIfAbsent}: a failure belongs to the caller whose mapping threw.
+ *
+ * <p><b>Counting.</b> {@code pending} counts markers in the map: incremented before one is
+ * published, decremented after it is taken out (or failed to be published), so it is never below
+ * the number of markers present and {@code size} subtracts it from the map's count.
+ */
+public final class CheckedMap {
+    private final ConcurrentHashMap<Object, Object> map = new ConcurrentHashMap<>();
+    private final LongAdder pending = new LongAdder();
+    /**
+     * The class of the last key (value) found shareable by its class alone ({@code ShareRules}'
+     * per-class verdict), so that a map of one key class and one value class pays a field read and
+     * a comparison per check instead of a {@code ClassValue} lookup. Plain fields read and written
+     * racily on purpose: a class's verdict never changes and a {@code Class} reference is
+     * published safely by the JVM, so a thread that reads a stale or another thread's class only
+     * does the lookup.
+     */
+    private Class<?> alwaysKeyClass;
+    private Class<?> alwaysValueClass;
+
+    // ------------------------------------------------------------------ checks
+
+    private void checkKey(String op, Object key) {
+        if (key == null) {
+            throw new NullPointerException("SharedMap." + op + ": key is null (a SharedMap has no null keys)");
+        }
+        Class<?> c = key.getClass();
+        if (c == alwaysKeyClass) {
+            return; // benign race: see the field
+        }
+        if (ShareRules.alwaysShareable(c)) {
+            alwaysKeyClass = c;
+        } else if (!ShareRules.isShareable(key)) {
+            throw unshareable(op, "key", key);
+        }
+    }
+
+    private void checkValue(String op, Object value) {
+        if (value == null) {
+            throw new NullPointerException("SharedMap." + op + ": value is null (a SharedMap has no null values; "
+                    + "use remove to delete a key)");
+        }
+        if (!shareableValue(value)) {
+            throw unshareable(op, "value", value);
+        }
+    }
+
+    /** @return whether a non-null value is shareable, through the one-entry class cache */
+    private boolean shareableValue(Object value) {
+        Class<?> c = value.getClass();
+        if (c == alwaysValueClass) {
+            return true; // benign race: see the field
+        }
+        if (ShareRules.alwaysShareable(c)) {
+            alwaysValueClass = c;
+            return true;
+        }
+        return ShareRules.isShareable(value);
+    }
+
+    private static UnshareableException unshareable(String op, String what, Object v) {
+        String why = ShareRules.whyNot(v);
+        return new UnshareableException("SharedMap." + op + ": " + what + " (" + v.getClass().getName()
+                + ") is not shareable" + (why == null ? "" : ": " + why));
+    }
+
+    private static Object requireKey(String op, Object key) {
+        if (key == null) {
+            throw new NullPointerException("SharedMap." + op + ": key is null (a SharedMap has no null keys)");
+        }
+        return key;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** @return the value, or null if absent or pending */
+    public Object get(Object key) {
+        Object v = map.get(key); // NullPointerException for a null key, as ConcurrentHashMap
+        return v instanceof PendingKey ? null : v;
+    }
+
+    public boolean containsKey(Object key) {
+        return get(key) != null;
+    }
+
+    public int size() {
+        long n = map.mappingCount() - pending.sum();
+        return n <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
+    public boolean isEmpty() {
+        if (pending.sum() == 0) {
+            return map.isEmpty();
+        }
+        for (Object v : map.values()) {
+            if (!(v instanceof PendingKey)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return an immutable copy of the present (not pending) entries */
+    public Map<Object, Object> snapshot() {
+        HashMap<Object, Object> copy = new HashMap<>();
+        for (Map.Entry<Object, Object> e : map.entrySet()) {
+            Object v = e.getValue();
+            if (!(v instanceof PendingKey)) {
+                copy.put(e.getKey(), v);
+            }
+        }
+        return Map.copyOf(copy);
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** Takes note that {@code marker} was taken out of the map by the caller, and wakes its waiters. */
+    private void resolved(PendingKey marker) {
+        pending.decrement();
+        marker.resolve();
+    }
+
+    public Object put(Object key, Object value) {
+        checkKey("put", key);
+        checkValue("put", value);
+        Object prev = map.put(key, value);
+        if (prev instanceof PendingKey) {
+            resolved((PendingKey) prev);
+            return null;
+        }
+        return prev;
+    }
+
+    public Object putIfAbsent(Object key, Object value) {
+        checkKey("putIfAbsent", key);
+        checkValue("putIfAbsent", value);
+        return putIfAbsentChecked(key, value, null);
+    }
+
+    /**
+     * Installs {@code value} if the key is absent or pending (replacing {@code own} first, when
+     * given: the caller's own marker).
+     *
+     * @return the present value that won, or null if {@code value} was installed
+     */
+    private Object putIfAbsentChecked(Object key, Object value, PendingKey own) {
+        if (own != null && map.replace(key, own, value)) { // identity: markers do not override equals
+            resolved(own);
+            return null;
+        }
+        for (;;) {
+            Object cur = map.putIfAbsent(key, value);
+            if (cur == null) {
+                return null;
+            }
+            if (!(cur instanceof PendingKey)) {
+                return cur;
+            }
+            if (map.replace(key, cur, value)) {
+                resolved((PendingKey) cur);
+                return null;
+            }
+        }
+    }
+
+    public Object remove(Object key) {
+        Swap s = new Swap(null, null, true);
+        map.computeIfPresent(requireKey("remove", key), s);
+        return s.old;
+    }
+
+    public boolean remove(Object key, Object value) {
+        requireKey("remove", key);
+        Objects.requireNonNull(value, "SharedMap.remove: value is null (a SharedMap has no null values)");
+        Swap s = new Swap(value, null, false);
+        map.computeIfPresent(key, s);
+        return s.old != null;
+    }
+
+    public Object replace(Object key, Object value) {
+        checkKey("replace", key);
+        checkValue("replace", value);
+        Swap s = new Swap(null, value, true);
+        map.computeIfPresent(key, s);
+        return s.old;
+    }
+
+    public boolean replace(Object key, Object expected, Object value) {
+        Objects.requireNonNull(expected, "SharedMap.replace: expected value is null (a SharedMap has no null values)");
+        checkKey("replace", key);
+        checkValue("replace", value);
+        Swap s = new Swap(expected, value, false);
+        map.computeIfPresent(key, s);
+        return s.old != null;
+    }
+
+    /**
+     * The function of one conditional write, run by {@code computeIfPresent} under the bin's
+     * lock: leaves a marker alone (a pending key is absent), else compares the present value with
+     * {@code expected} (by {@code equals}, or by identity when {@code identity}; any value when
+     * {@code expected} is null) and, if it matches, records it in {@code old} and returns
+     * {@code replacement} (null: remove).
+     */
+    private static final class Swap implements BiFunction<Object, Object, Object> {
+        private final Object expected;
+        private final Object replacement;
+        private final boolean identity;
+        Object old;
+
+        Swap(Object expected, Object replacement, boolean identity) {
+            this.expected = expected;
+            this.replacement = replacement;
+            this.identity = identity;
+        }
+
+        @Override
+        public Object apply(Object k, Object present) {
+            if (present instanceof PendingKey) {
+                return present;
+            }
+            boolean match = expected == null || (identity ? expected == present : expected.equals(present));
+            if (!match) {
+                return present;
+            }
+            old = present;
+            return replacement;
+        }
+    }
+
+    // ------------------------------------------------------------------ computing
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Object computeIfAbsent(Object key, Function mapping) {
+        if (mapping == null) {
+            throw new NullPointerException("SharedMap.computeIfAbsent: mapping is null");
+        }
+        Object cur = map.get(key); // NullPointerException for a null key
+        if (cur != null && !(cur instanceof PendingKey)) {
+            return cur; // present: no check, no allocation, no lock (the hot path)
+        }
+        checkKey("computeIfAbsent", key);
+        ThreadState ts = ThreadState.current();
+        PendingKey mine = null;
+        for (;;) {
+            if (cur == null) {
+                if (mine == null) {
+                    mine = new PendingKey(key, ts);
+                }
+                pending.increment();
+                cur = map.putIfAbsent(key, mine);
+                if (cur == null) {
+                    return runMapping(key, mine, mapping);
+                }
+                pending.decrement(); // not published
+                continue;
+            }
+            if (cur instanceof PendingKey) {
+                awaitPending((PendingKey) cur, ts);
+                cur = map.get(key);
+                continue;
+            }
+            return cur;
+        }
+    }
+
+    /** Runs the mapping for {@code key}, whose marker {@code mine} the caller published. */
+    private Object runMapping(Object key, PendingKey mine, Function<Object, Object> mapping) {
+        Object value;
+        try {
+            value = mapping.apply(key);
+        } catch (Throwable t) {
+            abandon(key, mine);
+            throw t;
+        }
+        if (value == null) {
+            abandon(key, mine);
+            return null;
+        }
+        if (!shareableValue(value)) {
+            abandon(key, mine);
+            throw unshareable("computeIfAbsent", "value", value);
+        }
+        Object winner = putIfAbsentChecked(key, value, mine);
+        return winner == null ? value : winner;
+    }
+
+    /** Takes {@code mine} out of the map (the key is absent again), unless a write displaced it. */
+    private void abandon(Object key, PendingKey mine) {
+        if (map.remove(key, mine)) { // identity
+            resolved(mine);
+        }
+    }
+
+    /** Waits until {@code p} is resolved; a wait-for edge to the thread computing it. */
+    private static void awaitPending(PendingKey p, ThreadState ts) {
+        if (p.owner == ts) {
+            throw recursive(p, ts);
+        }
+        PendingKey.Node node = p.addWaiter();
+        if (node == null) {
+            return; // resolved meanwhile
+        }
+        try {
+            // Not interruptible, as a monitor entry (the status is kept); abortable: a deadlock
+            // victim leaves here, before it changed anything.
+            WaitForGraph.await(p, true, p::isDone, null);
+        } catch (DeadlockException e) {
+            node.leave();
+            throw e;
+        }
+    }
+
+    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
+    private static DeadlockException recursive(PendingKey p, ThreadState ts) {
+        Counters.DEADLOCKS_BROKEN.increment();
+        String thread = ts.thread.getName().isEmpty() ? "#" + ts.thread.getId() : ts.thread.getName();
+        String key = p.keyName();
+        return new DeadlockException("Deadlock: thread " + thread + " runs the computeIfAbsent mapping of " + key
+                + " and that mapping asks for " + key + " itself, which can never be computed first. The inner "
+                + "computeIfAbsent is refused; the key stays absent unless the outer mapping still returns a value. "
+                + "Compute the inner value without asking the map for the same key",
+                java.util.List.of(new DeadlockException.Link(ts.thread.getName(), ts.thread.getId(), key, key)));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Object compute(Object key, BiFunction remapping) {
+        checkKey("compute", key);
+        Objects.requireNonNull(remapping, "SharedMap.compute: remapping function is null");
+        for (;;) {
+            Object cur = map.get(key);
+            Object old = cur instanceof PendingKey ? null : cur;
+            Object next = remapping.apply(key, old); // optimistic: no lock; may run again
+            if (next != null && !shareableValue(next)) {
+                throw unshareable("compute", "value", next);
+            }
+            if (old == null) {
+                if (next == null) {
+                    return null; // absent (or pending) stays so: linearized at the read
+                }
+                if (cur == null ? map.putIfAbsent(key, next) == null : map.replace(key, cur, next)) {
+                    if (cur != null) {
+                        resolved((PendingKey) cur);
+                    }
+                    return next;
+                }
+                continue;
+            }
+            Swap s = new Swap(old, next, true);
+            map.computeIfPresent(key, s);
+            if (s.old != null) {
+                return next;
+            }
+        }
+    }
+}

@@ -32,8 +32,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "java -jar safethread-examples.jar",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {BankCommand.class, ResourcesCommand.class, CommandLine.HelpCommand.class},
-        synopsisSubcommandLabel = "[bank | resources | help] [options]",
+        subcommands = {BankCommand.class, ResourcesCommand.class, IndexCommand.class, CommandLine.HelpCommand.class},
+        synopsisSubcommandLabel = "[bank | resources | index | help] [options]",
         description = {"safethread examples: python-safethread's object model on the JVM, doing real work.",
                 "With no subcommand, runs bank. '<subcommand> --help' explains each one."},
         commandListHeading = "%nSubcommands:%n",
@@ -48,7 +48,7 @@ public final class Main implements Runnable {
     static final int USAGE = 2;
 
     /** The names that pick a subcommand (anything else first on the line is bank's). */
-    private static final Set<String> TOP_LEVEL = Set.of("bank", "resources", "help", "-h", "--help", "-V",
+    private static final Set<String> TOP_LEVEL = Set.of("bank", "resources", "index", "help", "-h", "--help", "-V",
             "--version");
 
     @Spec

@@ -160,4 +160,39 @@ class MainTest {
         assertThat(image.getWidth()).isEqualTo(HeldBytesChart.WIDTH);
         assertThat(image.getHeight()).isEqualTo(HeldBytesChart.HEIGHT);
     }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void indexCountsADirectoryAndComparesWithOneThread(Transcript t, @TempDir Path dir) throws Exception {
+        for (int i = 0; i < 40; i++) {
+            java.nio.file.Files.writeString(dir.resolve("C" + i + ".java"),
+                    "class C" + i + " { int shared; String name" + (i % 3) + "; /* ghost */ }\n");
+        }
+        assertThat(run(t, "index", dir.toString(), "--threads=2", "--top=3")).isZero();
+        assertThat(out()).contains("40 Java files").contains("2 children")
+                .containsPattern("parallel: 40 files in [0-9.]+ s")
+                .containsPattern("1 +String +40\\n").containsPattern("2 +shared +40\\n")
+                .containsPattern("distinct identifiers +45 +45\\n")
+                .contains("identical: every identifier has the same count in both")
+                .doesNotContain("ghost").endsWith("OK" + System.lineSeparator());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void indexFailAfterShowsTheFailureCancellingTheSiblings(Transcript t, @TempDir Path dir) throws Exception {
+        for (int i = 0; i < 400; i++) {
+            java.nio.file.Files.writeString(dir.resolve("C" + i + ".java"), "class C" + i + " {}\n");
+        }
+        assertThat(run(t, "index", dir.toString(), "--threads=3", "--fail-after=10")).isZero();
+        assertThat(out()).contains("FAILURE: ").contains("unreadable entry (simulated by --fail-after 10)")
+                .containsPattern("3 children: 1 failed, [0-9] cancelled, [0-9] had finished")
+                .endsWith("OK: the failure was reported and every sibling stopped" + System.lineSeparator());
+    }
+
+    @Test
+    void indexOfAMissingPathIsAUsageError(Transcript t, @TempDir Path dir) {
+        assertThat(run(t, "index", dir.resolve("nowhere").toString())).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("PATH " + dir.resolve("nowhere") + " does not exist");
+        assertThat(out()).isEmpty();
+    }
 }

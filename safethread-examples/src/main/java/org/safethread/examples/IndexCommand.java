@@ -132,8 +132,9 @@ final class IndexCommand implements Callable<Integer> {
             return 1;
         }
         IndexWorkload.ParallelResult r = IndexWorkload.parallel(src, threads, failAfter,
-                pr -> out.printf("[%4.1fs] files %,9d/%,d (%3d%%)   %10s   %,7d files/s   distinct identifiers so far"
-                        + " %,9d%n", pr.elapsed().toMillis() / 1000.0, pr.files(), total, pr.files() * 100 / total,
+                pr -> out.printf("[%4.1fs] files %,9d/%,d (%3d%%)   %10s   %,7d files/s"
+                        + "   distinct identifiers merged so far %,9d%n", pr.elapsed().toMillis() / 1000.0,
+                        pr.files(), total, pr.files() * 100 / total,
                         ResourcesCommand.bytes(pr.bytes()), pr.files() * 1000 / Math.max(1, pr.elapsed().toMillis()),
                         pr.distinct()), Duration.ofSeconds(1));
         IndexWorkload.Count c = r.count();

@@ -46,6 +46,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 public final class Main implements Runnable {
     /** Exit status for a command-line mistake (picocli's default for invalid input). */
     static final int USAGE = 2;
+    /** Columns of the help text: the longest description line, 104, plus picocli's indentation. */
+    static final int USAGE_WIDTH = 110;
 
     /** The names that pick a subcommand (anything else first on the line is bank's). */
     private static final Set<String> TOP_LEVEL = Set.of("bank", "resources", "index", "help", "-h", "--help", "-V",
@@ -89,6 +91,9 @@ public final class Main implements Runnable {
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setParameterExceptionHandler(Main::usageError);
+        // The descriptions are written as lines of up to 104 characters; picocli's default of 80
+        // would re-wrap each of them into a long and a short line.
+        cmd.setUsageHelpWidth(USAGE_WIDTH);
         return cmd;
     }
 

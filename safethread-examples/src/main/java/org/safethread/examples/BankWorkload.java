@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import org.HdrHistogram.Histogram;
 import org.safethread.DeadlockException;
 import org.safethread.Monitor;
 import org.safethread.MonitorSpace;
@@ -67,7 +68,8 @@ public final class BankWorkload {
      * @param maxAmount transfers move 1..maxAmount
      * @param watchdogPeriod how often the plain mode's watchdog asks the JVM for deadlocks
      * @param afterHang how long the plain mode goes on reporting progress once the hang is found
-     *     (to show the transfers stopping), before it frees the workers and ends
+     *     (to show the transfers stopping), before it frees the workers and ends; counted from the
+     *     moment the hang is reported, even past {@code duration}
      */
     public record Config(Mode mode, int threads, int accounts, Duration duration, long initialBalance,
             int maxAmount, Duration watchdogPeriod, Duration afterHang) {
@@ -177,6 +179,27 @@ public final class BankWorkload {
     }
 
     /**
+     * Transfer latencies: from a worker's first attempt at a transfer to its completion (declined
+     * ones included), retries after a deadlock included. Recorded per worker in an HdrHistogram
+     * (3 significant digits) and merged at the end; a transfer that never completed (a hung worker)
+     * is not in it.
+     *
+     * @param count transfers measured
+     * @param p50 the median
+     * @param p99 the 99th percentile
+     * @param max the slowest
+     */
+    public record Latency(long count, Duration p50, Duration p99, Duration max) {
+        static Latency of(Histogram h) {
+            if (h.getTotalCount() == 0) {
+                return new Latency(0, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+            }
+            return new Latency(h.getTotalCount(), Duration.ofNanos(h.getValueAtPercentile(50)),
+                    Duration.ofNanos(h.getValueAtPercentile(99)), Duration.ofNanos(h.getMaxValue()));
+        }
+    }
+
+    /**
      * The outcome.
      *
      * @param config what ran
@@ -186,6 +209,8 @@ public final class BankWorkload {
      * @param deadlocksBroken deadlocks the runtime broke during the run (0 in plain mode)
      * @param victims {@link DeadlockException}s caught by the workers
      * @param retries transfers retried after a deadlock
+     * @param maxRetries the most retries any one transfer needed
+     * @param latency transfer latencies
      * @param totalBefore money in the bank before
      * @param totalAfter money after; -1 when it could not be read (a worker stuck inside an account)
      * @param firstDeadlock the message of the first {@link DeadlockException} a worker caught, or null
@@ -193,10 +218,16 @@ public final class BankWorkload {
      * @param failures what went wrong (worker errors, stuck workers); empty when all went well
      */
     public record Result(Config config, Duration elapsed, long transfers, long declined, long deadlocksBroken,
-            long victims, long retries, long totalBefore, long totalAfter, String firstDeadlock, HangReport hang,
-            List<String> failures) {
+            long victims, long retries, long maxRetries, Latency latency, long totalBefore, long totalAfter,
+            String firstDeadlock, HangReport hang, List<String> failures) {
         public Result {
+            Objects.requireNonNull(latency, "latency");
             failures = List.copyOf(failures);
+        }
+
+        /** @return transfers completed per second of the run */
+        public long transfersPerSecond() {
+            return transfers * 1_000_000_000L / Math.max(1, elapsed.toNanos());
         }
 
         /** @return whether the money at the end equals the money at the start */
@@ -337,6 +368,10 @@ public final class BankWorkload {
         final Thread thread;
         volatile int holding = -1;
         volatile int waitingFor = -1;
+        /** Written by the worker only; read by the runner after joining it (join is the happens-before). */
+        final Histogram latency = new Histogram(3);
+        /** Like {@code latency}: the most retries one of this worker's transfers needed. */
+        long maxRetries;
 
         Worker(Thread thread) {
             this.thread = thread;
@@ -411,7 +446,8 @@ public final class BankWorkload {
             if (!hangTold && hangFound.await(Math.max(0, next - now), TimeUnit.NANOSECONDS)) {
                 hangTold = true;
                 listener.hang(hang.get());
-                end = Math.min(end, System.nanoTime() + config.afterHang().toNanos());
+                // Watch for afterHang from now, as the listener announces, even past the planned end.
+                end = System.nanoTime() + config.afterHang().toNanos();
                 continue;
             } else if (hangTold) {
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, next - now));
@@ -453,8 +489,16 @@ public final class BankWorkload {
         // A worker stuck inside an account would make reading its balance block too.
         long totalAfter = allDone ? bank.total() : -1;
         long broken = monitors ? SafeThread.stats().deadlocksBroken() - brokenBase : 0;
+        Histogram latency = new Histogram(3);
+        long maxRetries = 0;
+        for (Worker w : workers) {
+            if (!w.thread.isAlive()) {   // joined: its histogram is safe to read
+                latency.add(w.latency);
+                maxRetries = Math.max(maxRetries, w.maxRetries);
+            }
+        }
         return new Result(config, elapsed, transfers.sum(), declined.sum(), broken, victims.sum(), retries.sum(),
-                totalBefore, totalAfter, firstDeadlock.get(), hang.get(), failures);
+                maxRetries, Latency.of(latency), totalBefore, totalAfter, firstDeadlock.get(), hang.get(), failures);
     }
 
     private void work(Worker me) {
@@ -468,6 +512,8 @@ public final class BankWorkload {
                     to++;
                 }
                 long amount = 1 + rnd.nextInt(config.maxAmount());
+                long t0 = System.nanoTime();
+                long tries = 0;
                 while (true) {
                     try {
                         if (bank.transfer(me, from, to, amount)) {
@@ -475,6 +521,8 @@ public final class BankWorkload {
                         } else {
                             declined.increment();
                         }
+                        me.latency.recordValue(System.nanoTime() - t0);
+                        me.maxRetries = Math.max(me.maxRetries, tries);
                         break;
                     } catch (DeadlockException e) {
                         // We are outside every monitor here: the transfer changed nothing. Try again.
@@ -486,6 +534,7 @@ public final class BankWorkload {
                             break;
                         }
                         retries.increment();
+                        tries++;
                     }
                 }
             }

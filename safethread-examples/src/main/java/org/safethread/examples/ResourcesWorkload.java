@@ -129,6 +129,15 @@ public final class ResourcesWorkload {
     }
 
     /**
+     * Bytes held at one moment of a run (sampled every 10 ms while the workers run).
+     *
+     * @param millis milliseconds since the workers started
+     * @param bytesHeld bytes allocated and not yet freed then
+     */
+    public record Point(long millis, long bytesHeld) {
+    }
+
+    /**
      * What a variant did (fields common to both).
      *
      * @param elapsed how long the workers ran
@@ -144,12 +153,19 @@ public final class ResourcesWorkload {
      * @param reliefs times a producer had to get memory back because the budget was exhausted
      * @param reliefTime time producers spent getting it
      * @param failures corrupted buffers, worker errors; empty when all went well
+     * @param timeline bytes held over time, every 10 ms while the workers ran
      */
     public record Outcome(Duration elapsed, long buffers, long cycles, long bytesAllocated, long peakBytesHeld,
             long averageBytesHeld, long averageBytesHeldInCycles, long heldRightAfter, long heldAtEnd, Duration cleanup, long reliefs, Duration reliefTime,
-            List<String> failures) {
+            List<String> failures, List<Point> timeline) {
         public Outcome {
             failures = List.copyOf(failures);
+            timeline = List.copyOf(timeline);
+        }
+
+        /** @return buffers allocated per second of the run */
+        public long buffersPerSecond() {
+            return buffers * 1_000_000_000L / Math.max(1, elapsed.toNanos());
         }
     }
 
@@ -417,6 +433,7 @@ public final class ResourcesWorkload {
         private long samples;
         private long heldSum;
         private long heldInCyclesSum;
+        private final List<Point> timeline = new ArrayList<>();
 
         Ring(Config config, Pool<H> pool, Meter meter) {
             this.config = config;
@@ -448,9 +465,11 @@ public final class ResourcesWorkload {
                 long next = Math.min(lastTick + TimeUnit.SECONDS.toNanos(1), deadline);
                 TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(next - now, TimeUnit.MILLISECONDS.toNanos(10))));
                 samples++;
-                heldSum += meter.held();
+                long held = meter.held();
+                heldSum += held;
                 heldInCyclesSum += meter.heldInCycles();
                 now = System.nanoTime();
+                timeline.add(new Point(TimeUnit.NANOSECONDS.toMillis(now - start), held));
                 if (now >= deadline) {
                     break;
                 }
@@ -633,7 +652,7 @@ public final class ResourcesWorkload {
         RuntimeStats after = SafeThread.stats();
         Outcome o = new Outcome(elapsed, meter.buffers(), meter.cycles(), meter.allocated(), meter.peak(),
                 ring.averageHeld(), ring.averageHeldInCycles(), heldRightAfter, meter.held(), cleanup, ring.reliefs.sum(), Duration.ofNanos(ring.reliefNanos.sum()),
-                ring.failures);
+                ring.failures, ring.timeline);
         return new SafeThreadResult(o, rounds, after.collections() - before.collections(),
                 after.objectsCollected() - before.objectsCollected(), after.finalizersRun() - before.finalizersRun(),
                 after.finalizerFailures() - before.finalizerFailures(),
@@ -705,6 +724,6 @@ public final class ResourcesWorkload {
         Duration cleanup = Duration.ofNanos(System.nanoTime() - t0);
         return new CleanerResult(new Outcome(elapsed, meter.buffers(), meter.cycles(), meter.allocated(), meter.peak(),
                 ring.averageHeld(), ring.averageHeldInCycles(), heldRightAfter, meter.held(), cleanup, ring.reliefs.sum(), Duration.ofNanos(ring.reliefNanos.sum()),
-                ring.failures));
+                ring.failures, ring.timeline));
     }
 }

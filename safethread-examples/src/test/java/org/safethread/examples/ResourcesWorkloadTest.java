@@ -6,19 +6,21 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(Transcript.class)
 class ResourcesWorkloadTest {
     private static final int KIB = 1024;
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void safeThreadFreesEveryByte() throws Exception {
+    void safeThreadFreesEveryByte(Transcript log) throws Exception {
         // Every 2nd buffer in a cycle, and a budget small enough that producers must collect.
         ResourcesWorkload.Config c = new ResourcesWorkload.Config(2, Duration.ofSeconds(2), 16 * KIB,
                 ResourcesWorkload.Config.minBudget(2, 16 * KIB) * 4, 2);
 
-        ResourcesWorkload.SafeThreadResult r = ResourcesWorkload.runSafeThread(c, System.out::println);
-        System.out.println(r);
+        ResourcesWorkload.SafeThreadResult r = ResourcesWorkload.runSafeThread(c, log.out()::println);
+        log.out().println(r);
         ResourcesWorkload.Outcome o = r.outcome();
 
         assertThat(o.failures()).isEmpty();
@@ -33,17 +35,21 @@ class ResourcesWorkloadTest {
         assertThat(r.objectsCollected()).as("cycles found by the collector").isPositive();
         assertThat(r.collections()).isPositive();
         assertThat(r.leaksDetected()).isZero();
+        // The chart's data: one point per 10 ms sample, in time order, never above what was ever held.
+        assertThat(o.timeline()).isNotEmpty();
+        assertThat(o.timeline()).extracting(ResourcesWorkload.Point::millis).isSorted();
+        assertThat(o.timeline()).allSatisfy(p -> assertThat(p.bytesHeld()).isBetween(0L, o.peakBytesHeld()));
     }
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void cleanerFreesOnlyWhenTheJvmCollects() throws Exception {
+    void cleanerFreesOnlyWhenTheJvmCollects(Transcript log) throws Exception {
         ResourcesWorkload.Config c = new ResourcesWorkload.Config(2, Duration.ofSeconds(1), 16 * KIB,
                 ResourcesWorkload.Config.minBudget(2, 16 * KIB) * 4, 4);
 
         ResourcesWorkload.CleanerResult r = ResourcesWorkload.runCleaner(c, Duration.ofSeconds(10),
-                System.out::println);
-        System.out.println(r);
+                log.out()::println);
+        log.out().println(r);
         ResourcesWorkload.Outcome o = r.outcome();
 
         assertThat(o.failures()).isEmpty();

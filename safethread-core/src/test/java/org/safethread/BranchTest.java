@@ -428,7 +428,7 @@ class BranchTest {
         assume(kind);
         IllegalArgumentException body = new IllegalArgumentException("body");
         AtomicReference<Branch.Child<Void>> child = new AtomicReference<>();
-        ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
+        ThreadsSeen threads = new ThreadsSeen();
         long start = System.nanoTime();
         Throwable t = catchThrowable(() -> {
             try (Branch b = kind.open()) {
@@ -495,7 +495,7 @@ class BranchTest {
     @EnumSource(Kind.class)
     void anOwnerInterruptedWhileJoiningCancelsWaitsForEveryChildThenThrows(Kind kind) throws Exception {
         assume(kind);
-        ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
+        ThreadsSeen threads = new ThreadsSeen();
         CountDownLatch started = new CountDownLatch(2);
         Thread owner = Thread.currentThread();
         Branch b = kind.open();

@@ -8,6 +8,10 @@ package org.safethread;
  * objects in {@link #objectsCollected()} before any of them is seen dead, so a thread that
  * observes a collected object's death ({@link RefCounted#isAlive()} false, a {@link
  * DeathQueue} entry, a finalizer running) and then takes a snapshot sees them counted.
+ * The abnormal events go the other way round: a finalizer failure or stall, a leak and an
+ * over-release are counted only after their JFR event is committed and their log line written,
+ * so a thread that sees {@link #finalizerFailures()}, {@link #finalizerStalls()},
+ * {@link #leaksDetected()} or {@link #overReleases()} grow can rely on finding the report.
  */
 public interface RuntimeStats {
     /** @return deadlocks between monitors broken by throwing {@link DeadlockException} to a victim */

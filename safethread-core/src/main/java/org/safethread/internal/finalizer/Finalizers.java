@@ -167,7 +167,6 @@ public final class Finalizers {
             w.reported = true;
             FinalizerStalledEvent jfr = new FinalizerStalledEvent();
             jfr.begin();
-            Counters.FINALIZER_STALLS.increment();
             LOG.warn("safethread: the finalizer of {} (core {}) has run for {} ms, past the stall timeout; "
                     + "a fresh finalizer thread takes over the queue (thread {} is left to finish)",
                     t.ownerType.getName(), t.core.getClass().getName(), TimeUnit.NANOSECONDS.toMillis(ran),
@@ -183,6 +182,9 @@ public final class Finalizers {
                 jfr.running = ran;
                 jfr.commit();
             }
+            // Counted last: whoever sees the count (stats(), a test, a dashboard) can rely on the
+            // stall's event and log line being out already.
+            Counters.FINALIZER_STALLS.increment();
         }
     }
 
@@ -207,15 +209,16 @@ public final class Finalizers {
                 FinalizeMethods.of(core.getClass()).invoke(core);
             }
         } catch (Throwable e) {
-            Counters.FINALIZER_FAILURES.increment();
             try {
                 jfr.failed(core, ownerType, e);
                 LOG.warn("safethread: @Finalize of {} (finalizer core of {}) threw {}", core.getClass().getName(),
                         ownerType.getName(), SafeText.of(e), SafeText.loggable(e));
                 Notices.unlogged(LOG.isWarnEnabled(), "a @Finalize method threw");
             } catch (Throwable logFailed) {
-                // rendering, JFR or the logging backend failed: the failure is counted, carry on
+                // rendering, JFR or the logging backend failed: the failure is still counted below
             }
+            // Counted after its event and log line: whoever sees the count can rely on them.
+            Counters.FINALIZER_FAILURES.increment();
             if (rethrow) {
                 sneakyThrow(e);
             }

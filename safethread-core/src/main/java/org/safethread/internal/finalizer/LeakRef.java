@@ -105,9 +105,9 @@ public final class LeakRef extends PhantomReference<RefCounted> implements Reape
         }
         LeakDetectedEvent jfr = new LeakDetectedEvent();
         jfr.begin();
-        Counters.LEAKS.increment();
         Object core = extras.capturedCore();
         LeakReports.leaked(extras.type, extras.allocationSite(), core != null, jfr);
+        Counters.LEAKS.increment(); // after its event and report: whoever sees the count can rely on them
         if (core != null && extras.claimFinalization()) {
             Finalizers.enqueue(core, extras.type);
         }

@@ -942,16 +942,16 @@ public final class RefCounts {
      * the exception is the report) and records it as a JFR event.
      */
     private static IllegalStateException refused(RefCounted x, IllegalStateException e) {
-        Counters.OVER_RELEASES.increment();
         OverReleaseEvent.report(x.getClass(), false);
+        Counters.OVER_RELEASES.increment(); // after its event: whoever sees the count can rely on it
         return e;
     }
 
     /** Counts, records and logs an over-release found at a merge (the object was killed). */
     static void reportOverRelease(RefCounted x) {
-        Counters.OVER_RELEASES.increment();
         OverReleaseEvent.report(x.getClass(), true);
         LOG.error("safethread: {} was released more times than referenced (over-release by a thread "
                 + "that is not its owner, found at merge); it was killed", x.getClass().getName());
+        Counters.OVER_RELEASES.increment(); // after its event and log line
     }
 }

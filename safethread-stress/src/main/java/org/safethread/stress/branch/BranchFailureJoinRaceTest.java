@@ -13,6 +13,7 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.safethread.Branch;
+import org.safethread.Shareable;
 import org.safethread.stress.support.Spin;
 
 /**
@@ -40,13 +41,23 @@ import org.safethread.stress.support.Spin;
 public class BranchFailureJoinRaceTest {
     final AtomicBoolean go = new AtomicBoolean();
     final AtomicReference<Throwable> thrown = new AtomicReference<>();
-    final ConcurrentLinkedQueue<Thread> threads = new ConcurrentLinkedQueue<>();
+    final ThreadsSeen threads = new ThreadsSeen();
+
+    /**
+     * The children's threads as they record themselves. A concurrent queue is shareable only while
+     * what it holds is, and threads are not, so this one vouches for itself: the test reads it only
+     * after join.
+     */
+    @Shareable
+    static final class ThreadsSeen extends ConcurrentLinkedQueue<Thread> {
+        private static final long serialVersionUID = 1L;
+    }
 
     @Actor
     public void owner(IIII_Result r) {
         AtomicBoolean go = this.go;
         AtomicReference<Throwable> thrown = this.thrown;
-        ConcurrentLinkedQueue<Thread> threads = this.threads;
+        ThreadsSeen threads = this.threads;
         try (Branch b = Branch.open()) {
             Branch.Child<Void> sibling = b.fork(() -> {
                 threads.add(Thread.currentThread());

@@ -166,6 +166,68 @@ public final class SafeThread {
         }
     }
 
+    /**
+     * Stops the runtime's threads, for containers that redeploy or unload applications: waits for
+     * the pending finalizers to run, then stops {@code safethread-housekeeper},
+     * {@code safethread-collector}, {@code safethread-canceller} and {@code safethread-finalizer},
+     * removes the JVM shutdown hook, and unregisters the JMX bean ({@code safethread.jmx=true}).
+     * In that order: finalizers queued by the housekeeper's or the collector's last round are
+     * waited for too. Call it when the application stops, after its own threads stopped using
+     * safethread; then nothing of the runtime keeps the class loader of the library (when the
+     * application bundles it) reachable, except the per-thread state of threads that used the
+     * library and are still alive (a thread-local, dropped when such a thread ends).
+     *
+     * <p><b>Later use restarts the runtime.</b> The runtime is not closed: every runtime thread
+     * starts again on its next need, exactly as at first use (a death with a finalizer core, a
+     * {@link #register}ed object, a merge that needs a helper, a background collection, a
+     * cancellation). So a copy of the library that several applications share keeps working for
+     * the others. What is already registered stays registered: a registered object that the JVM
+     * collects after the shutdown is finalized once the runtime runs again. The JMX bean is not
+     * registered again.
+     *
+     * <p>Concurrent calls run one after the other; each returns its own result. An interrupt cuts
+     * the waits short (the threads are still told to stop) and stays set.
+     *
+     * <p>Memory consistency effects: everything a finalizer that ran did happens-before this
+     * method returns {@code true}.
+     *
+     * @param timeout the longest time to wait, for the pending finalizers and the threads to end
+     *     together; zero or negative: do not wait (the threads are still told to stop)
+     * @return true if every pending finalizer ran and every runtime thread ended within the
+     *     timeout; false if some finalizer was still pending or running (a running one finishes
+     *     on its thread; pending ones run when the runtime starts again), a thread had not ended
+     *     yet (it ends on its own shortly after), safethread was used meanwhile and restarted a
+     *     thread, or the calling thread was interrupted
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalStateException if called on one of the runtime's threads, or from a
+     *     {@code @Finalize} method (on any thread): the runtime cannot wait for itself to stop
+     */
+    public static boolean shutdown(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        ThreadState ts = ThreadState.current();
+        if (ts.isRuntimeThread() || Finalizers.runningCoreHere()) {
+            throw new IllegalStateException("SafeThread.shutdown called on " + Thread.currentThread().getName()
+                    + (ts.isRuntimeThread() ? ", one of the runtime's own threads" : ", inside a @Finalize method")
+                    + ": the runtime cannot wait for itself to stop; call it from the thread that stops the application");
+        }
+        ts.poll(); // this thread's own released objects die now, their finalizers queued before the wait
+        long nanos;
+        try {
+            nanos = Math.max(0, timeout.toNanos());
+        } catch (ArithmeticException tooLong) {
+            nanos = Long.MAX_VALUE / 2;
+        }
+        long deadline = System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 2);
+        ts.detach();
+        try {
+            boolean done = Finalizers.shutdown(deadline);
+            Jmx.unregister();
+            return done;
+        } finally {
+            ts.attach();
+        }
+    }
+
     /** @return a snapshot of the runtime's counters */
     public static RuntimeStats stats() {
         ThreadState.current().pollIfRequested();

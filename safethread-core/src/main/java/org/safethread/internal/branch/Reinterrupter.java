@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.safethread.internal.runtime.RuntimeThreads;
+import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,37 +40,32 @@ final class Reinterrupter {
     private static final java.util.concurrent.locks.ReentrantLock LOCK = new java.util.concurrent.locks.ReentrantLock();
     /** Cancelled branches with children that may still run. Guarded by LOCK. */
     private static final List<BranchCore> WATCHED = new ArrayList<>();
-    /** The daemon, once started. Guarded by LOCK. */
-    private static Thread thread;
+    /**
+     * The daemon, started on first need by the runtime's thread factory (so it does not pin the
+     * class loader of whichever thread cancelled first), stopped by {@code SafeThread.shutdown}.
+     */
+    private static final RuntimeThreads.Slot THREAD = new RuntimeThreads.Slot("safethread-canceller", Reinterrupter::run);
 
     private Reinterrupter() {
     }
 
     /** Re-interrupts {@code b}'s running children every period until none runs. */
     static void watch(BranchCore b) {
-        Thread t;
         LOCK.lock();
         try {
             if (!WATCHED.contains(b)) {
                 WATCHED.add(b);
             }
-            t = thread;
-            if (t == null) {
-                t = new Thread(Reinterrupter::run, "safethread-canceller");
-                t.setDaemon(true);
-                thread = t;
-                t.start();
-                return;
-            }
         } finally {
             LOCK.unlock();
         }
-        LockSupport.unpark(t);
+        LockSupport.unpark(THREAD.ensureRunning()); // started on first need, again after a shutdown
     }
 
     private static void run() {
+        ThreadState.markRuntimeThread(); // counted in liveRuntimeThreads; may not call SafeThread.shutdown
         List<BranchCore> round = new ArrayList<>();
-        for (;;) {
+        while (THREAD.keepRunning()) { // false once SafeThread.shutdown stopped this thread
             LOCK.lock();
             try {
                 round.clear();

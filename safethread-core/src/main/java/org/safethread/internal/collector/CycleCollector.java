@@ -97,7 +97,7 @@ public final class CycleCollector {
 
     private static void backgroundLoop() {
         ThreadState.markRuntimeThread();
-        for (;;) {
+        while (THREAD.keepRunning()) { // false once SafeThread.shutdown stopped this thread
             if (!REQUESTED.get()) {
                 LockSupport.parkNanos(CycleCollector.class, TimeUnit.SECONDS.toNanos(1));
             }

@@ -16,6 +16,7 @@ import org.safethread.internal.runtime.Notices;
 import org.safethread.internal.runtime.RuntimeThreads;
 import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.Settings;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,13 @@ import org.slf4j.LoggerFactory;
  *       generation, gives back anything left, and exits.</li>
  *   <li>At JVM shutdown a hook waits for pending cores for at most
  *       {@code safethread.finalizer.shutdownTimeout}.</li>
+ *   <li>Start and stop ({@link #shutdown}, for {@code SafeThread.shutdown}): {@code STARTED}
+ *       changes only under {@code LIFECYCLE}, with the worker and the JVM hook. {@link #enqueue}
+ *       publishes its core (queue, then pending count) <em>before</em> it reads {@code STARTED};
+ *       a stop clears {@code STARTED} <em>before</em> it looks at the queue (pairs with
+ *       {@link #enqueue}). Both are volatile or locked accesses, so at least one of the two sees
+ *       the other: the enqueuer starts a fresh worker, or the stopper finds the core and starts
+ *       one itself. A core is never left queued with no worker.</li>
  * </ul>
  */
 public final class Finalizers {
@@ -68,6 +76,19 @@ public final class Finalizers {
     private static final Condition IDLE = IDLE_LOCK.newCondition();
     private static final AtomicInteger GENERATION = new AtomicInteger();
     private static final AtomicBoolean STARTED = new AtomicBoolean();
+    /** Guards starting and stopping: STARTED's changes, the worker's start, the JVM hook. */
+    private static final ReentrantLock LIFECYCLE = new ReentrantLock();
+    /** One {@link #shutdown} at a time; a second waits for the first and then does its own. */
+    private static final ReentrantLock SHUTDOWN = new ReentrantLock();
+    /**
+     * True while a shutdown stops the threads: the worker then does not restart the housekeeper
+     * (its idle check), which would otherwise undo the stop it is part of.
+     */
+    private static volatile boolean stopping;
+    /** The JVM shutdown hook while registered. Guarded by LIFECYCLE. */
+    private static @Nullable Thread hook;
+    /** Depth of {@code @Finalize} calls running in this thread (SafeThread.shutdown refuses them). */
+    private static final ThreadLocal<int[]> RUNNING_HERE = ThreadLocal.withInitial(() -> new int[1]);
     private static volatile Worker worker;
 
     private Finalizers() {
@@ -75,10 +96,10 @@ public final class Finalizers {
 
     /** Queues {@code core} to be finalized on the finalizer thread. */
     public static void enqueue(Object core, Class<?> ownerType) {
-        ensureStarted();
         PENDING.incrementAndGet();
         Counters.FINALIZERS_QUEUED.increment();
         QUEUE.add(new Task(core, ownerType));
+        ensureStarted(); // after the add: pairs with the queue check in stopWorker
     }
 
     /**
@@ -122,22 +143,113 @@ public final class Finalizers {
             Housekeeper.ensureStarted(); // the finalizer's watchdog: cheap when running
             return;
         }
-        if (STARTED.compareAndSet(false, true)) {
-            startWorker();
-            Housekeeper.ensureStarted();
-            try {
-                Runtime.getRuntime().addShutdownHook(
-                        RuntimeThreads.newThread("safethread-shutdown", Finalizers::drainAtShutdown));
-            } catch (IllegalStateException shuttingDown) {
-                // the JVM is already exiting; nothing to hook
+        LIFECYCLE.lock();
+        try {
+            if (!STARTED.get()) {
+                startWorker(false);
+                Thread h = RuntimeThreads.newThread("safethread-shutdown", Finalizers::drainAtShutdown);
+                try {
+                    Runtime.getRuntime().addShutdownHook(h);
+                    hook = h;
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is already exiting; nothing to hook
+                }
+                STARTED.set(true);
             }
+        } finally {
+            LIFECYCLE.unlock();
+        }
+        Housekeeper.ensureStarted();
+    }
+
+    /**
+     * For {@code SafeThread.shutdown}: waits for the pending cores, stops the housekeeper, the
+     * collector and the canceller ({@link RuntimeThreads#stopSlots}), waits for the cores their
+     * last rounds queued, then stops the finalizer worker and removes the JVM shutdown hook. The
+     * next core queued (or the next need of any runtime thread) starts them again. Runs one at a
+     * time; the caller has checked that it is not a runtime thread nor inside a core.
+     *
+     * <p>An interrupt cuts the waits short (the threads are still told to stop) and is left set.
+     *
+     * @param deadlineNanos the {@link System#nanoTime()} by which to give up waiting
+     * @return true if every queued core ran and every runtime thread ended by the deadline; false
+     *     otherwise, or if the caller was interrupted (its interrupt status is then set)
+     */
+    public static boolean shutdown(long deadlineNanos) {
+        try {
+            SHUTDOWN.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            boolean drained = awaitIdleUntil(deadlineNanos);
+            stopping = true;
+            boolean stopped = RuntimeThreads.stopSlots(deadlineNanos);
+            drained = awaitIdleUntil(deadlineNanos) && drained; // cores the stopped threads' last rounds queued
+            stopped = stopWorker(deadlineNanos) && stopped; // joins the worker: it is past its idle check
+            return drained && stopped && !Thread.currentThread().isInterrupted();
+        } finally {
+            stopping = false;
+            SHUTDOWN.unlock();
         }
     }
 
-    private static void startWorker() {
+    private static boolean awaitIdleUntil(long deadlineNanos) {
+        try {
+            return awaitIdle(deadlineNanos - System.nanoTime());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the later waits return at once
+            return PENDING.get() == 0;
+        }
+    }
+
+    /** Stops the current worker and unhooks; restarts at once if a core was queued meanwhile. */
+    private static boolean stopWorker(long deadlineNanos) {
+        Worker w;
+        LIFECYCLE.lock();
+        try {
+            if (!STARTED.get()) {
+                return true;
+            }
+            STARTED.set(false); // pairs with the STARTED read in enqueue (after its add)
+            w = worker;
+            worker = null;
+            GENERATION.incrementAndGet(); // the worker leaves at its next poll (IDLE_POLL_MS)
+            Thread h = hook;
+            hook = null;
+            if (h != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(h);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is exiting: the hook runs anyway
+                }
+            }
+        } finally {
+            LIFECYCLE.unlock();
+        }
+        if (!QUEUE.isEmpty()) { // a core queued while we stopped: its enqueuer may have seen STARTED true
+            ensureStarted();
+            return false;
+        }
+        return w == null || RuntimeThreads.join(w.thread, deadlineNanos);
+    }
+
+    /** @return whether the calling thread is running a {@code @Finalize} method now */
+    public static boolean runningCoreHere() {
+        return RUNNING_HERE.get()[0] > 0;
+    }
+
+    /** Replacements since the last start, for the replacement's name ({@code safethread-finalizer-2}, ...). Guarded by LIFECYCLE. */
+    private static int replacements;
+
+    /** Starts a worker under LIFECYCLE: the first one (named plainly) or a replacement. */
+    private static void startWorker(boolean replacement) {
         int gen = GENERATION.incrementAndGet();
+        replacements = replacement ? replacements + 1 : 0;
         Worker w = new Worker(gen);
-        Thread t = RuntimeThreads.newThread(gen == 1 ? "safethread-finalizer" : "safethread-finalizer-" + gen, w);
+        Thread t = RuntimeThreads.newThread(
+                replacement ? "safethread-finalizer-" + (replacements + 1) : "safethread-finalizer", w);
         w.thread = t;
         worker = w;
         t.start();
@@ -150,10 +262,12 @@ public final class Finalizers {
             return;
         }
         if (w.thread.getState() == Thread.State.TERMINATED) {
-            // It died although everything it runs is contained: replace it, as for a stall.
+            if (!replace(w)) {
+                return; // stopped by a shutdown meanwhile, not dead
+            }
+            // It died although everything it runs is contained: replaced, as for a stall.
             LOG.error("safethread: finalizer thread {} ended unexpectedly; a fresh finalizer thread takes over "
                     + "the queue", w.thread.getName());
-            startWorker();
             giveBack(w.batch);
             return;
         }
@@ -172,7 +286,7 @@ public final class Finalizers {
                     t.ownerType.getName(), t.core.getClass().getName(), TimeUnit.NANOSECONDS.toMillis(ran),
                     w.thread.getName());
             Notices.unlogged(LOG.isWarnEnabled(), "a finalizer stalled past the stall timeout");
-            startWorker();
+            replace(w);
             giveBack(w.batch); // the cores queued behind the stalled one go to the fresh worker
             jfr.end();
             if (jfr.shouldCommit()) {
@@ -185,6 +299,20 @@ public final class Finalizers {
             // Counted last: whoever sees the count (stats(), a test, a dashboard) can rely on the
             // stall's event and log line being out already.
             Counters.FINALIZER_STALLS.increment();
+        }
+    }
+
+    /** Starts a replacement for {@code w} unless a shutdown stopped it (or it was replaced) meanwhile. */
+    private static boolean replace(Worker w) {
+        LIFECYCLE.lock();
+        try {
+            if (!STARTED.get() || worker != w) {
+                return false;
+            }
+            startWorker(true);
+            return true;
+        } finally {
+            LIFECYCLE.unlock();
         }
     }
 
@@ -202,6 +330,8 @@ public final class Finalizers {
     private static void run(Object core, Class<?> ownerType, boolean rethrow) {
         FinalizerFailedEvent jfr = new FinalizerFailedEvent();
         jfr.begin();
+        int[] depth = RUNNING_HERE.get();
+        depth[0]++;
         try {
             if (MonitorAccess.isMonitor(core)) {
                 MonitorAccess.runInside(core, target -> FinalizeMethods.of(target.getClass()).invoke(target));
@@ -223,6 +353,7 @@ public final class Finalizers {
                 sneakyThrow(e);
             }
         } finally {
+            depth[0]--;
             Counters.FINALIZERS_RUN.increment();
         }
     }
@@ -285,7 +416,9 @@ public final class Finalizers {
                 return; // interrupt status is cleared by poll's throw; keep serving
             }
             if (first == null) {
-                Housekeeper.ensureStarted(); // idle: make sure our own watchdog is alive
+                if (!stopping && GENERATION.get() == generation) {
+                    Housekeeper.ensureStarted(); // idle: make sure our own watchdog is alive
+                }
                 return;
             }
             taken.add(first);

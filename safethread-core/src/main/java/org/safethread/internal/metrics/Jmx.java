@@ -45,6 +45,31 @@ public final class Jmx {
     }
 
     /**
+     * Unregisters the bean if {@link #registerIfEnabled()} registered it (for
+     * {@code SafeThread.shutdown}: the platform MBean server would otherwise keep the library's
+     * class loader reachable). It is not registered again afterwards.
+     */
+    public static void unregister() {
+        if (!DONE.get() || !Settings.jmx()) {
+            return;
+        }
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = new ObjectName(OBJECT_NAME);
+            if (server.isRegistered(name) && ownBean(server, name)) {
+                server.unregisterMBean(name);
+            }
+        } catch (JMException | RuntimeException | LinkageError e) {
+            LOG.warn("safethread: could not unregister the JMX bean {}", OBJECT_NAME, e);
+        }
+    }
+
+    /** @return whether the bean under {@code name} is this copy's (not another class loader's) */
+    private static boolean ownBean(MBeanServer server, ObjectName name) throws JMException {
+        return server.getClassLoaderFor(name) == Bean.class.getClassLoader();
+    }
+
+    /**
      * Registers the bean on {@code server}.
      *
      * @param server where to register

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
  * exception in one task is logged and the loop goes on, so a bug cannot kill the thread; should
  * it end anyway, the next {@link #ensureStarted()} (called on every merge request, finalizer
  * enqueue, and by the finalizer thread when idle) starts a fresh one ({@link RuntimeThreads.Slot}).
+ * {@code SafeThread.shutdown} stops it through the same slot; the next need starts it again.
  */
 public final class Housekeeper {
     private static final Logger LOG = LoggerFactory.getLogger(Housekeeper.class);
@@ -51,7 +52,7 @@ public final class Housekeeper {
     private static void run() {
         ThreadState.markRuntimeThread();
         int round = 0;
-        for (;;) {
+        while (THREAD.keepRunning()) { // false once SafeThread.shutdown stopped this thread
             try {
                 boolean busy = round(++round);
                 long period = busy ? BUSY_PERIOD_MS

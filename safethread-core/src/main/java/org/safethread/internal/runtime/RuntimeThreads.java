@@ -2,10 +2,12 @@ package org.safethread.internal.runtime;
 
 import java.security.AccessController;
 import java.security.PrivilegedAction;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one factory of the runtime's own threads ({@code safethread-finalizer},
- * {@code safethread-housekeeper}, {@code safethread-collector}, the shutdown hook): named, daemon,
+ * {@code safethread-housekeeper}, {@code safethread-collector}, {@code safethread-canceller}, the
+ * shutdown hook): named, daemon,
  * normal priority, and holding nothing inherited from whichever thread happened to start them.
  *
  * <h2>Implementation notes</h2>
@@ -75,6 +77,14 @@ public final class RuntimeThreads {
      * ended (or null) to a fresh unstarted one; only the winner starts its thread, so at most one
      * is running. A NEW thread counts as running (it is about to start); only TERMINATED is
      * replaced. The check is one volatile read and a read of the thread's status word.
+     *
+     * <p>Stopping ({@link #stop}, for {@code SafeThread.shutdown}): the slot is emptied by a
+     * swap to null, then the thread is unparked. The body's loop runs only while
+     * {@link #keepRunning()} (the slot still holds the calling thread: one volatile read per
+     * round), so the stopped thread leaves at its next round. A later {@link #ensureRunning}
+     * finds the slot empty and starts a fresh thread: a stop is never a permanent state, and a
+     * stopped thread that has not left yet cannot be confused with the fresh one (each compares
+     * the slot with itself).
      */
     public static final class Slot {
         private final String name;
@@ -89,6 +99,34 @@ public final class RuntimeThreads {
         public Slot(String name, Runnable body) {
             this.name = name;
             this.body = body;
+            SLOTS.add(this);
+        }
+
+        /**
+         * For the body's loop: whether the calling thread is still this slot's thread.
+         *
+         * @return false once the slot was stopped (or another thread took it over): leave
+         */
+        public boolean keepRunning() {
+            return current.get() == Thread.currentThread();
+        }
+
+        /**
+         * Stops the thread: empties the slot, unparks the thread so that it sees
+         * {@link #keepRunning()} false, and waits for it to end.
+         *
+         * @param deadlineNanos the {@link System#nanoTime()} by which to give up waiting
+         * @return true if no thread runs for this slot (it ended, or none had started); false
+         *     if it is still alive at the deadline or the caller was interrupted (its interrupt
+         *     status is then set)
+         */
+        public boolean stop(long deadlineNanos) {
+            Thread t = current.getAndSet(null);
+            if (t == null) {
+                return true;
+            }
+            java.util.concurrent.locks.LockSupport.unpark(t);
+            return join(t, deadlineNanos);
         }
 
         /** Starts the thread if it has not started yet or has ended. @return the running thread */
@@ -109,6 +147,50 @@ public final class RuntimeThreads {
         /** @return the thread, or null if never started (it may have ended) */
         public Thread peek() {
             return current.get();
+        }
+    }
+
+    /** Every slot made so far (a handful, one per kind of long-lived runtime thread). */
+    private static final java.util.concurrent.CopyOnWriteArrayList<Slot> SLOTS =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Stops the thread of every slot ({@link Slot#stop}): the housekeeper, the collector, the
+     * canceller. The finalizer's workers are not slots: {@code Finalizers} stops them.
+     *
+     * @param deadlineNanos the {@link System#nanoTime()} by which to give up waiting
+     * @return true if every slot's thread ended in time
+     */
+    public static boolean stopSlots(long deadlineNanos) {
+        boolean all = true;
+        for (Slot s : SLOTS) {
+            all &= s.stop(deadlineNanos);
+        }
+        return all;
+    }
+
+    /**
+     * Waits for {@code t} to end.
+     *
+     * @param t a thread
+     * @param deadlineNanos the {@link System#nanoTime()} by which to give up
+     * @return true if it ended; false at the deadline or on interrupt (the status is then set)
+     */
+    public static boolean join(Thread t, long deadlineNanos) {
+        try {
+            for (;;) {
+                if (!t.isAlive()) {
+                    return true;
+                }
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedJoin(t, left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

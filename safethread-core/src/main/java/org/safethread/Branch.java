@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadFactory;
 import org.safethread.internal.branch.BranchCore;
 import org.safethread.internal.branch.ChildRun;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Structured threads (python-safethread's {@code branch}): a block that starts child threads,
@@ -89,6 +90,7 @@ public final class Branch implements AutoCloseable {
      * @throws NullPointerException if {@code task} is null
      */
     public <T> Child<T> fork(Callable<? extends T> task) {
+        Objects.requireNonNull(task, "Branch.fork: task is null");
         return new Handle<>(core.fork(task, task));
     }
 
@@ -99,6 +101,7 @@ public final class Branch implements AutoCloseable {
      * @return the child
      * @throws UnshareableException if {@code task} is not shareable
      * @throws IllegalStateException if the caller is not the owner, or the branch was joined or closed
+     * @throws NullPointerException if {@code task} is null
      */
     public Child<Void> fork(Runnable task) {
         Objects.requireNonNull(task, "Branch.fork: task is null");
@@ -177,12 +180,12 @@ public final class Branch implements AutoCloseable {
         }
 
         @Override
-        public T get() {
+        public @Nullable T get() {
             return run.get();
         }
 
         @Override
-        public Throwable failure() {
+        public @Nullable Throwable failure() {
             return run.failure();
         }
 
@@ -214,12 +217,12 @@ public final class Branch implements AutoCloseable {
         State state();
 
         /**
-         * @return the task's result
+         * @return the task's result (null if the task returned null, as a {@code Runnable}'s child does)
          * @throws IllegalStateException if the child is not SUCCEEDED
          */
-        T get();
+        @Nullable T get();
 
         /** @return what the task threw once FAILED, else null */
-        Throwable failure();
+        @Nullable Throwable failure();
     }
 }

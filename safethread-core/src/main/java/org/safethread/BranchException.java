@@ -2,6 +2,7 @@ package org.safethread;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown by {@link Branch#join()} when the children's failures cannot be reported by rethrowing
@@ -16,17 +17,18 @@ public class BranchException extends RuntimeException {
     private final transient List<Throwable> failures;
 
     /**
-     * @param message what failed
+     * @param message what failed (or null, as for any exception)
      * @param failures the children's failures in fork order, at least one; the first becomes the cause
+     * @throws NullPointerException if {@code failures} or one of them is null
      * @throws IllegalArgumentException if {@code failures} is empty
      */
-    public BranchException(String message, List<Throwable> failures) {
+    public BranchException(@Nullable String message, List<Throwable> failures) {
         super(message, firstOf(failures));
         this.failures = List.copyOf(failures);
     }
 
     private static Throwable firstOf(List<Throwable> failures) {
-        Objects.requireNonNull(failures, "failures");
+        Objects.requireNonNull(failures, "BranchException: failures is null");
         if (failures.isEmpty()) {
             throw new IllegalArgumentException("BranchException needs at least one failure");
         }

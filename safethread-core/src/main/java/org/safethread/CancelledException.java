@@ -1,5 +1,7 @@
 package org.safethread;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by a safethread blocking point ({@link Monitor#await}, {@link DeathQueue#take},
  * {@link DeathQueue#poll(java.time.Duration)}, {@link Branch#join()} of a nested branch,
@@ -19,9 +21,9 @@ public class CancelledException extends RuntimeException {
     }
 
     /**
-     * @param message what was cancelled and where it was noticed
+     * @param message what was cancelled and where it was noticed (or null, as for any exception)
      */
-    public CancelledException(String message) {
+    public CancelledException(@Nullable String message) {
         super(message);
     }
 }

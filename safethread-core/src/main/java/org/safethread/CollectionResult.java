@@ -21,11 +21,11 @@ public record CollectionResult(long examined, long collected, Duration duration)
      * @throws NullPointerException if {@code duration} is null
      */
     public CollectionResult {
+        Objects.requireNonNull(duration, "CollectionResult: duration is null");
         if (examined < 0 || collected < 0 || collected > examined) {
             throw new IllegalArgumentException(
                     "CollectionResult needs 0 <= collected <= examined, got examined=" + examined
                             + " collected=" + collected);
         }
-        Objects.requireNonNull(duration, "duration");
     }
 }

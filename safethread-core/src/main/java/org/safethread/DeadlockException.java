@@ -2,6 +2,7 @@ package org.safethread;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown to the one thread chosen to break a deadlock between monitors, from the monitor entry it
@@ -50,12 +51,13 @@ public class DeadlockException extends RuntimeException {
     /**
      * Creates the exception.
      *
-     * @param message names the threads and monitors of the cycle
+     * @param message names the threads and monitors of the cycle (or null, as for any exception)
      * @param cycle the cycle, starting with the thread the exception is thrown to
+     * @throws NullPointerException if {@code cycle} or one of its links is null
      */
-    public DeadlockException(String message, List<Link> cycle) {
+    public DeadlockException(@Nullable String message, List<Link> cycle) {
         super(message);
-        this.cycle = List.copyOf(cycle);
+        this.cycle = List.copyOf(Objects.requireNonNull(cycle, "DeadlockException: cycle is null"));
     }
 
     /**

@@ -9,6 +9,7 @@ import org.safethread.internal.finalizer.Watch;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Low-level death notices (python-safethread's death queues): {@link #watch} an object with a
@@ -59,7 +60,7 @@ public final class DeathQueue<P> {
         private final LinkedBlockingQueue<Object> target;
         private final Object payload;
         /** The phantom reference for a plain object, to forget on cancel. */
-        volatile Object plainRef;
+        volatile @Nullable Object plainRef;
 
         Notice(LinkedBlockingQueue<Object> target, Object payload) {
             this.target = target;
@@ -86,17 +87,14 @@ public final class DeathQueue<P> {
      * @param obj the object to watch (any object)
      * @param payload what to deliver; must be shareable and not null
      * @return a handle for {@link #cancel}
-     * @throws IllegalArgumentException if {@code obj} or {@code payload} is null
+     * @throws NullPointerException if {@code obj} or {@code payload} is null ({@code poll()} uses
+     *     null for "no notice", so a payload must be a value: an id, a record, …)
      * @throws UnshareableException if {@code payload} is not shareable
      */
     public Handle watch(Object obj, P payload) {
-        if (obj == null) {
-            throw new IllegalArgumentException("DeathQueue.watch: the object to watch is null");
-        }
-        if (payload == null) {
-            throw new IllegalArgumentException("DeathQueue.watch: the payload is null; poll() uses null for "
-                    + "'no notice', so pass a value (an id, a record, …)");
-        }
+        Objects.requireNonNull(obj, "DeathQueue.watch: obj (the object to watch) is null");
+        Objects.requireNonNull(payload, "DeathQueue.watch: payload is null; poll() uses null for "
+                + "'no notice', so pass a value (an id, a record, …)");
         String why = Shareability.whyNotShareable(payload);
         if (why != null) {
             throw new UnshareableException("DeathQueue.watch: the payload (" + payload.getClass().getName()
@@ -142,7 +140,7 @@ public final class DeathQueue<P> {
 
     /** @return the payload of a notice, or null if none is queued now */
     @SuppressWarnings("unchecked")
-    public P poll() {
+    public @Nullable P poll() {
         ThreadState.current().pollIfRequested();
         return (P) notices.poll();
     }
@@ -152,11 +150,12 @@ public final class DeathQueue<P> {
      *
      * @param timeout the longest time to wait
      * @return the payload, or null if the timeout passed first
+     * @throws NullPointerException if {@code timeout} is null
      * @throws InterruptedException if interrupted while waiting
      * @throws CancelledException in a child thread whose {@link Branch} is cancelled
      */
     @SuppressWarnings("unchecked")
-    public P poll(Duration timeout) throws InterruptedException {
+    public @Nullable P poll(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "DeathQueue.poll: timeout is null");
         ThreadState ts = ThreadState.current();
         ts.pollIfRequested();
@@ -187,6 +186,7 @@ public final class DeathQueue<P> {
      * @param handle a handle returned by this queue's {@link #watch}
      * @return true if it was still watching (no notice will come), false if its notice was
      *     already delivered or it was cancelled before
+     * @throws NullPointerException if {@code handle} is null
      * @throws IllegalArgumentException if the handle belongs to another queue
      */
     public boolean cancel(Handle handle) {

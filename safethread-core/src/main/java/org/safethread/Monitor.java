@@ -8,6 +8,7 @@ import org.safethread.internal.metrics.Jmx;
 import org.safethread.internal.monitor.Conditions;
 import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.monitor.Monitors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Monitors: objects whose state one thread at a time may touch, with values that cross the
@@ -94,17 +95,16 @@ public final class Monitor {
      *     {@code @MonitorMethod}, no non-private final method, no non-private instance field
      * @param <T> the target's type
      * @return the monitor
+     * @throws NullPointerException if {@code target} is null
      * @throws IllegalArgumentException if the target cannot be guarded (the message says why
-     *     and what to do, naming the method or field): null, already a monitor, a final or
+     *     and what to do, naming the method or field): already a monitor, a final or
      *     sealed class, no monitor methods, a non-private final method, a package-private
      *     method inherited from another package, a {@code @MonitorMethod} that is static,
      *     private, final or {@code finalize}, a non-private instance field, a private member that
      *     code of the class's nest reaches through a reference that may be the monitor
      */
     public static <T> T of(T target) {
-        if (target == null) {
-            throw new IllegalArgumentException("Monitor.of(null): pass the object the monitor should guard");
-        }
+        Objects.requireNonNull(target, "Monitor.of: target (the object the monitor should guard) is null");
         if (isMonitor(target)) {
             throw new IllegalArgumentException("Monitor.of: " + target + " already is a monitor; use it as it is");
         }
@@ -120,15 +120,13 @@ public final class Monitor {
      * @param iface the interface whose methods the monitor exposes
      * @param <I> the interface type
      * @return the monitor
-     * @throws IllegalArgumentException if {@code target} is null, already a monitor, or does not
+     * @throws NullPointerException if {@code target} or {@code iface} is null
+     * @throws IllegalArgumentException if {@code target} is already a monitor, or does not
      *     implement {@code iface}, or {@code iface} is not an interface
      */
     public static <I> I of(I target, Class<I> iface) {
+        Objects.requireNonNull(target, "Monitor.of: target (the object the monitor should guard) is null");
         Objects.requireNonNull(iface, "Monitor.of(target, iface): iface is null");
-        if (target == null) {
-            throw new IllegalArgumentException("Monitor.of(null, " + iface.getName()
-                    + "): pass the object the monitor should guard");
-        }
         if (isMonitor(target)) {
             throw new IllegalArgumentException("Monitor.of: " + target + " already is a monitor; use it as it is");
         }
@@ -140,10 +138,10 @@ public final class Monitor {
     }
 
     /**
-     * @param o any object
+     * @param o any object, or null
      * @return whether {@code o} is a monitor made by {@link #of}
      */
-    public static boolean isMonitor(Object o) {
+    public static boolean isMonitor(@Nullable Object o) {
         return MonitorAccess.isMonitor(o);
     }
 
@@ -159,6 +157,7 @@ public final class Monitor {
      * thrown from this call, monitor held).
      *
      * @param condition a test of the monitor's state
+     * @throws NullPointerException if {@code condition} is null
      * @throws InterruptedException if interrupted while waiting (the monitor is held again)
      * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
      *     an open {@link Branch} of this thread
@@ -166,6 +165,7 @@ public final class Monitor {
      *     is held)
      */
     public static void await(BooleanSupplier condition) throws InterruptedException {
+        Objects.requireNonNull(condition, "Monitor.await: condition is null");
         Conditions.await(condition, 0L, false);
     }
 
@@ -175,6 +175,7 @@ public final class Monitor {
      * @param condition a test of the monitor's state
      * @param timeout the longest time to wait
      * @return whether the condition holds (false if the timeout passed first); the monitor is held
+     * @throws NullPointerException if {@code condition} or {@code timeout} is null
      *     either way
      * @throws InterruptedException if interrupted while waiting (the monitor is held again)
      * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
@@ -183,6 +184,7 @@ public final class Monitor {
      *     is held)
      */
     public static boolean await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(condition, "Monitor.await: condition is null");
         Objects.requireNonNull(timeout, "Monitor.await: timeout is null");
         long nanos;
         try {
@@ -201,11 +203,13 @@ public final class Monitor {
      * @param action what to run outside the monitor
      * @param <R> the result type
      * @return the action's result, which must be shareable
+     * @throws NullPointerException if {@code action} is null
      * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
      *     an open {@link Branch} of this thread
      * @throws UnshareableException if the result is not shareable
      */
-    public static <R> R leave(Supplier<R> action) {
+    public static <R extends @Nullable Object> R leave(Supplier<R> action) {
+        Objects.requireNonNull(action, "Monitor.leave: action is null");
         return Conditions.leave(action);
     }
 }

@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.monitor.Monitors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Several monitors behind one lock: python-safethread's monitor spaces. Objects that are always
@@ -73,12 +74,13 @@ public final class MonitorSpace {
      *
      * @param monitor a monitor
      * @return its space
-     * @throws IllegalArgumentException if {@code monitor} is not a monitor (or is null)
+     * @throws NullPointerException if {@code monitor} is null
+     * @throws IllegalArgumentException if {@code monitor} is not a monitor
      */
     public static MonitorSpace of(Object monitor) {
+        Objects.requireNonNull(monitor, "MonitorSpace.of: monitor is null");
         if (!MonitorAccess.isMonitor(monitor)) {
-            throw new IllegalArgumentException("MonitorSpace.of: "
-                    + (monitor == null ? "null" : "a " + monitor.getClass().getName())
+            throw new IllegalArgumentException("MonitorSpace.of: a " + monitor.getClass().getName()
                     + " is not a monitor; pass a monitor made by Monitor.of or MonitorSpace.monitor");
         }
         return new MonitorSpace(MonitorAccess.lockOf(monitor).space);
@@ -91,12 +93,11 @@ public final class MonitorSpace {
      * @param target the object to guard (the same requirements as {@link Monitor#of(Object)})
      * @param <T> the target's type
      * @return the monitor
+     * @throws NullPointerException if {@code target} is null
      * @throws IllegalArgumentException if the target cannot be guarded (the message says why)
      */
     public <T> T monitor(T target) {
-        if (target == null) {
-            throw new IllegalArgumentException("MonitorSpace.monitor(null): pass the object the monitor should guard");
-        }
+        Objects.requireNonNull(target, "MonitorSpace.monitor: target (the object the monitor should guard) is null");
         if (MonitorAccess.isMonitor(target)) {
             throw new IllegalArgumentException("MonitorSpace.monitor: " + target + " already is a monitor (of "
                     + MonitorAccess.lockOf(target).displayName() + "); a monitor belongs to one space");
@@ -112,14 +113,12 @@ public final class MonitorSpace {
      * @param iface the interface whose methods the monitor exposes
      * @param <I> the interface type
      * @return the monitor
+     * @throws NullPointerException if {@code target} or {@code iface} is null
      * @throws IllegalArgumentException as {@link Monitor#of(Object, Class)}
      */
     public <I> I monitor(I target, Class<I> iface) {
+        Objects.requireNonNull(target, "MonitorSpace.monitor: target (the object the monitor should guard) is null");
         Objects.requireNonNull(iface, "MonitorSpace.monitor(target, iface): iface is null");
-        if (target == null) {
-            throw new IllegalArgumentException("MonitorSpace.monitor(null, " + iface.getName()
-                    + "): pass the object the monitor should guard");
-        }
         if (MonitorAccess.isMonitor(target)) {
             throw new IllegalArgumentException("MonitorSpace.monitor: " + target + " already is a monitor; a monitor "
                     + "belongs to one space");
@@ -137,7 +136,7 @@ public final class MonitorSpace {
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof MonitorSpace && ((MonitorSpace) o).lock == lock;
     }
 

@@ -1,6 +1,7 @@
 package org.safethread;
 
 import org.safethread.internal.refcount.RefCounts;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A counted, traced reference slot: it holds one reference to a {@link RefCounted} object (or
@@ -19,7 +20,7 @@ import org.safethread.internal.refcount.RefCounts;
  */
 public final class Ref<T extends RefCounted> {
     // Written and read through RefCounts' VarHandle (getAndSet for set/clear/death).
-    private volatile T value;
+    private volatile @Nullable T value;
     // The collection that last traced this Ref (collector thread only; RefCounts.markRef): a Ref
     // reachable twice in one collection (two objects' fields, a map value) counts as one edge.
     @SuppressWarnings("unused")
@@ -35,7 +36,7 @@ public final class Ref<T extends RefCounted> {
      * @param initial the object, or null for an empty slot
      * @throws IllegalStateException if {@code initial} is dead
      */
-    public Ref(T initial) {
+    public Ref(@Nullable T initial) {
         if (initial != null) {
             initial.incref();
             this.value = initial;
@@ -48,7 +49,7 @@ public final class Ref<T extends RefCounted> {
      *
      * @return the object, or null
      */
-    public T get() {
+    public @Nullable T get() {
         return value;
     }
 
@@ -60,7 +61,7 @@ public final class Ref<T extends RefCounted> {
      * @return the object with one more reference counted for the caller, or null if empty
      * @throws IllegalStateException if the slot holds a dead object (a count was corrupted by misuse)
      */
-    public T acquire() {
+    public @Nullable T acquire() {
         return RefCounts.acquire(this);
     }
 
@@ -71,7 +72,7 @@ public final class Ref<T extends RefCounted> {
      * @param newValue the object, or null to empty the slot
      * @throws IllegalStateException if {@code newValue} is dead (the slot is left unchanged)
      */
-    public void set(T newValue) {
+    public void set(@Nullable T newValue) {
         RefCounts.set(this, newValue);
     }
 

@@ -4,6 +4,7 @@ import org.safethread.internal.metrics.Jmx;
 import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.ThreadState;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An object whose life is governed by a reference count, biased towards the thread that created
@@ -60,7 +61,7 @@ public abstract class RefCounted {
     // and `local`.
 
     /** The owning thread's state; null once merged or dead. Written by the owner or its holder. */
-    private ThreadState owner;
+    private @Nullable ThreadState owner;
     /** The owner's plain count and BUFFERED flag (see CountWord). Owner (or holder) only. */
     private int local;
     /** The shared count word (see CountWord); CAS only, through RefCounts. */
@@ -68,7 +69,7 @@ public abstract class RefCounted {
     private long shared;
     /** Out-of-line state (org.safethread.internal.refcount.Extras), or null; through RefCounts. */
     @SuppressWarnings("unused")
-    private Object extras;
+    private @Nullable Object extras;
     /**
      * The collector's index of this object in its current snapshot (collector only, under its
      * run lock; validated against the snapshot's array, so stale values are harmless). It fills

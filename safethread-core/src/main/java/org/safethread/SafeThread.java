@@ -47,17 +47,20 @@ public final class SafeThread {
      * {@link RefCounted} (finalized at death anyway), this arms leak detection and captures its
      * core now. Registering twice has no further effect.
      *
+     * <p>Memory consistency effects: actions in the registering thread before this call, and
+     * the core's state as captured now, happen-before the {@code @Finalize} method runs on the
+     * finalizer thread.
+     *
      * @param obj an object with a {@code @FinalizerCore} field
      * @param <T> its type
      * @return {@code obj}
-     * @throws IllegalArgumentException if {@code obj} is null, has no core, or its core is not
+     * @throws NullPointerException if {@code obj} is null
+     * @throws IllegalArgumentException if {@code obj} has no core, or its core is not
      *     shareable, has no proper {@code @Finalize} method, or reaches {@code obj} (the message
      *     names the path back, e.g. {@code core.listener.owner})
      */
     public static <T> T register(T obj) {
-        if (obj == null) {
-            throw new IllegalArgumentException("SafeThread.register(null): pass the object to finalize");
-        }
+        Objects.requireNonNull(obj, "SafeThread.register: obj (the object to finalize) is null");
         ThreadState.current().pollIfRequested();
         if (obj instanceof RefCounted) {
             RefCounts.register((RefCounted) obj);
@@ -72,15 +75,18 @@ public final class SafeThread {
      * run. If the core is a monitor, its {@code @Finalize} runs inside it. An exception it throws
      * is counted, logged and rethrown.
      *
+     * <p>Memory consistency effects: the core runs in the calling thread, so its actions are
+     * ordered with the caller's by program order; if the core ran (or is running) on the
+     * finalizer thread instead, this call returns false without waiting for it.
+     *
      * @param owner a {@link RefCounted} with a core, or an object given to {@link #register}
      * @return true if the core ran now; false if it had already run or been cancelled
+     * @throws NullPointerException if {@code owner} is null
      * @throws IllegalArgumentException if {@code owner} has no core, or (not being a
      *     {@code RefCounted}) was never registered
      */
     public static boolean finalizeNow(Object owner) {
-        if (owner == null) {
-            throw new IllegalArgumentException("SafeThread.finalizeNow(null): pass the object whose core to run");
-        }
+        Objects.requireNonNull(owner, "SafeThread.finalizeNow: owner (the object whose core to run) is null");
         ThreadState.current().pollIfRequested();
         if (owner instanceof RefCounted) {
             return RefCounts.finalizeNow((RefCounted) owner);
@@ -104,6 +110,10 @@ public final class SafeThread {
      * objects constructed since the last runtime call. Every safethread operation does this
      * when something is pending; call it from threads that own objects but spend long stretches
      * outside the runtime.
+     *
+     * <p>Memory consistency effects: for each object that dies here, actions of every thread
+     * before it released its reference happen-before the object's death (its {@code Ref} fields
+     * cleared, its finalizer core queued).
      */
     public static void poll() {
         ThreadState.current().poll();
@@ -114,6 +124,9 @@ public final class SafeThread {
      * is a child of a {@link Branch} that is cancelled, and does so every time it is called while
      * the branch stays cancelled. Otherwise it is a safe point like {@link #poll()}. Call it in
      * long computations of a child that reach no other blocking point.
+     *
+     * <p>Memory consistency effects: as {@link #poll()}; and the cancellation of the branch
+     * happens-before the {@code CancelledException} this throws.
      *
      * @throws CancelledException if the calling thread's branch is cancelled
      */
@@ -129,6 +142,11 @@ public final class SafeThread {
      * do not answer within {@code safethread.collector.handshakeTimeout} keep their objects alive
      * until a later collection.
      *
+     * <p>Memory consistency effects: for each collected object, actions of every thread before
+     * it released its last reference from outside the group happen-before the object's death;
+     * the objects' deaths (their {@code Ref} fields cleared, their finalizer cores queued)
+     * happen-before this method returns.
+     *
      * @return what the collection examined and collected, and how long it took
      */
     public static CollectionResult collect() {
@@ -138,9 +156,13 @@ public final class SafeThread {
     /**
      * Waits until every finalizer queued so far has run.
      *
-     * @param timeout the longest time to wait
+     * <p>Memory consistency effects: the actions of every finalizer that ran happen-before this
+     * method returns {@code true}.
+     *
+     * @param timeout the longest time to wait; zero or negative: do not wait
      * @return true if none is pending; false if the timeout passed first or the thread was
      *     interrupted (its interrupt status is then set)
+     * @throws NullPointerException if {@code timeout} is null
      */
     public static boolean awaitFinalizers(Duration timeout) {
         Objects.requireNonNull(timeout, "SafeThread.awaitFinalizers: timeout is null");
@@ -228,7 +250,16 @@ public final class SafeThread {
         }
     }
 
-    /** @return a snapshot of the runtime's counters */
+    /**
+     * The runtime's counters now. Each counter is read once, so the snapshot is not atomic across
+     * counters (a finalizer may be counted as run and, for a moment, still as pending).
+     *
+     * <p>Memory consistency effects: each abnormal event (a failed or stalled finalizer, a leak,
+     * an over-release) is counted after its JFR event is committed and its log line written, so
+     * a count read here means those are out.
+     *
+     * @return a snapshot of the runtime's counters
+     */
     public static RuntimeStats stats() {
         ThreadState.current().pollIfRequested();
         return Stats.snapshot();

@@ -1,5 +1,7 @@
 package org.safethread;
 
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.safethread.internal.share.ShareRules;
 
 /**
@@ -34,20 +36,20 @@ public final class Shareability {
     }
 
     /**
-     * @param o any value
+     * @param o any value, or null (which is shareable)
      * @return whether {@code o} may be shared between threads
      */
-    public static boolean isShareable(Object o) {
+    public static boolean isShareable(@Nullable Object o) {
         return ShareRules.isShareable(o);
     }
 
     /**
      * Why {@code o} is not shareable, for error messages.
      *
-     * @param o any value
+     * @param o any value, or null (which is shareable)
      * @return null if shareable, else a description of the part that is not and what to do
      */
-    public static String whyNotShareable(Object o) {
+    public static @Nullable String whyNotShareable(@Nullable Object o) {
         return ShareRules.whyNot(o);
     }
 
@@ -56,8 +58,10 @@ public final class Shareability {
      *
      * @param c a class
      * @return false if no instance of {@code c} is shareable
+     * @throws NullPointerException if {@code c} is null
      */
     public static boolean isShareableClass(Class<?> c) {
+        Objects.requireNonNull(c, "Shareability.isShareableClass: c is null");
         return ShareRules.canBeShareable(c);
     }
 }

@@ -1,8 +1,10 @@
 package org.safethread;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.safethread.internal.map.CheckedMap;
 
 /**
@@ -58,7 +60,8 @@ public final class SharedMap<K, V> {
      * @throws NullPointerException if {@code key} is null
      */
     @SuppressWarnings("unchecked")
-    public V get(Object key) {
+    public @Nullable V get(Object key) {
+        Objects.requireNonNull(key, "SharedMap.get: key is null");
         return (V) map.get(key);
     }
 
@@ -68,6 +71,7 @@ public final class SharedMap<K, V> {
      * @throws NullPointerException if {@code key} is null
      */
     public boolean containsKey(Object key) {
+        Objects.requireNonNull(key, "SharedMap.containsKey: key is null");
         return map.containsKey(key);
     }
 
@@ -81,7 +85,9 @@ public final class SharedMap<K, V> {
      * @throws UnshareableException if either is not shareable (the map is unchanged)
      */
     @SuppressWarnings("unchecked")
-    public V put(K key, V value) {
+    public @Nullable V put(K key, V value) {
+        Objects.requireNonNull(key, "SharedMap.put: key is null");
+        Objects.requireNonNull(value, "SharedMap.put: value is null");
         return (V) map.put(key, value);
     }
 
@@ -96,7 +102,9 @@ public final class SharedMap<K, V> {
      * @throws UnshareableException if either is not shareable (the map is unchanged)
      */
     @SuppressWarnings("unchecked")
-    public V putIfAbsent(K key, V value) {
+    public @Nullable V putIfAbsent(K key, V value) {
+        Objects.requireNonNull(key, "SharedMap.putIfAbsent: key is null");
+        Objects.requireNonNull(value, "SharedMap.putIfAbsent: value is null");
         return (V) map.putIfAbsent(key, value);
     }
 
@@ -108,7 +116,8 @@ public final class SharedMap<K, V> {
      * @throws NullPointerException if {@code key} is null
      */
     @SuppressWarnings("unchecked")
-    public V remove(Object key) {
+    public @Nullable V remove(Object key) {
+        Objects.requireNonNull(key, "SharedMap.remove: key is null");
         return (V) map.remove(key);
     }
 
@@ -121,6 +130,8 @@ public final class SharedMap<K, V> {
      * @throws NullPointerException if either is null
      */
     public boolean remove(Object key, Object value) {
+        Objects.requireNonNull(key, "SharedMap.remove: key is null");
+        Objects.requireNonNull(value, "SharedMap.remove: value is null");
         return map.remove(key, value);
     }
 
@@ -134,7 +145,9 @@ public final class SharedMap<K, V> {
      * @throws UnshareableException if either is not shareable (the map is unchanged)
      */
     @SuppressWarnings("unchecked")
-    public V replace(K key, V value) {
+    public @Nullable V replace(K key, V value) {
+        Objects.requireNonNull(key, "SharedMap.replace: key is null");
+        Objects.requireNonNull(value, "SharedMap.replace: value is null");
         return (V) map.replace(key, value);
     }
 
@@ -149,6 +162,9 @@ public final class SharedMap<K, V> {
      * @throws UnshareableException if {@code key} or {@code value} is not shareable (the map is unchanged)
      */
     public boolean replace(K key, V expected, V value) {
+        Objects.requireNonNull(key, "SharedMap.replace: key is null");
+        Objects.requireNonNull(expected, "SharedMap.replace: expected is null");
+        Objects.requireNonNull(value, "SharedMap.replace: value is null");
         return map.replace(key, expected, value);
     }
 
@@ -171,7 +187,9 @@ public final class SharedMap<K, V> {
      * @throws RuntimeException whatever the mapping throws (the key stays absent)
      */
     @SuppressWarnings("unchecked")
-    public V computeIfAbsent(K key, Function<? super K, ? extends V> mapping) {
+    public @Nullable V computeIfAbsent(K key, Function<? super K, ? extends @Nullable V> mapping) {
+        Objects.requireNonNull(key, "SharedMap.computeIfAbsent: key is null");
+        Objects.requireNonNull(mapping, "SharedMap.computeIfAbsent: mapping is null");
         return (V) map.computeIfAbsent(key, mapping);
     }
 
@@ -188,7 +206,9 @@ public final class SharedMap<K, V> {
      * @throws UnshareableException if {@code key} or a result is not shareable (the map is unchanged)
      */
     @SuppressWarnings("unchecked")
-    public V compute(K key, BiFunction<? super K, ? super V, ? extends V> remapping) {
+    public @Nullable V compute(K key, BiFunction<? super K, ? super @Nullable V, ? extends @Nullable V> remapping) {
+        Objects.requireNonNull(key, "SharedMap.compute: key is null");
+        Objects.requireNonNull(remapping, "SharedMap.compute: remapping is null");
         return (V) map.compute(key, remapping);
     }
 

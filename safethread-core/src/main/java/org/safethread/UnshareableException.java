@@ -1,5 +1,7 @@
 package org.safethread;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A value that is not {@linkplain Shareability shareable} was about to cross between threads: an
  * argument or result of a monitor method, the result of {@link Monitor#leave}, a
@@ -26,9 +28,9 @@ public class UnshareableException extends IllegalArgumentException {
     /**
      * Creates the exception.
      *
-     * @param message what was refused, where, and what to do instead
+     * @param message what was refused, where, and what to do instead (or null, as for any exception)
      */
-    public UnshareableException(String message) {
+    public UnshareableException(@Nullable String message) {
         super(message);
     }
 }

@@ -2,6 +2,7 @@ package org.safethread;
 
 import java.util.Objects;
 import org.safethread.internal.weak.WeakTable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A map whose entries last as long as their keys, and no longer: a thread-safe, weak-keyed,
@@ -56,7 +57,7 @@ public final class WeakKeyMap<K, V> {
      * @throws NullPointerException if {@code key} is null
      */
     @SuppressWarnings("unchecked")
-    public V get(Object key) {
+    public @Nullable V get(Object key) {
         Objects.requireNonNull(key, "WeakKeyMap.get: key is null");
         return (V) table.get(key);
     }
@@ -77,7 +78,7 @@ public final class WeakKeyMap<K, V> {
      *     map is unchanged)
      */
     @SuppressWarnings("unchecked")
-    public V put(K key, V value) {
+    public @Nullable V put(K key, V value) {
         Objects.requireNonNull(key, "WeakKeyMap.put: key is null");
         Objects.requireNonNull(value, "WeakKeyMap.put: value is null");
         return (V) table.put(key, value);
@@ -92,7 +93,7 @@ public final class WeakKeyMap<K, V> {
      * @throws NullPointerException if {@code key} is null
      */
     @SuppressWarnings("unchecked")
-    public V remove(Object key) {
+    public @Nullable V remove(Object key) {
         Objects.requireNonNull(key, "WeakKeyMap.remove: key is null");
         return (V) table.remove(key);
     }

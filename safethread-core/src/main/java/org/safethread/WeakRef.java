@@ -3,6 +3,7 @@ package org.safethread;
 import java.lang.ref.WeakReference;
 import java.util.Objects;
 import org.safethread.internal.refcount.RefCounts;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A weak reference: it refers to an object without keeping it alive.
@@ -52,7 +53,7 @@ public final class WeakRef<T> {
      *
      * @return the referent, or null once it is dead (RefCounted) or collected (other objects)
      */
-    public T get() {
+    public @Nullable T get() {
         T t = ref.get();
         if (t == null || counted && !RefCounts.isAliveSettled((RefCounted) t)) {
             return null;
@@ -68,7 +69,7 @@ public final class WeakRef<T> {
      * @throws IllegalStateException if the referent is not a RefCounted (it has no count to take:
      *     use {@link #get()})
      */
-    public T acquire() {
+    public @Nullable T acquire() {
         if (!counted) {
             throw new IllegalStateException("WeakRef.acquire: the referent is not a RefCounted, so there is "
                     + "no reference to count; use get()");

@@ -362,7 +362,7 @@ class DeadlockDetectionTest {
     void aBrokenDeadlockIsLoggedAtDebug() throws Throwable {
         OneDeadlock d = new OneDeadlock().run("log-closer", "log-first");
         List<CapturedLogs.Event> events = CapturedLogs.matching(e -> e.level() == Level.DEBUG
-                && e.logger().equals(WaitForGraph.class.getName())
+                && e.logger().equals("org.safethread.deadlock")
                 && e.message().contains("log-closer"));
         assertThat(events).hasSize(1);
         assertThat(events.get(0).message()).contains(d.exception.getMessage())

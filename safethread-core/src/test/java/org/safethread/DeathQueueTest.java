@@ -167,9 +167,10 @@ class DeathQueueTest {
         Item x = new Item();
         assertThatThrownBy(() -> q.watch(x, new ArrayList<>())).isInstanceOf(UnshareableException.class)
                 .hasMessageContaining("payload").hasMessageContaining("java.util.ArrayList");
-        assertThatThrownBy(() -> q.watch(x, null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> q.watch(x, null)).isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("payload is null");
-        assertThatThrownBy(() -> q.watch(null, "p")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> q.watch(null, "p")).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("obj");
         DeathQueue<Object> other = new DeathQueue<>();
         DeathQueue.Handle h = other.watch(x, "p");
         assertThatThrownBy(() -> q.cancel(h)).isInstanceOf(IllegalArgumentException.class)

@@ -363,8 +363,10 @@ class FinalizerTest {
         HasTickCore plain = new HasTickCore(new TickCore(new AtomicInteger(), ConcurrentHashMap.newKeySet()));
         assertThatThrownBy(() -> SafeThread.finalizeNow(plain)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("never registered");
-        assertThatThrownBy(() -> SafeThread.finalizeNow(null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SafeThread.register(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SafeThread.finalizeNow(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("owner");
+        assertThatThrownBy(() -> SafeThread.register(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("obj");
         assertThatThrownBy(() -> SafeThread.register(new Object())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no @FinalizerCore");
     }

@@ -243,11 +243,11 @@ class MonitorRefusalTest {
     @Test
     void refusesNull() {
         assertThatThrownBy(() -> Monitor.of(null))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("null");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("target");
         assertThatThrownBy(() -> Monitor.of(null, Poke.class))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("null");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("target");
     }
 
     @Test

@@ -240,9 +240,9 @@ class MonitorSpaceTest {
     void refusals() {
         assertThatThrownBy(() -> MonitorSpace.of(new Cell())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("is not a monitor");
-        assertThatThrownBy(() -> MonitorSpace.of(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MonitorSpace.of(null)).isInstanceOf(NullPointerException.class);
         MonitorSpace s = MonitorSpace.create("r");
-        assertThatThrownBy(() -> s.monitor(null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.monitor(null)).isInstanceOf(NullPointerException.class);
         Cell c = s.monitor(new Cell());
         assertThatThrownBy(() -> s.monitor(c)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("already is a monitor");

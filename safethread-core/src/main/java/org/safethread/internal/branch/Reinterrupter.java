@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.safethread.internal.runtime.RuntimeThreads;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * the loop goes on.
  */
 final class Reinterrupter {
-    private static final Logger LOG = LoggerFactory.getLogger(Reinterrupter.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.BRANCH);
     /** Re-interrupt period: bounds how long a child that swallowed an interrupt stays blocked in a JDK call. */
     static final long PERIOD_MS = 100;
 

@@ -16,6 +16,7 @@ import org.safethread.internal.runtime.RuntimeThreads;
 import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * halves (down to the setting) after one that found over half.
  */
 public final class CycleCollector {
-    private static final Logger LOG = LoggerFactory.getLogger(CycleCollector.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.COLLECTOR);
     /** Upper bound of the adaptive threshold, as a multiple of the configured one. */
     private static final int MAX_THRESHOLD_FACTOR = 64;
     /** Poll interval while waiting for threads to reach a safe point. */

@@ -11,6 +11,7 @@ import org.safethread.DeadlockException;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * walking (python-safethread waited 1 s); the default 0 detects at once.
  */
 public final class WaitForGraph {
-    private static final Logger LOG = LoggerFactory.getLogger(WaitForGraph.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.DEADLOCK);
 
     /** The graph lock: taken only by threads about to park, waking, or leaving a wait. */
     private static final ReentrantLock LOCK = new ReentrantLock();

@@ -17,6 +17,7 @@ import org.safethread.internal.runtime.RuntimeThreads;
 import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.Settings;
 import org.jspecify.annotations.Nullable;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class Finalizers {
-    private static final Logger LOG = LoggerFactory.getLogger(Finalizers.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.FINALIZER);
     /** How often an idle worker wakes to notice it was replaced. */
     private static final long IDLE_POLL_MS = 200;
     /** Cores a worker takes from the queue at once: one lock round trip instead of one each. */

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.safethread.internal.events.LeakDetectedEvent;
 import org.safethread.internal.runtime.Notices;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeakReports {
     /** Logger name: stable and documented, not an internal class name. */
-    public static final String LOGGER_NAME = "org.safethread.leaks";
+    public static final String LOGGER_NAME = LoggerNames.LEAKS;
     /** Leaks of one class logged individually before they are summarized: enough to see a pattern. */
     static final int INDIVIDUAL_REPORTS = 3;
     /** Summary period: a minute keeps a steady leak to one line per class per minute. */

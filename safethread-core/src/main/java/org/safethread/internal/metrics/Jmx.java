@@ -8,6 +8,7 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.StatsSnapshot;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,7 @@ public final class Jmx {
     /** The bean's name. */
     public static final String OBJECT_NAME = "org.safethread:type=Runtime";
 
-    private static final Logger LOG = LoggerFactory.getLogger("org.safethread.jmx");
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.JMX);
     private static final AtomicBoolean DONE = new AtomicBoolean();
 
     private Jmx() {

@@ -7,6 +7,7 @@ import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Notices;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class Deaths {
-    private static final Logger LOG = LoggerFactory.getLogger(Deaths.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.REFCOUNT);
 
     private Deaths() {
     }

@@ -2,6 +2,7 @@ package org.safethread.internal.refcount;
 
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class IdleOwners {
-    private static final Logger LOG = LoggerFactory.getLogger(IdleOwners.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.REFCOUNT);
     private static final String ADVICE = "the objects die when that thread next calls into safethread "
             + "(any operation, or SafeThread.poll()); its new objects are counted on the shared word "
             + "from now on. To avoid the wait, run such work on an ExecutorService, ForkJoinPool or "

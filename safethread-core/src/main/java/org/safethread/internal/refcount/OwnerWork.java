@@ -8,6 +8,7 @@ import org.safethread.RefCounted;
 import org.safethread.internal.collector.Candidates;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * sound either way (both kinds of object follow their own protocol from birth).
  */
 public final class OwnerWork {
-    private static final Logger LOG = LoggerFactory.getLogger(OwnerWork.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.REFCOUNT);
     /** Candidates kept locally before they are handed to the collector's global queue. */
     private static final int CANDIDATE_FLUSH = 256;
     /** Safe points a core may stay null after construction before we stop waiting for it. */

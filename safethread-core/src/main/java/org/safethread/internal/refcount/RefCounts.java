@@ -28,6 +28,7 @@ import org.safethread.internal.finalizer.LeakRef;
 import org.safethread.internal.finalizer.LeakSites;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +103,7 @@ import org.slf4j.LoggerFactory;
  * per-cell epoch so a hot cell reports once per collection).
  */
 public final class RefCounts {
-    private static final Logger LOG = LoggerFactory.getLogger(RefCounts.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.REFCOUNT);
 
     static final VarHandle OWNER;
     static final VarHandle LOCAL;

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code SafeThread.shutdown} stops it through the same slot; the next need starts it again.
  */
 public final class Housekeeper {
-    private static final Logger LOG = LoggerFactory.getLogger(Housekeeper.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.RUNTIME);
     /** Round period right after a round that merged something: more may follow at once. */
     private static final long BUSY_PERIOD_MS = 1;
     /** Round period while merges wait on owners that are running: inside the 10 ms promise for owners that end. */

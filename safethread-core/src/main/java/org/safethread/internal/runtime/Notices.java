@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Notices {
     /** The System.Logger name: stable, documented in the guide, not an internal class name. */
-    public static final String LOGGER_NAME = "org.safethread";
+    public static final String LOGGER_NAME = LoggerNames.NOTICES;
 
     private static final AtomicBoolean NOTIFIED = new AtomicBoolean();
 

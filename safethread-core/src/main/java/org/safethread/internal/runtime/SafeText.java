@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * its stack trace and (rendered the same way) its causes.
  */
 public final class SafeText {
-    private static final Logger LOG = LoggerFactory.getLogger(SafeText.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.RUNTIME);
     /** Causes followed at most when rendering an exception: enough for any real chain, bounded against cycles. */
     private static final int MAX_CAUSES = 16;
     /** Longest rendered message kept: a log line, not a dump. */

@@ -347,6 +347,25 @@ class GuideExamplesTest {
         assertThat(Pool.FREE.size()).isEqualTo(before + 1);
     }
 
+    // §14: stopping the runtime; later use restarts it
+    @Test
+    void shutdownThenLaterUse() {
+        Buffer pending = new Buffer(1024);
+        ByteBuffer bytes = pending.bytes();
+        pending.decref();                         // its finalizer is pending or has run
+        boolean clean = SafeThread.shutdown(Duration.ofSeconds(10));
+        // Whether other tests' threads ended in time is theirs to say; the finalizer that was
+        // pending at the call has run either way when the drain finished in time.
+        if (clean) {
+            assertThat(Pool.FREE).contains(bytes);
+        }
+        Buffer later = new Buffer(1024);          // later use: the finalizer thread starts again
+        ByteBuffer laterBytes = later.bytes();
+        later.decref();
+        assertThat(SafeThread.awaitFinalizers(Duration.ofSeconds(10))).isTrue();
+        assertThat(Pool.FREE).contains(bytes, laterBytes);
+    }
+
     // §8
     @Test
     void deathQueues() throws Exception {

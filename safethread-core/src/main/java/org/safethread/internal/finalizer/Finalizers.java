@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
  *       a stop clears {@code STARTED} <em>before</em> it looks at the queue (pairs with
  *       {@link #enqueue}). Both are volatile or locked accesses, so at least one of the two sees
  *       the other: the enqueuer starts a fresh worker, or the stopper finds the core and starts
- *       one itself. A core is never left queued with no worker.</li>
+ *       one itself. A core is never left queued with no worker. The stop then queues
+ *       {@code STOP}, a task that is no core, so that the idle worker wakes and sees its
+ *       generation gone at once; any worker skips it. The jcstress test
+ *       {@code FinalizerStopVsEnqueueTest} races the two ends.</li>
  * </ul>
  */
 public final class Finalizers {
@@ -72,6 +75,11 @@ public final class Finalizers {
     }
 
     private static final LinkedBlockingQueue<Task> QUEUE = new LinkedBlockingQueue<>();
+    /**
+     * Queued by a stop to wake the idle worker at once (instead of at its next poll timeout): not
+     * a core, never counted as pending, skipped wherever a worker finds it.
+     */
+    private static final Task STOP = new Task(new Object(), Object.class);
     private static final AtomicLong PENDING = new AtomicLong();
     private static final ReentrantLock IDLE_LOCK = new ReentrantLock();
     private static final Condition IDLE = IDLE_LOCK.newCondition();
@@ -216,7 +224,7 @@ public final class Finalizers {
             STARTED.set(false); // pairs with the STARTED read in enqueue (after its add)
             w = worker;
             worker = null;
-            GENERATION.incrementAndGet(); // the worker leaves at its next poll (IDLE_POLL_MS)
+            GENERATION.incrementAndGet(); // the worker leaves at its next look (STOP below wakes it)
             Thread h = hook;
             hook = null;
             if (h != null) {
@@ -229,11 +237,23 @@ public final class Finalizers {
         } finally {
             LIFECYCLE.unlock();
         }
-        if (!QUEUE.isEmpty()) { // a core queued while we stopped: its enqueuer may have seen STARTED true
+        boolean restarted = false;
+        if (hasCores()) { // a core queued while we stopped: its enqueuer may have seen STARTED true
             ensureStarted();
-            return false;
+            restarted = true;
         }
-        return w == null || RuntimeThreads.join(w.thread, deadlineNanos);
+        QUEUE.add(STOP); // wakes the stopped worker now; a current one skips it
+        return !restarted && (w == null || RuntimeThreads.join(w.thread, deadlineNanos));
+    }
+
+    /** @return whether a core (not a leftover {@link #STOP}) is queued; the iterator locks the queue */
+    private static boolean hasCores() {
+        for (Task t : QUEUE) {
+            if (t != STOP) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return whether the calling thread is running a {@code @Finalize} method now */
@@ -364,11 +384,21 @@ public final class Finalizers {
         throw (E) e;
     }
 
-    /** Puts back cores a replaced worker had taken but not run (they stay pending). */
+    /**
+     * Puts back cores a replaced or stopped worker had taken but not run (they stay pending).
+     * A stopper may have looked for queued cores while they were in the batch: like
+     * {@link #enqueue}, this reads {@code STARTED} after adding them, and starts a worker if a
+     * stop left none (pairs with the queue check in {@link #stopWorker}).
+     */
     private static void giveBack(java.util.Queue<Task> rest) {
         Task t;
+        boolean any = false;
         while ((t = rest.poll()) != null) {
             QUEUE.add(t);
+            any |= t != STOP;
+        }
+        if (any && !STARTED.get()) {
+            ensureStarted();
         }
     }
 
@@ -422,6 +452,9 @@ public final class Finalizers {
                 }
                 return;
             }
+            if (first == STOP) {
+                return; // a stop's wake-up: the loop re-reads the generation
+            }
             taken.add(first);
             QUEUE.drainTo(taken, BATCH - 1); // one lock round trip for many cores
             batch.addAll(taken);
@@ -431,6 +464,9 @@ public final class Finalizers {
                 Task t;
                 // The watchdog may take the rest of the batch back if a core here stalls.
                 while (GENERATION.get() == generation && (t = batch.poll()) != null) {
+                    if (t == STOP) {
+                        continue; // drained along with cores queued after a stop: not a core
+                    }
                     running = t;
                     runningSince = System.nanoTime();
                     try {

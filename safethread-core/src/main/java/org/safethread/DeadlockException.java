@@ -56,8 +56,13 @@ public class DeadlockException extends RuntimeException {
      * @throws NullPointerException if {@code cycle} or one of its links is null
      */
     public DeadlockException(@Nullable String message, List<Link> cycle) {
+        // checked and copied before the exception object is constructed
+        this(List.copyOf(Objects.requireNonNull(cycle, "DeadlockException: cycle is null")), message);
+    }
+
+    private DeadlockException(List<Link> cycle, @Nullable String message) {
         super(message);
-        this.cycle = List.copyOf(Objects.requireNonNull(cycle, "DeadlockException: cycle is null"));
+        this.cycle = cycle;
     }
 
     /**

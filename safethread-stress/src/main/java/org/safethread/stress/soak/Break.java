@@ -35,7 +35,28 @@ enum Break {
     /** The workload keeps 64 KiB of every 20th buffer's worth of garbage reachable forever. */
     LEAK_HEAP("heap-flat"),
     /** The workload counts one deadlock victim too many. */
-    MISCOUNT_STATS("stats");
+    MISCOUNT_STATS("stats"),
+    /** One branch child's task records its run twice. */
+    BRANCH_RUN_TWICE("branch-accounting"),
+    /** The owner of one branch whose join threw a failure records that join returned normally. */
+    BRANCH_LOSE_FAILURE("branch-failure"),
+    /**
+     * One branch child records, as its thread, a thread it started that lives 3 s more (a child
+     * that escapes its branch).
+     */
+    BRANCH_ESCAPE_THREAD("branch-threads"),
+    /** The workload counts one branch too many. */
+    MISCOUNT_BRANCHES("stats"),
+    /** The workload counts one SharedMap increment twice. */
+    MAP_MISCOUNT("map-counts"),
+    /** The workload counts one crossed computeIfAbsent victim twice. */
+    MAP_DOUBLE_VICTIM("map-deadlock"),
+    /** One transfer inside a monitor space deposits one unit less than it withdrew. */
+    SPACE_LOSE_MONEY("space-money"),
+    /** One counted WeakKeyMap key gets a reference that is never released, so it outlives its "last" release. */
+    WEAK_KEEP_KEY("weak-dies"),
+    /** One plain WeakKeyMap key is kept reachable for ever, so its entry never goes. */
+    WEAK_HOLD_KEY("weak-empty");
 
     /** The check this switch must trip. */
     final String check;

@@ -48,13 +48,18 @@ public final class Soak {
     static final long HEAP_SLACK_BYTES = 16L << 20;
     static final int BANK_THREADS = 4;
     static final int RESOURCE_THREADS = 3;
+    static final int BRANCH_THREADS = 2;
+    static final int MAP_THREADS = 2;
+    static final int SPACE_THREADS = 2;
+    static final int WEAK_THREADS = 1;
     static final int BURST_PARALLELISM = 16;
     /** How long a hanging finalizer sleeps: three times the stall timeout the script sets (100 ms). */
     static final long HANG_MILLIS = 300;
     /** How long a dead runtime thread may wait for its replacement to start. */
     static final long REPLACEMENT_GRACE_NANOS = 2_000_000_000L;
     private static final List<String> CHECKS = List.of("money", "deadlock-progress", "runtime-threads",
-            "finalizers-once", "buffers-freed", "heap-flat", "stats", "counts", "errors");
+            "finalizers-once", "buffers-freed", "heap-flat", "stats", "counts", "branch-accounting", "branch-failure",
+            "branch-threads", "map-counts", "map-deadlock", "space-money", "weak-dies", "weak-empty", "errors");
 
     private final Duration duration;
     private final int burstSize;
@@ -63,6 +68,10 @@ public final class Soak {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Bank bank;
     private final Resources resources;
+    private final Branches branches;
+    private final Maps maps;
+    private final Spaces spaces;
+    private final Weak weak;
     private final List<Thread> runtimeThreads = new ArrayList<>();
     /** When each dead runtime thread was first seen dead (main thread only). */
     private final Map<Thread, Long> deadSince = new java.util.IdentityHashMap<>();
@@ -80,6 +89,10 @@ public final class Soak {
         this.breaks = breaks;
         this.bank = new Bank(violations, breaks);
         this.resources = new Resources(violations, breaks, HANG_MILLIS);
+        this.branches = new Branches(violations, breaks);
+        this.maps = new Maps(violations, breaks);
+        this.spaces = new Spaces(violations, breaks);
+        this.weak = new Weak(violations, breaks);
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -147,7 +160,15 @@ public final class Soak {
             all.add(w.thread);
         }
         all.addAll(resourceWorkers);
-        for (Thread t : all) {
+        all.addAll(branches.workers(BRANCH_THREADS, stop));
+        all.addAll(spaces.workers(SPACE_THREADS, stop));
+        // Not interrupted by the fault thread (nothing they do is interruptible), but joined:
+        List<Thread> quiet = new ArrayList<>(maps.workers(MAP_THREADS, stop));
+        quiet.add(maps.crossDriver(stop));
+        quiet.addAll(weak.workers(WEAK_THREADS, stop));
+        List<Thread> started = new ArrayList<>(all);
+        started.addAll(quiet);
+        for (Thread t : started) {
             t.setUncaughtExceptionHandler((th, e) -> violations.record("errors", th.getName() + " died: " + e));
             t.start();
         }
@@ -191,6 +212,7 @@ public final class Soak {
             }
             if (now >= nextAudit) {
                 bank.auditMoney("audit at " + (now - startNanos) / 1_000_000_000L + " s");
+                spaces.audit("audit at " + (now - startNanos) / 1_000_000_000L + " s");
                 nextAudit += 1_000_000_000L;
             }
             if (now >= nextProgress) {
@@ -203,7 +225,7 @@ public final class Soak {
             burst.start();   // a run shorter than the burst's start still runs it, stopped at once
         }
         System.out.println("soak: stopping workers");
-        joinAll(all, 10_000, "worker");
+        joinAll(started, 10_000, "worker");
         burst.join(600_000);
         if (burst.isAlive()) {
             violations.record("errors", "the thread burst did not finish within 10 minutes of the end");
@@ -384,6 +406,7 @@ public final class Soak {
         long deadline = System.nanoTime() + 60_000_000_000L;
         long lastHeld = -1;
         long lastRuns = -1;
+        int lastEntries = -1;
         int unchanged = 0;
         while (System.nanoTime() < deadline) {
             SafeThread.collect();
@@ -391,17 +414,19 @@ public final class Soak {
             long held = resources.budget.held();
             long runs = resources.ledger.registrationRuns.sum();
             boolean idle = SafeThread.stats().pendingFinalizers() == 0;
-            if (held == 0 && runs >= resources.registrations.sum() && idle) {
+            int entries = weak.map.size();
+            if (held == 0 && runs >= resources.registrations.sum() && idle && entries == 0) {
                 break;
             }
             // Nothing more will come back once 20 rounds of gc + collect + awaitFinalizers (2 s or
             // more) changed nothing: stop waiting and let the checks report what is missing.
-            unchanged = idle && held == lastHeld && runs == lastRuns ? unchanged + 1 : 0;
+            unchanged = idle && held == lastHeld && runs == lastRuns && entries == lastEntries ? unchanged + 1 : 0;
             if (unchanged >= 20) {
                 break;
             }
             lastHeld = held;
             lastRuns = runs;
+            lastEntries = entries;
             System.gc();
             Thread.sleep(100);
         }
@@ -434,10 +459,15 @@ public final class Soak {
         if (burstDone.sum() != burstSize) {
             violations.record("errors", "the burst finished " + burstDone.sum() + " of " + burstSize + " threads");
         }
+        maps.checkEnd();
+        spaces.checkEnd();
+        weak.checkEnd();
         RuntimeStats after = SafeThread.stats();
-        long counted = buffers + resources.tokens.sum();
-        stat("deadlocksBroken", after.deadlocksBroken() - before.deadlocksBroken(), "==", bank.victims.sum(),
-                "victims caught");
+        long counted = buffers + resources.tokens.sum() + weak.countedKeys.sum() + weak.countedValues.sum();
+        Branches.Books bb = branches.books;
+        stat("deadlocksBroken", after.deadlocksBroken() - before.deadlocksBroken(), "==",
+                bank.victims.sum() + bb.joinDeadlocks.sum() + maps.victims.sum() + spaces.victims.sum(),
+                "victims caught (bank, branch joins, map, spaces)");
         stat("finalizersRun", after.finalizersRun() - before.finalizersRun(), "==",
                 l.bufferRuns.sum() + l.registrationRuns.sum(), "core runs recorded");
         stat("finalizerFailures", after.finalizerFailures() - before.finalizerFailures(), "==",
@@ -445,9 +475,15 @@ public final class Soak {
         stat("finalizerStalls", after.finalizerStalls() - before.finalizerStalls(), ">=", l.hangsRun.sum(),
                 "injected hangs that ran");
         stat("objectsDied", after.objectsDied() - before.objectsDied(), "==", counted,
-                "counted objects made (buffers + tokens)");
+                "counted objects made (buffers, tokens, weak keys + values)");
         stat("objectsCollected", after.objectsCollected() - before.objectsCollected(), "==",
                 2 * resources.cycles.sum(), "cycle members made");
+        stat("branchesOpened", after.branchesOpened() - before.branchesOpened(), "==", bb.opened.sum(),
+                "branches opened (nested included)");
+        stat("childrenFailed", after.childrenFailed() - before.childrenFailed(), "==", bb.failed.sum(),
+                "children seen FAILED");
+        stat("childrenCancelled", after.childrenCancelled() - before.childrenCancelled(), "==", bb.cancelled.sum(),
+                "children seen CANCELLED");
         stat("leaksDetected", after.leaksDetected() - before.leaksDetected(), "==", 0, "none leaked");
         stat("pendingFinalizers", after.pendingFinalizers(), "==", 0, "all ran");
     }
@@ -467,9 +503,12 @@ public final class Soak {
     private void progress() {
         long s = (System.nanoTime() - startNanos) / 1_000_000_000L;
         System.out.printf("[%5ds] transfers %,d (victims %,d) | buffers %,d, held %s, cycles %,d | registrations %,d"
-                        + " | burst %,d/%,d | heap %s | violations %d%n", s, bank.transfers.sum(), bank.victims.sum(),
-                resources.buffers.sum(), mib(resources.budget.held()), resources.cycles.sum(),
-                resources.registrations.sum(), burstDone.sum(), burstSize, mib(lastHeapSample), violations.total());
+                        + " | branches %,d | map ops %,d | space transfers %,d | weak keys %,d | burst %,d/%,d | heap %s"
+                        + " | violations %d%n", s, bank.transfers.sum(),
+                bank.victims.sum(), resources.buffers.sum(), mib(resources.budget.held()), resources.cycles.sum(),
+                resources.registrations.sum(), branches.books.opened.sum(), maps.ops.sum(),
+                spaces.transfers.sum() + spaces.crossTransfers.sum(), weak.countedKeys.sum() + weak.plainKeys.sum(),
+                burstDone.sum(), burstSize, mib(lastHeapSample), violations.total());
     }
 
     private void summary(RuntimeStats before) {
@@ -500,6 +539,31 @@ public final class Soak {
         row("  ran: threw with hostile toString", l.badToStringRun.sum());
         row("finalizers that hung " + HANG_MILLIS + " ms (planned)", resources.hangsPlanned.sum());
         row("  ran", l.hangsRun.sum());
+        Branches.Books bb = branches.books;
+        row("branch rounds", bb.rounds.sum());
+        row("branches opened (nested incl.)", bb.opened.sum());
+        row("  nested branches", bb.nested.sum());
+        row("  joins interrupted (branch cancelled)", bb.interruptedJoins.sum());
+        row("  deadlocks through a join (child victim)", bb.joinDeadlocks.sum());
+        row("children forked", bb.forked.sum());
+        row("  succeeded", bb.succeeded.sum());
+        row("  failed", bb.failed.sum());
+        row("  cancelled", bb.cancelled.sum());
+        row("  interrupts cleared by stubborn children", bb.swallowedInterrupts.sum());
+        row("  CancelledExceptions caught by them", bb.caughtCancels.sum());
+        row("SharedMap operations", maps.ops.sum());
+        row("  compute (+1) increments", maps.increments());
+        row("  computeIfAbsent mapping runs", maps.mappingRunsTotal());
+        row("  self-deadlocks refused", maps.selfDeadlocks.sum());
+        row("  crossed computeIfAbsent rounds", maps.crossRounds.sum());
+        row("  deadlock victims (self + crossed)", maps.victims.sum());
+        row("space transfers (ledger, direct re-entry)", spaces.transfers.sum());
+        row("  waiting transfers done", spaces.waited.sum());
+        row("  east<->west transfers", spaces.crossTransfers.sum());
+        row("  east<->west deadlock victims (retried)", spaces.victims.sum());
+        row("  ledger audits", spaces.audits.sum());
+        row("WeakKeyMap counted keys (died)", weak.countedKeys.sum());
+        row("WeakKeyMap plain keys (JVM-collected)", weak.plainKeys.sum());
         row("runtime threads seen (finalizer generations incl.)", runtimeThreads.size());
         row("heap baseline after warm-up, MiB", Math.max(0, heapBaseline.get()) >> 20);
         row("heap max after System.gc(), MiB", heapMax.get() >> 20);

@@ -8,8 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The soak's record of broken invariants, by check name. Every violation is printed at once
  * (the first few per check, so a flood does not drown the progress lines) and counted; the run
- * exits non-zero when any was recorded.
+ * exits non-zero when any was recorded. Shareable (thread-safe maps only): branch children that
+ * own nested branches check them and record here.
  */
+@org.safethread.Shareable
 final class Violations {
     /** How many messages of one check are printed; the rest are only counted. */
     private static final int PRINTED_PER_CHECK = 5;

@@ -1,0 +1,149 @@
+package org.safethread.stress.lincheck;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.safethread.SharedMap;
+
+/**
+ * Linearizability of {@link SharedMap} (CONTRACT §7: "every operation is atomic and
+ * linearizable"): {@code get}, {@code containsKey}, {@code put}, {@code putIfAbsent},
+ * {@code remove} (both forms), {@code replace}, {@code computeIfAbsent} (its mapping runs outside
+ * any lock while the key is pending; other {@code computeIfAbsent}s wait for it, writes treat it
+ * as absent) and {@code compute} used as a merge (optimistic: the function may run again), on
+ * three keys, against {@link Spec}, a {@link HashMap}.
+ *
+ * <p>{@code size}/{@code isEmpty}/{@code snapshot} are left out: they are documented as weakly
+ * consistent (exact only when no write runs at the same time), so no sequential specification
+ * holds for them under concurrency.
+ *
+ * <p>Stress mode (real threads): a {@code computeIfAbsent} that finds its key pending parks in the
+ * runtime's wait-for graph until the computing thread installs the value. Model checking is off
+ * (see {@link #modelChecking()}).
+ *
+ * <p>It fails on a non-linearizable history: with the specification's {@code merge} made to
+ * keep the old value, stress failed at once ({@code putIfAbsent(3, 1): null; merge(3, 1): 2}).
+ */
+@Param(name = "key", gen = IntGen.class, conf = "1:3")
+@Param(name = "value", gen = IntGen.class, conf = "1:4")
+public class SharedMapLincheckTest {
+    private final SharedMap<Integer, Integer> map = new SharedMap<>();
+
+    @Operation
+    public Integer get(@Param(name = "key") int k) {
+        return map.get(k);
+    }
+
+    @Operation
+    public boolean containsKey(@Param(name = "key") int k) {
+        return map.containsKey(k);
+    }
+
+    @Operation
+    public Integer put(@Param(name = "key") int k, @Param(name = "value") int v) {
+        return map.put(k, v);
+    }
+
+    @Operation
+    public Integer putIfAbsent(@Param(name = "key") int k, @Param(name = "value") int v) {
+        return map.putIfAbsent(k, v);
+    }
+
+    @Operation
+    public Integer remove(@Param(name = "key") int k) {
+        return map.remove(k);
+    }
+
+    @Operation
+    public boolean removeValue(@Param(name = "key") int k, @Param(name = "value") int v) {
+        return map.remove(k, v);
+    }
+
+    @Operation
+    public Integer replace(@Param(name = "key") int k, @Param(name = "value") int v) {
+        return map.replace(k, v);
+    }
+
+    /** The mapping's value is a function of the key (10 * key), so any thread's computation gives the same. */
+    @Operation
+    public Integer computeIfAbsent(@Param(name = "key") int k) {
+        return map.computeIfAbsent(k, kk -> 10 * kk);
+    }
+
+    /** {@code merge(k, v, Integer::sum)} through {@code compute}: adds {@code v}, or puts it if absent. */
+    @Operation
+    public Integer merge(@Param(name = "key") int k, @Param(name = "value") int v) {
+        return map.compute(k, (kk, old) -> old == null ? v : old + v);
+    }
+
+    @Test
+    void stress() {
+        LincheckRuns.stress(Spec.class).check(SharedMapLincheckTest.class);
+    }
+
+    /**
+     * Off: Lincheck 3.7's model checker fails in its own code on this test, before any verdict,
+     * with a {@code ConcurrentModificationException} or {@code NullPointerException} in
+     * {@code SnapshotTracker.restoreValues} (the rewinding of static memory after each
+     * interleaving), or, when the first shareability check of {@code Integer} ran inside it, an
+     * {@code InaccessibleObjectException} on {@code ConcurrentHashMap.U}. It passed once, when the
+     * stress test had run first in the same JVM; a warm-up of every path outside Lincheck (a wait
+     * for a pending key, a self-deadlock) and a short stress run inside the same test did not make
+     * it pass. The runtime keeps static state that every thread's first call writes (the thread
+     * registry, a {@code ConcurrentHashMap}; the thread-local runtime state), which is the same
+     * kind of state that keeps {@link RefLincheckTest} off model checking. Checked instead:
+     * {@link #stress()}, SharedMapTest/VirtualThreadSharedMapTest in the core, and the soak's
+     * map-counts and map-deadlock checks.
+     */
+    @Disabled("Lincheck 3.7 model checker fails in SnapshotTracker.restoreValues on the runtime's static "
+            + "state; see the comment and docs/testing.md section 3")
+    @Test
+    void modelChecking() {
+        LincheckRuns.modelChecking(Spec.class).check(SharedMapLincheckTest.class);
+    }
+
+    /** The sequential specification: a {@link HashMap}. */
+    public static class Spec {
+        private final Map<Integer, Integer> m = new HashMap<>();
+
+        public Integer get(int k) {
+            return m.get(k);
+        }
+
+        public boolean containsKey(int k) {
+            return m.containsKey(k);
+        }
+
+        public Integer put(int k, int v) {
+            return m.put(k, v);
+        }
+
+        public Integer putIfAbsent(int k, int v) {
+            return m.putIfAbsent(k, v);
+        }
+
+        public Integer remove(int k) {
+            return m.remove(k);
+        }
+
+        public boolean removeValue(int k, int v) {
+            return m.remove(k, v);
+        }
+
+        public Integer replace(int k, int v) {
+            return m.replace(k, v);
+        }
+
+        public Integer computeIfAbsent(int k) {
+            return m.computeIfAbsent(k, kk -> 10 * kk);
+        }
+
+        public Integer merge(int k, int v) {
+            return m.merge(k, v, Integer::sum);
+        }
+    }
+}

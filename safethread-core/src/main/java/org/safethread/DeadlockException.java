@@ -62,7 +62,7 @@ public class DeadlockException extends RuntimeException {
 
     private DeadlockException(List<Link> cycle, @Nullable String message) {
         super(message);
-        this.cycle = cycle;
+        this.cycle = List.copyOf(cycle); // already an immutable copy: returns it as it is
     }
 
     /**

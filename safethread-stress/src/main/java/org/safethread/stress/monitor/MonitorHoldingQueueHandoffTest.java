@@ -16,22 +16,25 @@ import org.safethread.stress.deadlock.Node;
  * Protocol: the two entry queues of one monitor ({@code MonitorLock.holdingQueue} for entrants
  * that hold other monitors, {@code entryQueue} for fresh outermost entries), the head that a
  * release wakes ({@code firstWaiter}, {@code firstHolds}: written under the graph lock, read by
- * releasers and entrants without it), the rule that a fresh entrant does not barge past a
- * holding head ({@code MonitorLock.mayTake}), and a woken entrant that lost the race to a
- * barging holder re-arming and parking again without the graph lock.
+ * releasers and entrants without it), the rule that a fresh entrant does not pass a holding head
+ * ({@code MonitorLock.mayTake}; on the fast path {@code tryEnter} CASes first and gives the lock
+ * back with a full release), and a woken entrant that lost the race to a barging thread
+ * re-arming and parking again without the graph lock.
  *
- * <p>Three actors call into monitor M at once: actor 1 and actor 3 make fresh calls
- * ({@code m.inner()}, holding nothing); actor 2 holds monitor X and calls into M from inside it
- * ({@code x.retry(m)}), so when it has to wait it queues in M's holding queue, ahead of the fresh
- * entrants, and they may not take a free M past it. Whatever the interleaving, every entry must
- * end in M (no wake-up lost when the head switches between the queues, no fresh entrant left
- * parked behind a head that has gone), none may be refused as a deadlock victim (there is no
- * cycle: a refusal would be a false positive), and M must count all three entries (mutual
- * exclusion). r1..r3 = actor codes ({@link Node#ENTERED} 0, {@link Node#VICTIM} 1,
- * {@link Node#HUNG} 2: the hang watchdog broke an entry parked for 3 s); r4 = M's entries.
+ * <p>Actor 1 holds monitor X and calls into M from inside it ({@code x.retry(m)}): when it has
+ * to wait it queues in M's holding queue. Actor 2 makes two fresh calls into M in a row
+ * ({@code m.inner()}, holding nothing): if actor 1 queued during the first, the second finds
+ * M free on its exit but may not take it past actor 1, so it gives it back and queues, and
+ * actor 1's release must then wake it. Whatever the interleaving every entry must end in M (no
+ * wake-up lost when the lock is given back or the head switches between the queues), none may
+ * be refused as a deadlock victim (there is no cycle: a refusal is a false positive), and M
+ * must count all three entries (mutual exclusion). r1 = actor 1's code, r2/r3 = actor 2's
+ * codes ({@link Node#ENTERED} 0, {@link Node#VICTIM} 1, {@link Node#HUNG} 2: the hang watchdog
+ * broke an entry parked for 3 s); r4 = M's entries. jcstress runs two actors on 2 CPUs, so the
+ * third party that would make both queue at once is actor 2's own first call.
  */
 @JCStressTest
-@Outcome(id = "0, 0, 0, 3", expect = ACCEPTABLE, desc = "all three entered, one at a time")
+@Outcome(id = "0, 0, 0, 3", expect = ACCEPTABLE, desc = "all three calls entered, one at a time")
 @Outcome(id = {"2, .*", ".*, 2, .*"}, expect = FORBIDDEN, desc = "hung: a queued entrant was never woken")
 @Outcome(id = {"1, .*", ".*, 1, .*"}, expect = FORBIDDEN, desc = "false positive: an entry was refused with no cycle")
 @Outcome(expect = FORBIDDEN, desc = "lost update: two entrants inside M at once")
@@ -41,17 +44,13 @@ public class MonitorHoldingQueueHandoffTest {
     final Node x = Monitor.of(new Node());
 
     @Actor
-    public void fresh1(IIII_Result r) {
-        r.r1 = Node.enterFresh(m);
-    }
-
-    @Actor
     public void holding(IIII_Result r) {
-        r.r2 = x.retry(m); // holds X while it enters M: queues in M's holding queue
+        r.r1 = x.retry(m); // holds X while it enters M: queues in M's holding queue
     }
 
     @Actor
-    public void fresh2(IIII_Result r) {
+    public void fresh(IIII_Result r) {
+        r.r2 = Node.enterFresh(m);
         r.r3 = Node.enterFresh(m);
     }
 

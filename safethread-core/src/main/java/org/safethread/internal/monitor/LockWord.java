@@ -14,8 +14,8 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  * (read shared, then the CAS upgrades it), and which fields share the line depends on where the
  * monitor happens to be allocated: a 72-byte {@code MonitorLock} put its {@code firstWaiter} on
  * the lock word's line for 2 of 8 possible 8-byte alignments, and its {@code space} for another
- * 2. That made the two-thread contended benchmark bimodal from fork to fork (see
- * {@code docs/performance.md}, "Contended entry").
+ * 2: a likely cause of the two-thread contended benchmark's fork-to-fork bimodality (see
+ * {@code docs/performance.md}, "Contended entry", and {@code MonitorAlignmentBench}).
  *
  * <p>HotSpot lays out a superclass's fields before a subclass's, so the seven longs here sit
  * between AQS's fields (header, owner, state, head, tail: all within the object's first 28 bytes;

@@ -2,6 +2,7 @@ package org.safethread.internal.monitor;
 
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 import java.util.concurrent.locks.LockSupport;
 import org.safethread.DeadlockException;
 import org.safethread.internal.deadlock.WaitForGraph;
@@ -18,9 +19,8 @@ import org.safethread.internal.runtime.ThreadState;
  *
  * <h2>Implementation notes</h2>
  *
- * <p>It extends {@link java.util.concurrent.locks.AbstractQueuedSynchronizer} (through
- * {@link LockWord}, which keeps the lock word on a cache line of its own) for its state word and
- * its exclusive-owner field, so that {@code jstack} ("Locked ownable synchronizers") and {@code ThreadMXBean} show who
+ * <p>It extends {@link AbstractQueuedSynchronizer} for its state word and its exclusive-owner
+ * field, so that {@code jstack} ("Locked ownable synchronizers") and {@code ThreadMXBean} show who
  * holds a monitor and which lock a blocked thread waits for ({@code LockSupport.park(this)}). It
  * does not use AQS's own queue: AQS cannot abort a waiting acquire except by interrupt, and a
  * deadlock victim must leave its entry with an exception while its interrupt status stays the
@@ -77,9 +77,12 @@ import org.safethread.internal.runtime.ThreadState;
  * <p><b>Time per contended call</b> (JFR and counters, {@code docs/performance.md}): parks are
  * rare (tens per second at two threads: a parked waiter stays parked while the holder runs alone
  * for milliseconds, as with {@code ReentrantLock}); what costs is the lock word's cache line
- * moving between cores, so nothing a fresh call reads before its CAS shares that line
- * ({@link LockWord}), and a holder leaving pops its monitor stack before it unlocks (the window in
- * which another thread can take the free lock is as short as {@code ReentrantLock}'s).
+ * moving between cores. So a fresh call reads nothing of the monitor's between its
+ * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
+ * window in which another thread can take the free lock is as short as
+ * {@code ReentrantLock}'s). Padding the lock word onto a line of its own (the object is 72 bytes,
+ * so for some allocation addresses {@code firstWaiter} or {@code space} share its line) was
+ * measured and showed no effect, so the monitor stays 72 bytes.
  *
  * <p><b>Every cycle has a victim.</b> Re-entries after {@code await}/{@code leave} are not
  * abortable (the caller holds the monitor on its stack and cannot throw there). A cycle of
@@ -115,7 +118,7 @@ import org.safethread.internal.runtime.ThreadState;
  * (CAS) and the monitor is handed to it without unlocking, so the condition is still true when
  * that waiter runs. Entry waiters keep waiting meanwhile.
  */
-public final class MonitorLock extends LockWord implements Waitable {
+public final class MonitorLock extends AbstractQueuedSynchronizer implements Waitable {
     private static final long serialVersionUID = 1L;
     /** The AQS state of a held monitor (0: free). */
     static final int LOCKED = 1;
@@ -218,9 +221,9 @@ public final class MonitorLock extends LockWord implements Waitable {
      * The entry fast path: takes the lock if it is free, then checks that {@code ts} may take it
      * ({@link #mayTake}); if not, gives it back at once (a full {@link #unlock}, which wakes the
      * first waiter if it armed itself) and returns false. CAS first: the CAS takes the lock
-     * word's line exclusive at once, and the queue head read after it is on another line
-     * ({@link LockWord}) that stays shared and clean while nobody queues, so an uncontended or
-     * barging entry reads nothing that another core is writing. Taking the lock for a moment
+     * word's line exclusive at once, and the queue head read after it is then a local read,
+     * where reading it first could fetch that line shared from the last holder's core and then
+     * upgrade it for the CAS. Taking the lock for a moment
      * before finding that one must queue is invisible to the others: the owner field is not set,
      * so the detector sees no holder (as in the window between any CAS and its owner write), and
      * the give-back is an ordinary release.

@@ -75,8 +75,9 @@ import org.safethread.internal.runtime.ThreadState;
  * an unpark; the permit makes the next park return at once and the loop sees the verdict.
  *
  * <p><b>Time per contended call</b> (JFR and counters, {@code docs/performance.md}): parks are
- * rare (tens per second at two threads: a parked waiter stays parked while the holder runs alone
- * for milliseconds, as with {@code ReentrantLock}); what costs is the lock word's cache line
+ * rare (tens to a few hundred per second at 2 to 8 threads, against tens of millions of calls: a
+ * parked waiter stays parked while the holder runs alone, as with {@code ReentrantLock}); what
+ * costs is the lock word's cache line
  * moving between cores. So a fresh call reads nothing of the monitor's between its
  * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
  * window in which another thread can take the free lock is as short as
@@ -223,10 +224,10 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      * first waiter if it armed itself) and returns false. CAS first: the CAS takes the lock
      * word's line exclusive at once, and the queue head read after it is then a local read,
      * where reading it first could fetch that line shared from the last holder's core and then
-     * upgrade it for the CAS. Taking the lock for a moment
-     * before finding that one must queue is invisible to the others: the owner field is not set,
-     * so the detector sees no holder (as in the window between any CAS and its owner write), and
-     * the give-back is an ordinary release.
+     * upgrade it for the CAS. Taking the lock for a moment before finding that one must queue
+     * is invisible to the others: the owner field is not set, so the detector sees no holder (as
+     * in the window between any CAS and its owner write), and the give-back is an ordinary
+     * release.
      */
     boolean tryEnter(ThreadState ts) {
         if (!compareAndSetState(0, LOCKED)) {

@@ -67,6 +67,8 @@ fi
 # Micro-benchmarks: ~8 s per fork each (warm-up 3 x 1 s, measurement 5 x 1 s).
 run monitor-call   'org\.safethread\.bench\.MonitorCallBench\.'      -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run monitor-contended 'org\.safethread\.bench\.ContendedMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+run monitor-independent 'org\.safethread\.bench\.IndependentMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+run bank           'org\.safethread\.bench\.BankBench\.'             -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run conditions     'org\.safethread\.bench\.ConditionBench\.'        -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run refcount       'org\.safethread\.bench\.(RefCountBench|PoolHandOffBench)\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run sharedmap      'org\.safethread\.bench\.SharedMapBench\.'        -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s

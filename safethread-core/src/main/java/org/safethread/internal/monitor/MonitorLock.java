@@ -32,8 +32,10 @@ import org.safethread.internal.runtime.ThreadState;
  * thread may flip (with the bit in the word, a contended call cost two failed CASes more).
  * <ul>
  *   <li>Acquire: CAS {@code 0 -> LOCKED}, one CAS whether or not threads wait (barging, as with
- *       a non-fair {@code ReentrantLock}). A thread that finds it taken spins briefly, then
- *       registers in the entry queue and the wait-for graph (under the graph lock), re-tries
+ *       a non-fair {@code ReentrantLock}); a fresh call CASes before it reads anything else of
+ *       the monitor's, then checks the queue head and gives the lock back if it may not pass it
+ *       ({@link #tryEnter}). A thread that finds it taken spins briefly (default: not at all),
+ *       then registers in the entry queue and the wait-for graph (under the graph lock), re-tries
  *       once, and parks.</li>
  *   <li>Release: a volatile write of {@code 0} (as {@code ReentrantLock} does), then a volatile
  *       read of {@code firstWaiter}; if there is one and it armed its wake flag, unpark it. No
@@ -65,8 +67,23 @@ import org.safethread.internal.runtime.ThreadState;
  * in {@link #waitToEnter}: under the graph lock it joins the entry queue, registers in the
  * wait-for graph (this lock is a {@link Waitable} whose blocker is its holder), re-tries, and
  * looks for a cycle; then it parks, detached, and on each wake-up spins a little (1, 3, 7 … 255
- * tries at successive wake-ups, as AQS does), takes the graph lock and re-tries, or leaves as a
- * victim.
+ * tries at successive wake-ups, as AQS does). If it got the monitor, or a verdict awaits it
+ * ({@code WaitForGraph.hasVerdict}, a volatile read), or a delayed detection is due, it takes
+ * the graph lock to leave the queue, leave as a victim, or walk; otherwise (it lost the race to
+ * a barging holder) it re-arms and parks again without touching the graph lock, so a waiter that
+ * loses again and again costs no global lock traffic. A verdict given after its read comes with
+ * an unpark; the permit makes the next park return at once and the loop sees the verdict.
+ *
+ * <p><b>Time per contended call</b> (JFR and counters, {@code docs/performance.md}): parks are
+ * rare (tens to a few hundred per second at 2 to 8 threads, against tens of millions of calls: a
+ * parked waiter stays parked while the holder runs alone, as with {@code ReentrantLock}); what
+ * costs is the lock word's cache line
+ * moving between cores. So a fresh call reads nothing of the monitor's between its
+ * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
+ * window in which another thread can take the free lock is as short as
+ * {@code ReentrantLock}'s). Padding the lock word onto a line of its own (the object is 72 bytes,
+ * so for some allocation addresses {@code firstWaiter} or {@code space} share its line) was
+ * measured and showed no effect, so the monitor stays 72 bytes.
  *
  * <p><b>Every cycle has a victim.</b> Re-entries after {@code await}/{@code leave} are not
  * abortable (the caller holds the monitor on its stack and cannot throw there). A cycle of
@@ -202,6 +219,29 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     /**
+     * The entry fast path: takes the lock if it is free, then checks that {@code ts} may take it
+     * ({@link #mayTake}); if not, gives it back at once (a full {@link #unlock}, which wakes the
+     * first waiter if it armed itself) and returns false. CAS first: the CAS takes the lock
+     * word's line exclusive at once, and the queue head read after it is then a local read,
+     * where reading it first could fetch that line shared from the last holder's core and then
+     * upgrade it for the CAS. Taking the lock for a moment before finding that one must queue
+     * is invisible to the others: the owner field is not set, so the detector sees no holder (as
+     * in the window between any CAS and its owner write), and the give-back is an ordinary
+     * release.
+     */
+    boolean tryEnter(ThreadState ts) {
+        if (!compareAndSetState(0, LOCKED)) {
+            return false;
+        }
+        ThreadState first = firstWaiter;
+        if (first == null || first == ts || mayTakePast(ts)) {
+            return true;
+        }
+        unlock();
+        return false;
+    }
+
+    /**
      * @return whether {@code ts} may take this monitor when it is free: always when nobody is
      *     queued; otherwise not if it lost a deadlock (see {@code MonitorStack.yieldsEntry}), nor
      *     if it makes a fresh outermost entry while a thread mid-way through an operation waits
@@ -209,9 +249,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      */
     public boolean mayTake(ThreadState ts) {
         ThreadState first = firstWaiter;
-        if (first == null || first == ts) {
-            return true;
-        }
+        return first == null || first == ts || mayTakePast(ts);
+    }
+
+    /** @return whether {@code ts} may take this monitor past the queue's head, which is another thread */
+    private boolean mayTakePast(ThreadState ts) {
         MonitorStack stack = ts.monitors;
         return !stack.yieldsEntry && (!firstHolds || stack.depth() > 0);
     }
@@ -237,7 +279,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      * Unlocks: clears the owner field, then the lock word (a volatile write, ordered before the
      * read of {@code firstWaiter} that follows); wakes the first entry waiter if it is armed.
      */
-    private void unlock() {
+    void unlock() {
         setExclusiveOwnerThread(null);
         setState(0);
         ThreadState first = firstWaiter;
@@ -383,6 +425,12 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
                         acquired = isFree() && tryLock(ts);
                     }
                 }
+                if (!acquired && checked && !WaitForGraph.hasVerdict(ts)) {
+                    // Lost the race to a barging holder, and nothing else to do: re-arm and park
+                    // without the graph lock (a verdict given after this read comes with an
+                    // unpark, which makes the next park return at once; the loop then sees it).
+                    continue;
+                }
                 WaitForGraph.lock();
                 try {
                     // A thread that gets the monitor cannot be a victim: its monitor was not held
@@ -479,6 +527,11 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     // ------------------------------------------------------------------ releasing
+
+    /** @return whether condition waiters wait on this monitor (holder only: only the holder adds them) */
+    boolean hasConditionWaiters() {
+        return waiters != null && !waiters.isEmpty();
+    }
 
     /**
      * Fully releases the monitor held by {@code ts} (its outermost exit, an {@code await} or a

@@ -32,7 +32,7 @@ public final class ProxySupport {
         if (ts.requests() != 0) {
             ts.poll();
         }
-        if (m.tryLock(ts)) {
+        if (m.tryEnter(ts)) {
             m.setOwner(ts);
             ts.monitors.push(m);
             return ts;
@@ -62,11 +62,19 @@ public final class ProxySupport {
             return;
         }
         ThreadState ts = (ThreadState) token;
-        try {
-            m.release(ts, null);
-        } finally {
-            ts.monitors.pop();
+        if (m.hasConditionWaiters()) {
+            try {
+                m.release(ts, null); // conditions that call back re-enter directly: m stays on the stack
+            } finally {
+                ts.monitors.pop();
+            }
+            return;
         }
+        // No condition to evaluate: pop first, then unlock, so that the free lock is re-taken by
+        // this thread's next call as soon as possible (the window in which a woken entrant can
+        // take it, costing a hand-off and a park, is as short as ReentrantLock's).
+        ts.monitors.pop();
+        m.unlock();
     }
 
     /** Re-acquires {@code m} after an {@code await} or {@code leave}; never a deadlock victim. */

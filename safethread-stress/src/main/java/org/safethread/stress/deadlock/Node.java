@@ -107,6 +107,24 @@ public class Node {
         }
     }
 
+    /**
+     * A fresh (outermost) call of {@code n.inner()}, holding no monitor, watched for hangs.
+     *
+     * @return {@link #ENTERED}, {@link #VICTIM} (refused: with nothing held, always a false
+     *     positive) or {@link #HUNG}
+     */
+    public static int enterFresh(Node n) {
+        HangWatchdog.Entry w = HangWatchdog.begin();
+        try {
+            n.inner();
+            return w.fired() ? HUNG : ENTERED;
+        } catch (DeadlockException e) {
+            return w.fired() ? HUNG : VICTIM;
+        } finally {
+            HangWatchdog.end(w);
+        }
+    }
+
     /** The inner call: counts entries (untouched by a victim, which never enters). */
     @MonitorMethod
     public void inner() {

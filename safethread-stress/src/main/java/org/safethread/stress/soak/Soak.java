@@ -564,6 +564,7 @@ public final class Soak {
         row("  ledger audits", spaces.audits.sum());
         row("WeakKeyMap counted keys (died)", weak.countedKeys.sum());
         row("WeakKeyMap plain keys (JVM-collected)", weak.plainKeys.sum());
+        row("  pauses: over " + Weak.MAX_ENTRIES + " entries awaiting reaping", weak.pauses.sum());
         row("runtime threads seen (finalizer generations incl.)", runtimeThreads.size());
         row("heap baseline after warm-up, MiB", Math.max(0, heapBaseline.get()) >> 20);
         row("heap max after System.gc(), MiB", heapMax.get() >> 20);

@@ -25,7 +25,13 @@ import org.safethread.SafeThread;
  * waiting withdrawals), {@link Resources} (counted buffers with finalizer cores returning bytes
  * to a budget monitor, two-object {@code Ref} cycles, JVM-collected registrations, threads that
  * make a buffer, hand it on and end), a burst of short-lived threads (default 10^5) that use
- * counted objects and monitors and end, and a fault thread that interrupts workers at random.
+ * counted objects and monitors and end, {@link Branches} (rounds of children that succeed, fail,
+ * wait to be cancelled, clear their interrupt, own nested branches; owners that cancel, close
+ * early, are interrupted while joining, or join inside a monitor their child needs),
+ * {@link Maps} ({@code SharedMap} merges, {@code computeIfAbsent} with removals, recursive and
+ * crossed {@code computeIfAbsent} deadlocks), {@link Spaces} (transfers inside a
+ * {@code MonitorSpace} and across two), {@link Weak} ({@code WeakKeyMap} entries and
+ * {@code WeakRef}s of counted and plain keys), and a fault thread that interrupts workers at random.
  * Finalizers throw, throw an exception whose {@code toString} throws, or hang past the stall
  * timeout.
  *
@@ -39,7 +45,10 @@ import org.safethread.SafeThread;
  * {@code heap-flat}: used heap after {@code System.gc()}, sampled through the run after warm-up,
  * never exceeds the first post-warm-up sample by more than {@link #HEAP_SLACK_BYTES};
  * {@code stats}: {@link SafeThread#stats()} agrees with the workload's own counts;
- * {@code counts}: no object handed over with a counted reference is dead; {@code errors}: no
+ * {@code counts}: no object handed over with a counted reference is dead; {@code branch-accounting},
+ * {@code branch-failure}, {@code branch-threads} (see {@link Branches}); {@code map-counts},
+ * {@code map-deadlock} ({@link Maps}); {@code space-money} ({@link Spaces}); {@code weak-dies},
+ * {@code weak-empty} ({@link Weak}); {@code errors}: no
  * workload thread failed. Exit status 0 when none was violated, 1 otherwise, 2 for bad
  * arguments.
  */
@@ -485,6 +494,8 @@ public final class Soak {
         stat("childrenCancelled", after.childrenCancelled() - before.childrenCancelled(), "==", bb.cancelled.sum(),
                 "children seen CANCELLED");
         stat("leaksDetected", after.leaksDetected() - before.leaksDetected(), "==", 0, "none leaked");
+        stat("overReleases", after.overReleases() - before.overReleases(), "==", 0,
+                "no decref of a dead object (the workload releases each reference once)");
         stat("pendingFinalizers", after.pendingFinalizers(), "==", 0, "all ran");
     }
 

@@ -33,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  * (for a {@code RefCounted} key until the key dies, since its entries live on the key; for other
  * keys for ever). Remove the entries before dropping a map whose keys outlive it.
  *
- * <p>A {@code WeakKeyMap} is shareable. Every operation is atomic and linearizable; {@link #get}
- * takes no lock. Memory consistency: actions in a thread before {@code put(k, v)} happen-before
+ * <p>A {@code WeakKeyMap} is shareable. {@code get}, {@code put} and {@code remove} are atomic
+ * and linearizable; {@link #size} is weakly consistent (exact when no write runs at the same
+ * time); {@link #get} takes no lock. Memory consistency: actions in a thread before {@code put(k, v)} happen-before
  * actions after a {@code get(k)} in another thread that returns {@code v}.
  *
  * @param <K> the type of keys
@@ -101,6 +102,9 @@ public final class WeakKeyMap<K, V> {
     /**
      * The number of entries. An entry whose key just died or was just collected may be counted
      * until the runtime removes it (death processing of the key; the housekeeper's next round).
+     * Weakly consistent, as {@code ConcurrentHashMap.size()}: while another thread's {@code put} of
+     * a new key runs, its entry may be visible to {@code get} (and replaced by a later put) before
+     * it is counted here; exact when no write runs at the same time.
      *
      * @return the number of entries
      */

@@ -25,7 +25,13 @@ import org.safethread.SafeThread;
  * waiting withdrawals), {@link Resources} (counted buffers with finalizer cores returning bytes
  * to a budget monitor, two-object {@code Ref} cycles, JVM-collected registrations, threads that
  * make a buffer, hand it on and end), a burst of short-lived threads (default 10^5) that use
- * counted objects and monitors and end, and a fault thread that interrupts workers at random.
+ * counted objects and monitors and end, {@link Branches} (rounds of children that succeed, fail,
+ * wait to be cancelled, clear their interrupt, own nested branches; owners that cancel, close
+ * early, are interrupted while joining, or join inside a monitor their child needs),
+ * {@link Maps} ({@code SharedMap} merges, {@code computeIfAbsent} with removals, recursive and
+ * crossed {@code computeIfAbsent} deadlocks), {@link Spaces} (transfers inside a
+ * {@code MonitorSpace} and across two), {@link Weak} ({@code WeakKeyMap} entries and
+ * {@code WeakRef}s of counted and plain keys), and a fault thread that interrupts workers at random.
  * Finalizers throw, throw an exception whose {@code toString} throws, or hang past the stall
  * timeout.
  *
@@ -39,7 +45,10 @@ import org.safethread.SafeThread;
  * {@code heap-flat}: used heap after {@code System.gc()}, sampled through the run after warm-up,
  * never exceeds the first post-warm-up sample by more than {@link #HEAP_SLACK_BYTES};
  * {@code stats}: {@link SafeThread#stats()} agrees with the workload's own counts;
- * {@code counts}: no object handed over with a counted reference is dead; {@code errors}: no
+ * {@code counts}: no object handed over with a counted reference is dead; {@code branch-accounting},
+ * {@code branch-failure}, {@code branch-threads} (see {@link Branches}); {@code map-counts},
+ * {@code map-deadlock} ({@link Maps}); {@code space-money} ({@link Spaces}); {@code weak-dies},
+ * {@code weak-empty} ({@link Weak}); {@code errors}: no
  * workload thread failed. Exit status 0 when none was violated, 1 otherwise, 2 for bad
  * arguments.
  */
@@ -83,7 +92,12 @@ public final class Soak {
     private volatile long lastHeapSample;
     private long startNanos;
 
-    private Soak(Duration duration, int burstSize, Set<Break> breaks) {
+    /** Workloads left out ({@code --skip=}): for narrowing down a failure, never for CI. */
+    static final Set<String> SKIPPABLE = Set.of("branches", "maps", "spaces", "weak");
+    private final Set<String> skip;
+
+    private Soak(Duration duration, int burstSize, Set<Break> breaks, Set<String> skip) {
+        this.skip = skip;
         this.duration = duration;
         this.burstSize = burstSize;
         this.breaks = breaks;
@@ -99,6 +113,7 @@ public final class Soak {
         Duration d = Duration.ofSeconds(60);
         int burst = 100_000;
         Set<Break> breaks = EnumSet.noneOf(Break.class);
+        Set<String> skip = new java.util.TreeSet<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -112,6 +127,13 @@ public final class Soak {
                     burst = Integer.parseInt(value(args, ++i, a));
                     if (burst < 0) {
                         throw new IllegalArgumentException("--burst must be 0 or more, got " + burst);
+                    }
+                } else if (a.startsWith("--skip=")) {
+                    for (String w : a.substring("--skip=".length()).split(",")) {
+                        if (!SKIPPABLE.contains(w.trim())) {
+                            throw new IllegalArgumentException("--skip: unknown workload '" + w + "'; known: " + SKIPPABLE);
+                        }
+                        skip.add(w.trim());
                     }
                 } else if (a.startsWith("--break=")) {
                     breaks.addAll(Break.parse(a.substring("--break=".length())));
@@ -130,7 +152,7 @@ public final class Soak {
         if (breaks.contains(Break.SLOW_DEADLOCK_BREAKING)) {
             System.setProperty("safethread.deadlock.delay", "3s");   // read when the runtime starts, below
         }
-        int code = new Soak(d, burst, breaks).run();
+        int code = new Soak(d, burst, breaks, skip).run();
         System.exit(code);
     }
 
@@ -142,7 +164,8 @@ public final class Soak {
     }
 
     private static void usage() {
-        System.err.println("usage: Soak [--minutes N | --seconds N] [--burst THREADS] [--break=SWITCH,...]");
+        System.err.println("usage: Soak [--minutes N | --seconds N] [--burst THREADS] [--break=SWITCH,...] "
+                + "[--skip=branches,maps,spaces,weak]");
         System.err.println("  default: --seconds 60 --burst 100000; exit 0 = all invariants held, 1 = a violation");
     }
 
@@ -150,7 +173,7 @@ public final class Soak {
         System.out.printf("soak: %s, burst of %,d threads, %d bank + %d resource threads, max heap %d MiB, "
                         + "stall timeout %s%s%n", human(duration), burstSize, BANK_THREADS, RESOURCE_THREADS,
                 Runtime.getRuntime().maxMemory() >> 20, System.getProperty("safethread.finalizer.stallTimeout", "10s (default)"),
-                breaks.isEmpty() ? "" : ", BREAK SWITCHES ON: " + breaks);
+                (breaks.isEmpty() ? "" : ", BREAK SWITCHES ON: " + breaks) + (skip.isEmpty() ? "" : ", SKIPPED: " + skip));
         RuntimeStats before = SafeThread.stats();
         startNanos = System.nanoTime();
         List<Bank.Worker> bankWorkers = bank.workers(BANK_THREADS, stop);
@@ -160,12 +183,14 @@ public final class Soak {
             all.add(w.thread);
         }
         all.addAll(resourceWorkers);
-        all.addAll(branches.workers(BRANCH_THREADS, stop));
-        all.addAll(spaces.workers(SPACE_THREADS, stop));
+        all.addAll(branches.workers(skip.contains("branches") ? 0 : BRANCH_THREADS, stop));
+        all.addAll(spaces.workers(skip.contains("spaces") ? 0 : SPACE_THREADS, stop));
         // Not interrupted by the fault thread (nothing they do is interruptible), but joined:
-        List<Thread> quiet = new ArrayList<>(maps.workers(MAP_THREADS, stop));
-        quiet.add(maps.crossDriver(stop));
-        quiet.addAll(weak.workers(WEAK_THREADS, stop));
+        List<Thread> quiet = new ArrayList<>(maps.workers(skip.contains("maps") ? 0 : MAP_THREADS, stop));
+        if (!skip.contains("maps")) {
+            quiet.add(maps.crossDriver(stop));
+        }
+        quiet.addAll(weak.workers(skip.contains("weak") ? 0 : WEAK_THREADS, stop));
         List<Thread> started = new ArrayList<>(all);
         started.addAll(quiet);
         for (Thread t : started) {
@@ -485,6 +510,8 @@ public final class Soak {
         stat("childrenCancelled", after.childrenCancelled() - before.childrenCancelled(), "==", bb.cancelled.sum(),
                 "children seen CANCELLED");
         stat("leaksDetected", after.leaksDetected() - before.leaksDetected(), "==", 0, "none leaked");
+        stat("overReleases", after.overReleases() - before.overReleases(), "==", 0,
+                "no decref of a dead object (the workload releases each reference once)");
         stat("pendingFinalizers", after.pendingFinalizers(), "==", 0, "all ran");
     }
 
@@ -564,6 +591,7 @@ public final class Soak {
         row("  ledger audits", spaces.audits.sum());
         row("WeakKeyMap counted keys (died)", weak.countedKeys.sum());
         row("WeakKeyMap plain keys (JVM-collected)", weak.plainKeys.sum());
+        row("  pauses: over " + Weak.MAX_ENTRIES + " entries awaiting reaping", weak.pauses.sum());
         row("runtime threads seen (finalizer generations incl.)", runtimeThreads.size());
         row("heap baseline after warm-up, MiB", Math.max(0, heapBaseline.get()) >> 20);
         row("heap max after System.gc(), MiB", heapMax.get() >> 20);

@@ -53,6 +53,13 @@ public final class Deaths {
     static void die(RefCounted x, ThreadState ts) {
         DeathWork work = ts.refs.deaths;
         RefCounts.OWNER.set(x, null);
+        if (ts.refs.classInfo(x.getClass()).bareDeath && RefCounts.extras(x) == null) {
+            // No Ref fields, no core, no Extras: the loop below would count it and find nothing
+            // else to do (clearRefs: no fields; clearBindings and finish: no Extras, no core).
+            // Counting it here is the same death without the worklist (it kills nothing more).
+            work.countDeaths(1);
+            return;
+        }
         work.push(x);
         if (work.running) {
             return;
@@ -62,7 +69,7 @@ public final class Deaths {
         try {
             RefCounted y;
             while ((y = work.pop()) != null) {
-                Counters.OBJECTS_DIED.increment();
+                work.countDeaths(1);
                 ClassInfo info = ts.refs.classInfo(y.getClass());
                 clearRefs(y, info);
                 clearBindings(y);
@@ -117,7 +124,7 @@ public final class Deaths {
         boolean outer = !work.running;
         work.running = true;
         try {
-            Counters.OBJECTS_DIED.add(n);
+            work.countDeaths(n);
             int toFinish = 0;
             Class<?> lastType = null;
             ClassInfo info = null;
@@ -142,7 +149,7 @@ public final class Deaths {
             if (outer) {
                 RefCounted y;
                 while ((y = work.pop()) != null) {
-                    Counters.OBJECTS_DIED.increment();
+                    work.countDeaths(1);
                     ClassInfo yi = ClassInfo.of(y.getClass());
                     clearRefs(y, yi);
                     clearBindings(y);

@@ -51,9 +51,14 @@ public final class Deaths {
      * @param ts the calling thread's state
      */
     static void die(RefCounted x, ThreadState ts) {
-        DeathWork work = ts.refs.deaths;
-        RefCounts.OWNER.set(x, null);
-        if (ts.refs.classInfo(x.getClass()).bareDeath && RefCounts.extras(x) == null) {
+        OwnerWork refs = ts.refs;
+        DeathWork work = refs.deaths;
+        if (RefCounts.OWNER.get(x) != null) {
+            // Only if set: an unbiased or merged object has none, and a needless store could
+            // cost a cache-line upgrade when the field and the word straddle a line.
+            RefCounts.OWNER.set(x, null);
+        }
+        if (refs.classInfo(x.getClass()).bareDeath && RefCounts.extras(x) == null) {
             // No Ref fields, no core, no Extras: the loop below would count it and find nothing
             // else to do (clearRefs: no fields; clearBindings and finish: no Extras, no core).
             // Counting it here is the same death without the worklist (it kills nothing more).
@@ -70,7 +75,7 @@ public final class Deaths {
             RefCounted y;
             while ((y = work.pop()) != null) {
                 work.countDeaths(1);
-                ClassInfo info = ts.refs.classInfo(y.getClass());
+                ClassInfo info = refs.classInfo(y.getClass());
                 clearRefs(y, info);
                 clearBindings(y);
                 IllegalArgumentException r = finish(y, info);

@@ -492,7 +492,10 @@ public final class RefCounts {
     }
 
     private static void nonOwnerDecref(RefCounted x, ThreadState ts) {
-        CellTable t = ts.refs.cellsIfPresent();
+        // hasCells first: its signature names no class, so the JIT inlines it even in a thread
+        // (a consumer of objects made elsewhere) that never loaded CellTable, where a call
+        // returning a CellTable stays an out-of-line call on every release.
+        CellTable t = ts.refs.hasCells() ? ts.refs.cellsIfPresent() : null;
         if (t != null) {
             int r = t.decrement(x);
             if (r != Cell.DEC_MISS) {

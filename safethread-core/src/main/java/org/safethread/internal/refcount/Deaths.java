@@ -27,6 +27,17 @@ import org.slf4j.LoggerFactory;
  *       thread.</li>
  *   <li>A failure while releasing one field (an over-release elsewhere) is logged and does not
  *       stop the processing of the others.</li>
+ *   <li><b>Bare deaths.</b> An object of a class with no {@code Ref} fields and no core
+ *       ({@link ClassInfo#bareDeath}) whose Extras field is empty has nothing for (2) or (3): it
+ *       is counted and that is all (no worklist). The Extras field is read volatile after the
+ *       DEAD CAS; whoever installs Extras ({@link RefCounts#extrasOrCreate}, a volatile CAS) reads
+ *       the word afterwards (a watch re-checks {@code isAlive}, a binding checks the word under
+ *       the Extras lock before it is added). All four accesses are volatile, so either this
+ *       death sees the Extras and takes the full path, or the installer sees DEAD and handles
+ *       it itself. Pairs with {@link RefCounts#watch} and {@link RefCounts#touchForBindings}.</li>
+ *   <li>Deaths are counted on the dying thread's own counter ({@link DeathCounts}), before
+ *       (2) and (3), so a thread that learns of a death from a watch or a finalizer and then
+ *       reads {@code stats()} sees it counted.</li>
  * </ul>
  */
 public final class Deaths {

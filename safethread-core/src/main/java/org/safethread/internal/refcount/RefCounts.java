@@ -392,7 +392,9 @@ public final class RefCounts {
      * reading bindings under the same lock ({@link Extras#traceBindings}) and with
      * {@link #snapshotWord}, which sets SCAN under that lock once the Extras exists: so either
      * the collector set SCAN before this read (and the CAS marks TOUCHED), or it reads the
-     * bindings after this change.
+     * bindings after this change. Its volatile read of the word also pairs with
+     * {@link Deaths#die}'s read of the Extras field after a DEAD CAS: a binding is added only
+     * after this read saw the key alive, and then that death sees the Extras (bare-death path).
      *
      * @return false if {@code x} is dead for good (the caller must not change its bindings)
      */
@@ -694,6 +696,7 @@ public final class RefCounts {
         Extras e = extrasOrCreate(x);
         e.ensureLeakRef(() -> new LeakRef(x, e));
         e.addWatch(w);
+        // pairs with Deaths.die's volatile read of the Extras field after its DEAD CAS
         if (!isAlive(x)) {
             // It died while we attached the watch; death processing may have missed this Extras.
             e.onDeath();

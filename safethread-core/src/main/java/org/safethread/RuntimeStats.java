@@ -32,7 +32,12 @@ public interface RuntimeStats {
     /** @return finalizers queued now and not yet finished */
     long pendingFinalizers();
 
-    /** @return {@link RefCounted} objects that died, by any path */
+    /**
+     * @return {@link RefCounted} objects that died, by any path. Exact for every death that
+     *     happens-before the {@link SafeThread#stats()} call (a death is counted before its
+     *     watches fire and its core is queued); deaths concurrent with the call may or may not be
+     *     in it. Counted per thread, without an atomic read-modify-write on the death path.
+     */
     long objectsDied();
 
     /**

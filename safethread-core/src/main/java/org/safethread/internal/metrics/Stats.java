@@ -1,6 +1,7 @@
 package org.safethread.internal.metrics;
 
 import org.safethread.internal.finalizer.Finalizers;
+import org.safethread.internal.refcount.DeathCounts;
 import org.safethread.internal.refcount.IdleOwners;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.RuntimeThreads;
@@ -27,7 +28,7 @@ public final class Stats {
                 Counters.FINALIZERS_RUN.sum(),
                 Counters.FINALIZER_FAILURES.sum(),
                 Finalizers.pending(),
-                Counters.OBJECTS_DIED.sum(),
+                DeathCounts.sum(),
                 Math.max(0, Counters.PENDING_MERGES.sum()),
                 Counters.LEAKS.sum(),
                 Counters.FINALIZER_STALLS.sum(),

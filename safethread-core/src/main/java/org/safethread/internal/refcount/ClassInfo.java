@@ -38,6 +38,13 @@ public final class ClassInfo {
     private final String problem;
     /** Whether an instance of this class has had the "core reaches owner" check at death. */
     volatile boolean deathChecked;
+    /**
+     * Whether instances have nothing of their class's to do at death: no {@link Ref} fields to
+     * empty and no finalizer core to queue. Decided once per class, so that the death of such an
+     * object without {@link Extras} (no watches, bindings, cells or leak tracking) is only its
+     * count (see {@link Deaths#die}).
+     */
+    final boolean bareDeath;
 
     private ClassInfo(Class<?> type) {
         this.type = type;
@@ -85,6 +92,7 @@ public final class ClassInfo {
         this.refFields = refs.isEmpty() ? NO_FIELDS : refs.toArray(NO_FIELDS);
         this.coreField = core;
         this.problem = why;
+        this.bareDeath = refFields.length == 0 && core == null;
     }
 
     /** @return the cached information for {@code type} */

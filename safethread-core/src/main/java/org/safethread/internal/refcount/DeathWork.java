@@ -14,6 +14,17 @@ final class DeathWork {
     private int size;
     /** Whether this thread is inside the processing loop (then new deaths are only appended). */
     boolean running;
+    /** This thread's count of deaths, registered at its first death (see {@link DeathCounts}). */
+    private DeathCounts counts;
+
+    /** Counts {@code n} deaths processed by this thread (owner thread only). */
+    void countDeaths(long n) {
+        DeathCounts c = counts;
+        if (c == null) {
+            c = counts = DeathCounts.registerCurrentThread();
+        }
+        c.add(n);
+    }
 
     void push(RefCounted x) {
         if (size == items.length) {

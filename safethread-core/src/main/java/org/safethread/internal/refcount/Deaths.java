@@ -28,6 +28,17 @@ import org.slf4j.LoggerFactory;
  *       thread.</li>
  *   <li>A failure while releasing one field (an over-release elsewhere) is logged and does not
  *       stop the processing of the others.</li>
+ *   <li><b>Bare deaths.</b> An object of a class with no {@code Ref} fields and no core
+ *       ({@link ClassInfo#bareDeath}) whose Extras field is empty has nothing for (2) or (3): it
+ *       is counted and that is all (no worklist). The Extras field is read volatile after the
+ *       DEAD CAS; whoever installs Extras ({@link RefCounts#extrasOrCreate}, a volatile CAS) reads
+ *       the word afterwards (a watch re-checks {@code isAlive}, a binding checks the word under
+ *       the Extras lock before it is added). All four accesses are volatile, so either this
+ *       death sees the Extras and takes the full path, or the installer sees DEAD and handles
+ *       it itself. Pairs with {@link RefCounts#watch} and {@link RefCounts#touchForBindings}.</li>
+ *   <li>Deaths are counted on the dying thread's own counter ({@link DeathCounts}), before
+ *       (2) and (3), so a thread that learns of a death from a watch or a finalizer and then
+ *       reads {@code stats()} sees it counted.</li>
  * </ul>
  */
 public final class Deaths {
@@ -52,8 +63,20 @@ public final class Deaths {
      * @param ts the calling thread's state
      */
     static void die(RefCounted x, ThreadState ts) {
-        DeathWork work = ts.refs.deaths;
-        RefCounts.OWNER.set(x, null);
+        OwnerWork refs = ts.refs;
+        DeathWork work = refs.deaths;
+        if (RefCounts.OWNER.get(x) != null) {
+            // Only if set: an unbiased or merged object has none, and a needless store could
+            // cost a cache-line upgrade when the field and the word straddle a line.
+            RefCounts.OWNER.set(x, null);
+        }
+        if (refs.classInfo(x.getClass()).bareDeath && RefCounts.extras(x) == null) {
+            // No Ref fields, no core, no Extras: the loop below would count it and find nothing
+            // else to do (clearRefs: no fields; clearBindings and finish: no Extras, no core).
+            // Counting it here is the same death without the worklist (it kills nothing more).
+            work.countDeaths(1);
+            return;
+        }
         work.push(x);
         if (work.running) {
             return;
@@ -63,8 +86,8 @@ public final class Deaths {
         try {
             RefCounted y;
             while ((y = work.pop()) != null) {
-                Counters.OBJECTS_DIED.increment();
-                ClassInfo info = ts.refs.classInfo(y.getClass());
+                work.countDeaths(1);
+                ClassInfo info = refs.classInfo(y.getClass());
                 clearRefs(y, info);
                 clearBindings(y);
                 IllegalArgumentException r = finish(y, info);
@@ -118,7 +141,7 @@ public final class Deaths {
         boolean outer = !work.running;
         work.running = true;
         try {
-            Counters.OBJECTS_DIED.add(n);
+            work.countDeaths(n);
             int toFinish = 0;
             Class<?> lastType = null;
             ClassInfo info = null;
@@ -143,7 +166,7 @@ public final class Deaths {
             if (outer) {
                 RefCounted y;
                 while ((y = work.pop()) != null) {
-                    Counters.OBJECTS_DIED.increment();
+                    work.countDeaths(1);
                     ClassInfo yi = ClassInfo.of(y.getClass());
                     clearRefs(y, yi);
                     clearBindings(y);

@@ -1,17 +1,11 @@
 package org.safethread.internal.refcount;
 
-import static org.safethread.internal.refcount.CountWord.BUFFERED;
-import static org.safethread.internal.refcount.CountWord.CAND;
 import static org.safethread.internal.refcount.CountWord.DEAD;
 import static org.safethread.internal.refcount.CountWord.LOCAL_COUNT;
 import static org.safethread.internal.refcount.CountWord.MERGED;
 import static org.safethread.internal.refcount.CountWord.QUEUED;
 import static org.safethread.internal.refcount.CountWord.isDead;
-import static org.safethread.internal.refcount.CountWord.pins;
 import static org.safethread.internal.refcount.CountWord.refs;
-import static org.safethread.internal.refcount.CountWord.touch;
-import static org.safethread.internal.refcount.CountWord.withPins;
-import static org.safethread.internal.refcount.CountWord.withRefs;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -118,49 +112,19 @@ public final class Merges {
             return false;
         }
         long localCount = (int) RefCounts.LOCAL.get(x) & LOCAL_COUNT;
-        Extras e = RefCounts.extras(x);
-        boolean died = false;
-        boolean over = false;
-        boolean cand = false;
-        if (e != null) {
-            e.lock();
+        // A DEAD word is left alone (Fold): the object died (its death processing clears the
+        // owner), or a collector marked it dead and may still restore it after a failed group
+        // validation.
+        long f = Fold.fold(x, null, localCount, MERGED, QUEUED,
+                Fold.TOUCH | Fold.DECIDE | Fold.CLAIM_CAND | Fold.CLEAR_OWNER);
+        if (!Fold.folded(f)) {
+            return false;
         }
-        try {
-            long frozen = e == null ? 0 : RefCounts.freezeAll(e);
-            long sum = RefCounts.frozenSum(frozen);
-            int n = RefCounts.frozenCount(frozen);
-            for (;;) {
-                long w = (long) RefCounts.SHARED.getVolatile(x);
-                if (isDead(w)) {
-                    // Dead (its death processing clears the owner), or marked dead by a collector
-                    // that may still restore it after a failed group validation: touch nothing.
-                    return false;
-                }
-                long r = refs(w) + sum + localCount;
-                int pins = pins(w) - n;
-                long nw = (touch(withPins(withRefs(w, r), pins)) | MERGED) & ~QUEUED;
-                if (pins == 0 && r <= 0) {
-                    nw |= DEAD;
-                    over = r < 0;
-                }
-                // Still referenced: the owner's references just went away, so this is a
-                // release to a non-zero count, and the object may now be a garbage cycle.
-                cand = (nw & (DEAD | CAND)) == 0;
-                if (cand) {
-                    nw |= CAND;
-                }
-                if (RefCounts.SHARED.compareAndSet(x, w, nw)) {
-                    died = (nw & DEAD) != 0;
-                    break;
-                }
-            }
-            RefCounts.OWNER.set(x, null);
-            RefCounts.LOCAL.set(x, (int) RefCounts.LOCAL.get(x) & BUFFERED);
-        } finally {
-            if (e != null) {
-                e.unlock();
-            }
-        }
+        boolean died = isDead(f);
+        boolean over = died && refs(f) < 0;
+        // Still referenced: the owner's references just went away, so this is a release to a
+        // non-zero count, and the object may now be a garbage cycle (claimed by the fold).
+        boolean cand = Fold.claimed(f);
         if (over) {
             RefCounts.reportOverRelease(x);
         }

@@ -131,6 +131,11 @@ public final class OwnerWork {
         return t;
     }
 
+    /** @return whether this thread has a cell table (owner only) */
+    boolean hasCells() {
+        return cells != null;
+    }
+
     CellTable cellsIfPresent() {
         return cells;
     }

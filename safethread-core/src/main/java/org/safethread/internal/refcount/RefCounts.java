@@ -15,8 +15,6 @@ import static org.safethread.internal.refcount.CountWord.isMerged;
 import static org.safethread.internal.refcount.CountWord.pins;
 import static org.safethread.internal.refcount.CountWord.refs;
 import static org.safethread.internal.refcount.CountWord.touch;
-import static org.safethread.internal.refcount.CountWord.withPins;
-import static org.safethread.internal.refcount.CountWord.withRefs;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -76,8 +74,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Cells are never negative and each live cell is counted in {@code pins}; pins and cells
  *       change together under the Extras lock. Whoever sees a MERGED object's {@code refs} at or
  *       below zero while cells exist freezes all cells under that lock and folds them into
- *       {@code refs} before deciding (see {@link #zeroCheck}); so a cell never hides a death,
- *       and a death is decided on a total that no thread can change concurrently (every
+ *       {@code refs} before deciding ({@link Fold}, the one routine every fold uses: zero
+ *       check, cell retirement, merge and the collector's snapshot); so a cell never hides a
+ *       death, and a death is decided on a total that no thread can change concurrently (every
  *       counter is either frozen or in the CASed word).</li>
  *   <li>DEAD is set by exactly one CAS; every increment path CASes and fails on DEAD, so a dead
  *       object is never revived ({@code incref} of a dead object throws).</li>
@@ -178,19 +177,25 @@ public final class RefCounts {
         SLOT.set(x, slot);
     }
 
-    /** @return the object's Extras, or null */
+    /**
+     * @return the object's Extras, or null (volatile read). Volatile, not merely acquire: death
+     *     processing reads it after the DEAD CAS, and whoever attaches Extras (a watch, a binding)
+     *     reads the word after installing it; pairs with {@link #extrasOrCreate} so that one of
+     *     the two sees the other (a Dekker pair needs all four accesses in the synchronization
+     *     order). On x86 and AArch64 this costs what the acquire read did.
+     */
     public static Extras extras(RefCounted x) {
-        return (Extras) EXTRAS.getAcquire(x);
+        return (Extras) EXTRAS.getVolatile(x);
     }
 
-    /** @return the object's Extras, created if absent */
+    /** @return the object's Extras, created if absent (a volatile CAS; pairs with {@link #extras}) */
     public static Extras extrasOrCreate(RefCounted x) {
-        Extras e = (Extras) EXTRAS.getAcquire(x);
+        Extras e = (Extras) EXTRAS.getVolatile(x);
         if (e != null) {
             return e;
         }
         Extras fresh = new Extras(x.getClass(), null);
-        Extras witness = (Extras) EXTRAS.compareAndExchangeRelease(x, null, fresh);
+        Extras witness = (Extras) EXTRAS.compareAndExchange(x, null, fresh);
         return witness == null ? fresh : witness;
     }
 
@@ -388,7 +393,9 @@ public final class RefCounts {
      * reading bindings under the same lock ({@link Extras#traceBindings}) and with
      * {@link #snapshotWord}, which sets SCAN under that lock once the Extras exists: so either
      * the collector set SCAN before this read (and the CAS marks TOUCHED), or it reads the
-     * bindings after this change.
+     * bindings after this change. Its volatile read of the word also pairs with
+     * {@link Deaths#die}'s read of the Extras field after a DEAD CAS: a binding is added only
+     * after this read saw the key alive, and then that death sees the Extras (bare-death path).
      *
      * @return false if {@code x} is dead for good (the caller must not change its bindings)
      */
@@ -488,7 +495,10 @@ public final class RefCounts {
     }
 
     private static void nonOwnerDecref(RefCounted x, ThreadState ts) {
-        CellTable t = ts.refs.cellsIfPresent();
+        // hasCells first: its signature names no class, so the JIT inlines it even in a thread
+        // (a consumer of objects made elsewhere) that never loaded CellTable, where a call
+        // returning a CellTable stays an out-of-line call on every release.
+        CellTable t = ts.refs.hasCells() ? ts.refs.cellsIfPresent() : null;
         if (t != null) {
             int r = t.decrement(x);
             if (r != Cell.DEC_MISS) {
@@ -565,50 +575,23 @@ public final class RefCounts {
 
     /**
      * A MERGED object's {@code refs} was seen at or below zero while cells exist: freeze every
-     * cell under the Extras lock, fold them in, and kill the object if nothing is left.
+     * cell under the Extras lock, fold them in, and kill the object if nothing is left
+     * ({@link Fold}).
      */
     static void zeroCheck(RefCounted x) {
-        Extras e = extras(x);
-        if (e == null) {
+        if (extras(x) == null) {
+            return; // no Extras, no cells: whoever saw refs reach zero decided already
+        }
+        long f = Fold.fold(x, null, 0, 0, 0, Fold.TOUCH | Fold.DECIDE | Fold.CLAIM_CAND);
+        if (!Fold.folded(f)) {
             return;
         }
-        boolean died = false;
-        boolean over = false;
-        boolean cand = false;
-        e.lock();
-        try {
-            long frozen = freezeAll(e);
-            long sum = frozenSum(frozen);
-            int n = frozenCount(frozen);
-            for (;;) {
-                long w = (long) SHARED.getVolatile(x);
-                if (isDead(w)) {
-                    return;
-                }
-                long r = refs(w) + sum;
-                int pins = pins(w) - n;
-                long nw = touch(withPins(withRefs(w, r), pins));
-                if (pins == 0 && r <= 0) {
-                    nw |= DEAD;
-                    over = r < 0;
-                }
-                cand = (nw & (DEAD | CAND)) == 0; // a release left it alive: it may be in a garbage cycle
-                if (cand) {
-                    nw |= CAND;
-                }
-                if (SHARED.compareAndSet(x, w, nw)) {
-                    died = (nw & DEAD) != 0;
-                    break;
-                }
-            }
-        } finally {
-            e.unlock();
-        }
-        if (over) {
+        boolean died = isDead(f);
+        if (died && refs(f) < 0) {
             reportOverRelease(x);
         }
-        if (cand) {
-            Candidates.add(x);
+        if (Fold.claimed(f)) {
+            Candidates.add(x); // a release left it alive: it may be in a garbage cycle
         }
         if (died) {
             Deaths.die(x);
@@ -617,99 +600,21 @@ public final class RefCounts {
 
     /** Retires a cell of the calling thread (table eviction, safe point, terminated thread). */
     static void retireCell(RefCounted x, Cell c) {
-        Extras e = extras(x);
-        if (e == null) {
-            return;
+        long f = Fold.fold(x, c, 0, 0, 0, Fold.TOUCH | Fold.DECIDE | Fold.QUEUE_NEGATIVE);
+        if (!Fold.folded(f)) {
+            return; // someone froze the cell already and folded its value
         }
-        boolean died = false;
-        boolean over = false;
-        boolean check = false;
-        boolean queue = false;
-        e.lock();
-        try {
-            int v = c.freeze();
-            if (v < 0) {
-                return; // someone froze it already and folded its value
-            }
-            Cell prev = null;
-            for (Cell p = e.cells; p != null; prev = p, p = p.next) {
-                if (p == c) {
-                    if (prev == null) {
-                        e.cells = p.next;
-                    } else {
-                        prev.next = p.next;
-                    }
-                    break;
-                }
-            }
-            for (;;) {
-                long w = (long) SHARED.getVolatile(x);
-                long r = refs(w) + v;
-                int pins = pins(w) - 1;
-                long nw = touch(withPins(withRefs(w, r), pins));
-                check = false;
-                queue = false;
-                if (isMerged(w)) {
-                    if (pins == 0 && r <= 0) {
-                        nw |= DEAD;
-                        over = r < 0;
-                    } else if (r <= 0) {
-                        check = true;
-                    }
-                } else if (r < 0 && (w & QUEUED) == 0) {
-                    nw |= QUEUED;
-                    queue = true;
-                }
-                if (SHARED.compareAndSet(x, w, nw)) {
-                    died = (nw & DEAD) != 0;
-                    break;
-                }
-            }
-        } finally {
-            e.unlock();
-        }
-        if (over) {
+        boolean died = isDead(f);
+        if (died && refs(f) < 0) {
             reportOverRelease(x);
         }
         if (died) {
             Deaths.die(x);
-        } else if (check) {
-            zeroCheck(x);
-        } else if (queue) {
+        } else if (isMerged(f) && refs(f) <= 0) {
+            zeroCheck(x); // other threads' cells may hold the rest
+        } else if (Fold.claimed(f)) {
             Merges.queue(x, ThreadState.current());
         }
-    }
-
-    // ------------------------------------------------------------------ freezing cells
-
-    /**
-     * Freezes every cell of an object, taking each one's value exactly once, and unlinks them.
-     * Caller holds {@code e}'s lock (so no cell can be created meanwhile, and every pin's cell is
-     * in the list).
-     *
-     * @return the references the cells held, times 256, plus how many cells were frozen (at most
-     *     {@link CountWord#MAX_PINS}); decode with {@link #frozenSum} and {@link #frozenCount}
-     */
-    static long freezeAll(Extras e) {
-        long sum = 0;
-        int n = 0;
-        for (Cell c = e.cells; c != null; c = c.next) {
-            int v = c.freeze();
-            if (v >= 0) {
-                sum += v;
-                n++;
-            }
-        }
-        e.cells = null;
-        return (sum << 8) | n;
-    }
-
-    static long frozenSum(long frozen) {
-        return frozen >>> 8;
-    }
-
-    static int frozenCount(long frozen) {
-        return (int) (frozen & 0xFF);
     }
 
     // ------------------------------------------------------------------ Ref operations
@@ -792,6 +697,7 @@ public final class RefCounts {
         Extras e = extrasOrCreate(x);
         e.ensureLeakRef(() -> new LeakRef(x, e));
         e.addWatch(w);
+        // pairs with Deaths.die's volatile read of the Extras field after its DEAD CAS
         if (!isAlive(x)) {
             // It died while we attached the watch; death processing may have missed this Extras.
             e.onDeath();
@@ -864,40 +770,7 @@ public final class RefCounts {
      * @return the word as stored (DEAD words are returned unchanged)
      */
     public static long snapshotWord(RefCounted x, long set, long clear) {
-        for (;;) {
-            Extras e = extras(x);
-            if (e != null) {
-                e.lock();
-                try {
-                    long frozen = freezeAll(e);
-                    long sum = frozenSum(frozen);
-                    int n = frozenCount(frozen);
-                    for (;;) {
-                        long w = (long) SHARED.getVolatile(x);
-                        if (isDead(w)) {
-                            return w;
-                        }
-                        long nw = (withPins(withRefs(w, refs(w) + sum), pins(w) - n) | set) & ~clear;
-                        if (SHARED.compareAndSet(x, w, nw)) {
-                            return nw;
-                        }
-                    }
-                } finally {
-                    e.unlock();
-                }
-            }
-            long w = (long) SHARED.getVolatile(x);
-            if (isDead(w)) {
-                return w;
-            }
-            if (pins(w) > 0) {
-                continue; // a cell (and so an Extras) appeared meanwhile
-            }
-            long nw = (w | set) & ~clear;
-            if (SHARED.compareAndSet(x, w, nw)) {
-                return nw;
-            }
-        }
+        return Fold.word(Fold.fold(x, null, 0, set, clear, 0));
     }
 
     /** Restores a word the collector had marked DEAD in a group that failed validation. */

@@ -16,7 +16,6 @@ public final class Counters {
     public static final LongAdder FINALIZER_FAILURES = new LongAdder();
     public static final LongAdder FINALIZERS_QUEUED = new LongAdder();
     public static final LongAdder FINALIZER_STALLS = new LongAdder();
-    public static final LongAdder OBJECTS_DIED = new LongAdder();
     public static final LongAdder LEAKS = new LongAdder();
     public static final LongAdder CONTENDED_ENTRIES = new LongAdder();
     public static final LongAdder OVER_RELEASES = new LongAdder();

@@ -9,6 +9,7 @@ import org.safethread.internal.finalizer.Watch;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.share.ShareRules;
 
 /**
  * Low-level death notices (python-safethread's death queues): {@link #watch} an object with a
@@ -28,6 +29,10 @@ import org.safethread.internal.runtime.ThreadState;
  * @param <P> the payload type
  */
 public final class DeathQueue<P> {
+    static {
+        ShareRules.registerValueType(DeathQueue.class); // thread-safe: shareable (see ShareRules' notes)
+    }
+
     private final LinkedBlockingQueue<Object> notices = new LinkedBlockingQueue<>();
 
     /** Creates an empty queue. */
@@ -36,6 +41,10 @@ public final class DeathQueue<P> {
 
     /** A watch registered with {@link #watch}; pass it to {@link #cancel}. Thread-safe. */
     public static final class Handle {
+        static {
+            ShareRules.registerValueType(Handle.class); // immutable: shareable
+        }
+
         private final DeathQueue<?> queue;
         private final Notice notice;
 

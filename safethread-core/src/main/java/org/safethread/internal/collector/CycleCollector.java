@@ -9,6 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.safethread.CollectionResult;
 import org.safethread.RefCounted;
+import org.safethread.internal.refcount.Candidates;
 import org.safethread.internal.refcount.Deaths;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
@@ -70,7 +71,32 @@ public final class CycleCollector {
     /** Candidates to look at again next time. Guarded by RUN. */
     private static List<RefCounted> deferred = new ArrayList<>();
 
+    static {
+        // The hook into the count engine (after the fields above, which requestBackground uses).
+        Candidates.installTrigger(new Candidates.Trigger() {
+            @Override
+            public int threshold() {
+                return CycleCollector.threshold();
+            }
+
+            @Override
+            public void requestCollection() {
+                requestBackground();
+            }
+        });
+    }
+
     private CycleCollector() {
+    }
+
+    /**
+     * Makes sure the collector's hook is installed in the count engine: its class initializer
+     * installs it, and this method's only work is to have run that initializer. The public
+     * {@code RefCounted}'s class initializer calls it, so the hook is in place before any counted
+     * object exists.
+     */
+    public static void installHooks() {
+        // the class initializer did the work
     }
 
     /** @return queued candidates that trigger a background collection now */

@@ -70,6 +70,21 @@ public final class Finalizers {
     private static final AtomicBoolean STARTED = new AtomicBoolean();
     private static volatile Worker worker;
 
+    static {
+        Housekeeper.register(new Housekeeper.Task() {
+            @Override
+            public String roleName() {
+                return "the finalizer watchdog";
+            }
+
+            @Override
+            public int doWork() {
+                watchdog();
+                return 0; // it replaces at most one thread a round: nothing to hurry for
+            }
+        });
+    }
+
     private Finalizers() {
     }
 

@@ -2,8 +2,6 @@ package org.safethread.internal.refcount;
 
 import org.safethread.Ref;
 import org.safethread.RefCounted;
-import org.safethread.internal.finalizer.CoreRules;
-import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Notices;
 import org.safethread.internal.runtime.ThreadState;
@@ -234,7 +232,7 @@ public final class Deaths {
             return null;
         }
         if (!info.deathChecked) {
-            String why = CoreRules.checkInstance(y, core);
+            String why = FinalizerHooks.Installed.get().checkCore(y, core);
             if (why != null) {
                 LOG.error("safethread: not finalizing {}: {}", y.getClass().getName(), why);
                 Counters.FINALIZER_FAILURES.increment();
@@ -247,7 +245,7 @@ public final class Deaths {
             info.deathChecked = true;
         }
         if (e == null || e.claimFinalization()) {
-            Finalizers.enqueue(core, y.getClass());
+            FinalizerHooks.Installed.get().enqueue(core, y.getClass());
         }
         return null;
     }

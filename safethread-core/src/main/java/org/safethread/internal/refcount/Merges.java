@@ -16,7 +16,6 @@ import static org.safethread.internal.refcount.CountWord.withRefs;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.safethread.RefCounted;
-import org.safethread.internal.collector.Candidates;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Housekeeper;
 import org.safethread.internal.runtime.ThreadState;

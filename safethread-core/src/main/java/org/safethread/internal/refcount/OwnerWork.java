@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.safethread.RefCounted;
-import org.safethread.internal.collector.Candidates;
+import org.safethread.internal.runtime.Housekeeper;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
@@ -33,6 +33,27 @@ public final class OwnerWork {
     private static final int CANDIDATE_FLUSH = 256;
     /** Safe points a core may stay null after construction before we stop waiting for it. */
     private static final int MAX_CAPTURE_POLLS = 10_000;
+
+    static {
+        // The count engine's housekeeping: every merge queue belongs to some thread's OwnerWork,
+        // so the task is registered before any object can be queued for a merge.
+        Housekeeper.register(new Housekeeper.Task() {
+            @Override
+            public String roleName() {
+                return "merging on behalf of owners";
+            }
+
+            @Override
+            public int doWork() {
+                return Merges.helpOwners() ? 1 : 0;
+            }
+
+            @Override
+            public boolean workPending() {
+                return Merges.hasOwnersWithWork();
+            }
+        });
+    }
 
     private final ThreadState ts;
     final MergeQueue mergeQueue = new MergeQueue();

@@ -22,10 +22,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.safethread.Ref;
 import org.safethread.RefCounted;
-import org.safethread.internal.collector.Candidates;
 import org.safethread.internal.events.OverReleaseEvent;
-import org.safethread.internal.finalizer.LeakRef;
-import org.safethread.internal.finalizer.LeakSites;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 import org.slf4j.Logger;
@@ -251,7 +248,7 @@ public final class RefCounts {
         if (LeakSites.watched(info.hasCore())) {
             Extras e = new Extras(x.getClass(), LeakSites.site());
             EXTRAS.set(x, e); // plain: x is not yet published
-            e.ensureLeakRef(() -> new LeakRef(x, e));
+            e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
             if (info.hasCore()) {
                 ts.refs.addUncaptured(x);
             }
@@ -783,13 +780,13 @@ public final class RefCounts {
     // ------------------------------------------------------------------ death watches and registration
 
     /** Adds a death watch to {@code x}; fires at once if it is already dead. */
-    public static void watch(RefCounted x, org.safethread.internal.finalizer.Watch w) {
+    public static void watch(RefCounted x, DeathWatch w) {
         if (!isAlive(x)) {
             w.fire();
             return;
         }
         Extras e = extrasOrCreate(x);
-        e.ensureLeakRef(() -> new LeakRef(x, e));
+        e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
         e.addWatch(w);
         if (!isAlive(x)) {
             // It died while we attached the watch; death processing may have missed this Extras.
@@ -813,7 +810,7 @@ public final class RefCounts {
             throw new IllegalArgumentException("SafeThread.register: the @FinalizerCore field "
                     + info.coreField.getName() + " of " + x.getClass().getName() + " is null");
         }
-        String why = org.safethread.internal.finalizer.CoreRules.checkInstance(x, core);
+        String why = FinalizerHooks.Installed.get().checkCore(x, core);
         if (why != null) {
             throw new IllegalArgumentException("SafeThread.register: " + why);
         }
@@ -822,7 +819,7 @@ public final class RefCounts {
         }
         Extras e = extrasOrCreate(x);
         e.captureCore(core);
-        e.ensureLeakRef(() -> new LeakRef(x, e));
+        e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
     }
 
     /**
@@ -842,14 +839,14 @@ public final class RefCounts {
         if (core == null) {
             return false;
         }
-        String why = org.safethread.internal.finalizer.CoreRules.checkInstance(x, core);
+        String why = FinalizerHooks.Installed.get().checkCore(x, core);
         if (why != null) {
             throw new IllegalArgumentException("SafeThread.finalizeNow: " + why);
         }
         if (!e.claimFinalization()) {
             return false;
         }
-        org.safethread.internal.finalizer.Finalizers.runNow(core, x.getClass());
+        FinalizerHooks.Installed.get().runNow(core, x.getClass());
         return true;
     }
 

@@ -11,6 +11,7 @@ import org.safethread.CollectionResult;
 import org.safethread.RefCounted;
 import org.safethread.internal.refcount.Candidates;
 import org.safethread.internal.refcount.Deaths;
+import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.RuntimeThreads;
@@ -229,16 +230,22 @@ public final class CycleCollector {
                 ts.collectorEpoch = epoch;
             }
             // Final counts: merge what held threads have queued, and our own.
-            me.refs.drainMergeQueue();
+            OwnerWork.of(me).drainMergeQueue();
             for (ThreadState ts : held) {
-                ts.refs.drainMergeQueue();
+                OwnerWork w = OwnerWork.ifPresent(ts); // none: the thread never counted anything
+                if (w != null) {
+                    w.drainMergeQueue();
+                }
             }
             ArrayList<RefCounted> candidates = new ArrayList<>(deferred);
             deferred = new ArrayList<>();
             Candidates.drainInto(candidates);
-            addAll(candidates, me.refs.takeCandidates());
+            addAll(candidates, OwnerWork.of(me).takeCandidates());
             for (ThreadState ts : held) {
-                addAll(candidates, ts.refs.takeCandidates());
+                OwnerWork w = OwnerWork.ifPresent(ts);
+                if (w != null) {
+                    addAll(candidates, w.takeCandidates());
+                }
             }
             snap = new Snapshot(epoch, Math.max(16, candidates.size() * 2));
             for (RefCounted x : candidates) {

@@ -21,6 +21,7 @@ import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.Deaths;
+import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 
@@ -189,7 +190,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         if (o.collectorEpoch != -epoch - 2 && o.tryHold()) {
             o.collectorEpoch = epoch;
             lateHeld.add(o);
-            o.refs.drainMergeQueue();
+            OwnerWork.of(o).drainMergeQueue();
             return RefCounts.owner(x) == null ? isMerged(RefCounts.word(x)) : true;
         }
         o.collectorEpoch = -epoch - 2; // tried once this collection: do not try again per object

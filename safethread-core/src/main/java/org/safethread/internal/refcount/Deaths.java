@@ -49,7 +49,7 @@ public final class Deaths {
      * @param ts the calling thread's state
      */
     static void die(RefCounted x, ThreadState ts) {
-        DeathWork work = ts.refs.deaths;
+        DeathWork work = OwnerWork.of(ts).deaths;
         RefCounts.OWNER.set(x, null);
         work.push(x);
         if (work.running) {
@@ -61,7 +61,7 @@ public final class Deaths {
             RefCounted y;
             while ((y = work.pop()) != null) {
                 Counters.OBJECTS_DIED.increment();
-                ClassInfo info = ts.refs.classInfo(y.getClass());
+                ClassInfo info = OwnerWork.of(ts).classInfo(y.getClass());
                 clearRefs(y, info);
                 clearBindings(y);
                 IllegalArgumentException r = finish(y, info);
@@ -111,7 +111,7 @@ public final class Deaths {
         int n = group.count();
         RefCounted[] members = group.members();
         ThreadState ts = ThreadState.current();
-        DeathWork work = ts.refs.deaths;
+        DeathWork work = OwnerWork.of(ts).deaths;
         boolean outer = !work.running;
         work.running = true;
         try {

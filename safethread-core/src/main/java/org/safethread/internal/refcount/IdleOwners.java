@@ -59,8 +59,9 @@ public final class IdleOwners {
 
     /** The owner came back (held, or its queue emptied): its episode ends. Housekeeper only. */
     static void cameBack(ThreadState o) {
-        o.refs.idleSince = 0;
-        o.refs.idleReported = false;
+        OwnerWork w = OwnerWork.of(o);
+        w.idleSince = 0;
+        w.idleReported = false;
     }
 
     /**
@@ -68,7 +69,7 @@ public final class IdleOwners {
      * Housekeeper only.
      */
     static void watch(ThreadState o, long now) {
-        OwnerWork w = o.refs;
+        OwnerWork w = OwnerWork.of(o);
         long sp = o.safePoints();
         boolean seenLately = now - w.idleLastSeen < EPISODE_GAP_NANOS;
         w.idleLastSeen = now;

@@ -8,6 +8,7 @@ import org.safethread.RefCounted;
 import org.safethread.internal.runtime.Housekeeper;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.ThreadWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,13 @@ import org.slf4j.LoggerFactory;
  * <p>Owner-only fields are read by another thread only while it holds this thread (see
  * {@link ThreadState}), which gives the happens-before edges.
  *
+ * <p><b>Where it lives.</b> In a per-thread slot of the thread's state ({@link #of}), declared
+ * as the runtime's {@link ThreadWork}, so that the runtime, below this layer, drives it at safe
+ * points, when the thread parks, and after the thread ends, without naming it. It is made on the
+ * thread's first use of the count engine, by the thread itself ({@link #of} on the current
+ * thread; a thread that never counted anything has none, and the runtime skips it); threads that
+ * look at another thread's use {@link #ifPresent}.
+ *
  * <p><b>Bias.</b> {@code unbiased} says whether the objects this thread creates from now on are
  * counted on the shared word (born MERGED, no owner) instead of in a plain owner count. It is set
  * when the state is created, on the thread itself, for pool workers ({@link PoolWorkers}), and
@@ -27,12 +35,15 @@ import org.slf4j.LoggerFactory;
  * sees a flip; a construction racing with the flip may still create one biased object, which is
  * sound either way (both kinds of object follow their own protocol from birth).
  */
-public final class OwnerWork {
+public final class OwnerWork implements ThreadWork {
     private static final Logger LOG = LoggerFactory.getLogger(OwnerWork.class);
     /** Candidates kept locally before they are handed to the collector's global queue. */
     private static final int CANDIDATE_FLUSH = 256;
     /** Safe points a core may stay null after construction before we stop waiting for it. */
     private static final int MAX_CAPTURE_POLLS = 10_000;
+
+    /** This layer's slot in every thread's state. */
+    private static final ThreadState.Slot<OwnerWork> SLOT = ThreadState.newWorkSlot(OwnerWork::new);
 
     static {
         // The count engine's housekeeping: every merge queue belongs to some thread's OwnerWork,
@@ -92,8 +103,22 @@ public final class OwnerWork {
     /** Whether this thread was ever reported (the WARN is logged once per thread). */
     boolean everReported;
 
-    /** Creates the state of the calling thread (it is created on the thread itself). */
-    public OwnerWork(ThreadState ts) {
+    /**
+     * @param ts a thread's state
+     * @return its count-engine work, made now if it has none (on the thread itself, normally: see
+     *     the class comment)
+     */
+    public static OwnerWork of(ThreadState ts) {
+        return ts.get(SLOT);
+    }
+
+    /** @return {@code ts}'s count-engine work, or null if that thread never used the count engine */
+    public static OwnerWork ifPresent(ThreadState ts) {
+        return ts.peek(SLOT);
+    }
+
+    /** Creates a thread's state (normally on the thread itself, which decides whether it biases). */
+    private OwnerWork(ThreadState ts) {
         this.ts = ts;
         this.unbiased = ts.isCurrent() && !Settings.biasPoolWorkers() && PoolWorkers.isCurrentThreadPoolWorker();
     }
@@ -126,6 +151,7 @@ public final class OwnerWork {
     }
 
     /** @return whether objects are waiting to be merged (volatile read; any thread) */
+    @Override
     public boolean hasQueuedMerges() {
         return !mergeQueue.isEmpty();
     }
@@ -134,11 +160,13 @@ public final class OwnerWork {
      * Whether owner-side work is left: cells, local candidates, cores to capture (the owner, or a
      * thread holding it). A terminated thread without any can be forgotten.
      */
+    @Override
     public boolean hasLeftoverWork() {
         return cells != null || candidateCount > 0 || !uncaptured.isEmpty();
     }
 
     /** Merges everything queued (owner, or a thread holding the owner). */
+    @Override
     public void drainMergeQueue() {
         Merges.drain(ts);
     }
@@ -207,6 +235,7 @@ public final class OwnerWork {
      *
      * @return whether work is left for a later safe point
      */
+    @Override
     public boolean runOwnerWork() {
         if (uncaptured.isEmpty()) {
             return false;
@@ -239,6 +268,7 @@ public final class OwnerWork {
      * sees when it runs it (cores are shareable). A null read (the constructor has not stored it
      * yet, or its store is not visible yet) leaves the object for a later look.
      */
+    @Override
     public void captureIfOwnerIdle() {
         if (uncaptured.isEmpty()) {
             return;
@@ -288,6 +318,7 @@ public final class OwnerWork {
      * Finishes the work of a thread that has ended: merges, cells, candidates, captures. Called by
      * the housekeeper while holding the terminated thread.
      */
+    @Override
     public void finishForTerminatedThread() {
         Merges.drain(ts);
         if (cells != null) {

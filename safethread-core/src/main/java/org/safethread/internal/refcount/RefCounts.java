@@ -235,7 +235,8 @@ public final class RefCounts {
      * {@code refs}, so no death ever waits for that thread.
      */
     public static void constructed(RefCounted x, ThreadState ts) {
-        if (ts.refs.unbiased()) {
+        OwnerWork w = OwnerWork.of(ts);
+        if (w.unbiased()) {
             // Plain writes: x is not yet published; whoever receives it safely sees them.
             OWNER.set(x, null);
             LOCAL.set(x, 0);
@@ -243,14 +244,14 @@ public final class RefCounts {
         } else {
             ts.markOwner();
         }
-        ClassInfo info = ts.refs.classInfo(x.getClass());
+        ClassInfo info = w.classInfo(x.getClass());
         info.checkUsable();
         if (LeakSites.watched(info.hasCore())) {
             Extras e = new Extras(x.getClass(), LeakSites.site());
             EXTRAS.set(x, e); // plain: x is not yet published
             e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
             if (info.hasCore()) {
-                ts.refs.addUncaptured(x);
+                w.addUncaptured(x);
             }
         }
         ts.pollIfRequested();
@@ -268,7 +269,7 @@ public final class RefCounts {
             ownerIncref(x);
             return;
         }
-        int r = ts.refs.cells().increment(x);
+        int r = OwnerWork.of(ts).cells().increment(x);
         if (r == INC_TAKEN) {
             return;
         }
@@ -327,7 +328,7 @@ public final class RefCounts {
             ownerIncref(x);
             return true;
         }
-        int r = ts.refs.cells().increment(x);
+        int r = OwnerWork.of(ts).cells().increment(x);
         if (r == INC_TAKEN) {
             return true;
         }
@@ -439,7 +440,7 @@ public final class RefCounts {
 
     /** Called by the owner's fast path when an object first becomes a candidate. */
     public static void buffered(RefCounted x, ThreadState owner) {
-        owner.refs.bufferCandidate(x);
+        OwnerWork.of(owner).bufferCandidate(x);
     }
 
     /** Slow path of {@link RefCounted#decref()}. */
@@ -461,7 +462,7 @@ public final class RefCounts {
         if (c > 1) {
             if ((l & BUFFERED) == 0) {
                 LOCAL.set(x, (l - 1) | BUFFERED);
-                ts.refs.bufferCandidate(x);
+                OwnerWork.of(ts).bufferCandidate(x);
             } else {
                 LOCAL.set(x, l - 1);
             }
@@ -484,7 +485,7 @@ public final class RefCounts {
     }
 
     private static void nonOwnerDecref(RefCounted x, ThreadState ts) {
-        CellTable t = ts.refs.cellsIfPresent();
+        CellTable t = OwnerWork.of(ts).cellsIfPresent();
         if (t != null) {
             int r = t.decrement(x);
             if (r != Cell.DEC_MISS) {

@@ -6,11 +6,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.safethread.internal.monitor.MonitorStack;
-import org.safethread.internal.refcount.OwnerWork;
 
 /**
  * The runtime's view of one thread (platform or virtual): its attach state, the requests other
- * threads have made of it, its merge queue, its monitor stack and its owner-side refcount work.
+ * threads have made of it, its monitor stack, and one typed slot per subsystem above
+ * ({@link #newSlot}); the count engine's owner-side work (merge queue, cells, candidates) is one
+ * such slot, which the runtime drives through {@link ThreadWork}.
  *
  * <h2>Implementation notes: the attach protocol</h2>
  *
@@ -95,8 +96,6 @@ public final class ThreadState {
     public final Thread thread;
     /** Its monitor stack (owner only). */
     public final MonitorStack monitors = new MonitorStack();
-    /** Its owner-side refcount work: cells, candidates, merge queue, death worklist (mostly owner only). */
-    public final OwnerWork refs;
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
@@ -170,11 +169,15 @@ public final class ThreadState {
     private static final AtomicInteger SLOT_COUNT = new AtomicInteger();
 
     /**
-     * Per-subsystem values, created by the owner thread on first use. Other threads read them only
-     * after a happens-before edge from the owner's use (a subsystem's own lock, for example), so
-     * plain array accesses are enough.
+     * Per-subsystem values, made on first use and published by a CAS (release), read with an
+     * acquire load: whoever sees a value sees it fully constructed, and two first uses racing
+     * (the owner and a thread that holds it) agree on one value. On x86 both reads are plain loads.
      */
     private final Object[] slots = new Object[MAX_SLOTS];
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
+
+    /** The slot of the one subsystem whose per-thread work the runtime drives (the count engine's); null until declared. */
+    private static volatile Slot<? extends ThreadWork> workSlot;
 
     /**
      * Declares a new per-thread slot.
@@ -190,29 +193,49 @@ public final class ThreadState {
         return new Slot<>(i, factory);
     }
 
-    /** @return this thread's value of {@code slot}, made on first use (owner thread only) */
+    /**
+     * Declares the slot of the per-thread work the runtime drives at safe points, when the thread
+     * parks and after it ends (the count engine, once, from its class initializer).
+     *
+     * @throws IllegalStateException if one is already declared
+     */
+    public static synchronized <T extends ThreadWork> Slot<T> newWorkSlot(Function<ThreadState, T> factory) {
+        if (workSlot != null) {
+            throw new IllegalStateException("safethread internal error: two per-thread work slots");
+        }
+        Slot<T> slot = newSlot(factory);
+        workSlot = slot;
+        return slot;
+    }
+
+    /** @return this thread's value of {@code slot}, made on first use (normally by the owner thread; any thread may) */
     @SuppressWarnings("unchecked")
     public <T> T get(Slot<T> slot) {
-        Object v = slots[slot.index];
+        Object v = SLOTS.getAcquire(slots, slot.index);
         if (v == null) {
-            v = slot.factory.apply(this);
-            slots[slot.index] = v;
+            Object made = slot.factory.apply(this);
+            v = SLOTS.compareAndExchangeRelease(slots, slot.index, null, made);
+            if (v == null) {
+                v = made;
+            }
         }
         return (T) v;
     }
 
-    /**
-     * @return this thread's value of {@code slot}, or null if it never made one (any thread, after
-     *     a happens-before edge from the owner's first {@link #get(Slot)})
-     */
+    /** @return this thread's value of {@code slot}, or null if none was made yet (any thread) */
     @SuppressWarnings("unchecked")
     public <T> T peek(Slot<T> slot) {
-        return (T) slots[slot.index];
+        return (T) SLOTS.getAcquire(slots, slot.index);
+    }
+
+    /** @return this thread's per-thread work ({@link #newWorkSlot}), or null if it never made any (any thread) */
+    public ThreadWork work() {
+        Slot<? extends ThreadWork> s = workSlot;
+        return s == null ? null : peek(s);
     }
 
     private ThreadState(Thread thread) {
         this.thread = thread;
-        this.refs = new OwnerWork(this);
     }
 
     private static ThreadState create() {
@@ -270,11 +293,17 @@ public final class ThreadState {
                 }
                 if ((r & REQ_MERGE) != 0) {
                     clearRequest(REQ_MERGE);
-                    refs.drainMergeQueue();
+                    ThreadWork w = work(); // set: only a merge into this thread's queue requests one
+                    if (w != null) {
+                        w.drainMergeQueue();
+                    }
                 }
                 if ((r & REQ_WORK) != 0) {
                     clearRequest(REQ_WORK);
-                    workLeft |= refs.runOwnerWork();
+                    ThreadWork w = work(); // set by this thread's own work
+                    if (w != null) {
+                        workLeft |= w.runOwnerWork();
+                    }
                 }
             }
         } finally {
@@ -315,7 +344,8 @@ public final class ThreadState {
      */
     public void detach() {
         STATE.setVolatile(this, DETACHED);
-        if (refs.hasQueuedMerges()) {
+        ThreadWork w = work();
+        if (w != null && w.hasQueuedMerges()) {
             Housekeeper.requestMergeHelp();
         }
     }

@@ -42,8 +42,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Snapshot</b> ({@link Snapshot}): counts and {@code Ref} edges of the objects reachable
  *       from the candidates whose counts are readable, each word marked SCAN.</li>
  *   <li><b>Release.</b> The world resumes; the pause is the handshake plus the snapshot.</li>
- *   <li><b>Trial deletion and validation</b> with the world running: a garbage group dies only if
- *       no thread changed any member's count since its snapshot (TOUCHED would be set).</li>
+ *   <li><b>Trial deletion and validation</b> with the world running
+ *       ({@link Snapshot#collectGarbage}: {@code trialDeletion}, {@code keepUncertainCandidates}
+ *       for partial views, {@code killGarbage}): a garbage group dies only if no thread changed
+ *       any member's count since its snapshot (TOUCHED would be set).</li>
  *   <li><b>Death</b> of every validated group, in the order of the contract: all marked dead,
  *       then all {@code Ref}s cleared, then cores queued ({@link Deaths#dieGroup}).</li>
  * </ol>

@@ -159,7 +159,7 @@ public final class Finalizers {
     }
 
     /** Housekeeper: replaces a worker whose current core runs past the stall timeout. */
-    public static void watchdog() {
+    private static void watchdog() {
         Worker w = worker;
         if (w == null) {
             return;

@@ -41,7 +41,7 @@ public final class ReferenceReaper {
     }
 
     /** Handles every reference enqueued so far. Housekeeper thread. */
-    public static void drain() {
+    private static void drain() {
         Reference<?> r;
         while ((r = QUEUE.poll()) != null) {
             ((Reaped) r).reaped();

@@ -59,7 +59,7 @@ public final class Merges {
             return false; // merged concurrently: the merge saw our release
         }
         Counters.PENDING_MERGES.increment();
-        OwnerWork.of(o).mergeQueue.push(x);
+        OwnerWork.of(o).mergeQueue.push(x); // push, then read o's state: pairs with ThreadState.detach
         o.request(ThreadState.REQ_MERGE);
         OWNERS_WITH_WORK.add(o);
         if (o == requester) {

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * <p>Owner-only fields are read by another thread only while it holds this thread (see
  * {@link ThreadState}), which gives the happens-before edges.
  *
- * <p><b>Where it lives.</b> In a per-thread slot of the thread's state ({@link #of}), declared
- * as the runtime's {@link ThreadWork}, so that the runtime, below this layer, drives it at safe
+ * <p><b>Where it lives.</b> In the thread state's slot for the count engine ({@link #of}),
+ * typed by the runtime's {@link ThreadWork}, so that the runtime, below this layer, drives it at safe
  * points, when the thread parks, and after the thread ends, without naming it. It is made on the
  * thread's first use of the count engine, by the thread itself ({@link #of} on the current
  * thread; a thread that never counted anything has none, and the runtime skips it); threads that
@@ -37,15 +37,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class OwnerWork implements ThreadWork {
     private static final Logger LOG = LoggerFactory.getLogger(OwnerWork.class);
-    /** Candidates kept locally before they are handed to the collector's global queue. */
+    /** Candidates kept locally before they are handed to the global queue ({@link Candidates}). */
     private static final int CANDIDATE_FLUSH = 256;
     /** Safe points a core may stay null after construction before we stop waiting for it. */
     private static final int MAX_CAPTURE_POLLS = 10_000;
 
-    /** This layer's slot in every thread's state. */
-    private static final ThreadState.Slot<OwnerWork> SLOT = ThreadState.newWorkSlot(OwnerWork::new);
-
     static {
+        ThreadState.declareWork(OwnerWork::new); // this layer's slot in every thread's state
+
         // The count engine's housekeeping: every merge queue belongs to some thread's OwnerWork,
         // so the task is registered before any object can be queued for a merge.
         Housekeeper.register(new Housekeeper.Task() {
@@ -109,12 +108,12 @@ public final class OwnerWork implements ThreadWork {
      *     the class comment)
      */
     public static OwnerWork of(ThreadState ts) {
-        return ts.get(SLOT);
+        return (OwnerWork) ts.workOrCreate(); // one acquire load (plain on x86) once made
     }
 
     /** @return {@code ts}'s count-engine work, or null if that thread never used the count engine */
     public static OwnerWork ifPresent(ThreadState ts) {
-        return ts.peek(SLOT);
+        return (OwnerWork) ts.work();
     }
 
     /** Creates a thread's state (normally on the thread itself, which decides whether it biases). */
@@ -197,7 +196,7 @@ public final class OwnerWork implements ThreadWork {
         candidates[candidateCount++] = x;
     }
 
-    /** Hands the local candidates to the collector's global queue. */
+    /** Hands the local candidates to the global queue ({@link Candidates}), which the collector drains. */
     void flushCandidates() {
         if (candidateCount > 0) {
             Candidates.addAll(Arrays.copyOf(candidates, candidateCount));

@@ -96,7 +96,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Candidates for the collector.</b> A decrement that leaves a count above zero may have
  * made a garbage cycle, so the object becomes a candidate: the owner keeps a plain list (flag
  * BUFFERED in {@code local}), other threads use the global queue (flag CAND in the word, or a
- * per-cell epoch so a hot cell reports once per collection).
+ * per-cell epoch so a hot cell reports once per collection). The queue ({@link Candidates}) is
+ * this layer's; the collector drains it and installs the trigger that wakes it.
  */
 public final class RefCounts {
     private static final Logger LOG = LoggerFactory.getLogger(RefCounts.class);

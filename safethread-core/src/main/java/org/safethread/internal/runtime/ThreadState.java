@@ -10,8 +10,9 @@ import org.safethread.internal.monitor.MonitorStack;
 /**
  * The runtime's view of one thread (platform or virtual): its attach state, the requests other
  * threads have made of it, its monitor stack, and one typed slot per subsystem above
- * ({@link #newSlot}); the count engine's owner-side work (merge queue, cells, candidates) is one
- * such slot, which the runtime drives through {@link ThreadWork}.
+ * ({@link #newSlot}); the count engine's slot, read on its every non-owner operation, is a field of
+ * its own typed by the runtime's {@link ThreadWork} (merge queue, cells, candidates), through which
+ * the runtime drives it without naming it.
  *
  * <h2>Implementation notes: the attach protocol</h2>
  *
@@ -164,20 +165,40 @@ public final class ThreadState {
         }
     }
 
-    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph today). */
+    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph today; the count engine has its own field, see {@link #work()}). */
     private static final int MAX_SLOTS = 8;
     private static final AtomicInteger SLOT_COUNT = new AtomicInteger();
 
     /**
-     * Per-subsystem values, made on first use and published by a CAS (release), read with an
-     * acquire load: whoever sees a value sees it fully constructed, and two first uses racing
-     * (the owner and a thread that holds it) agree on one value. On x86 both reads are plain loads.
+     * Per-subsystem values, created by the owner thread on first use. Other threads read them only
+     * after a happens-before edge from the owner's use (a subsystem's own lock, for example), so
+     * plain array accesses are enough.
      */
     private final Object[] slots = new Object[MAX_SLOTS];
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
 
-    /** The slot of the one subsystem whose per-thread work the runtime drives (the count engine's); null until declared. */
-    private static volatile Slot<? extends ThreadWork> workSlot;
+    /**
+     * Makes a thread's {@link ThreadWork} (the count engine's, declared once by {@link #declareWork});
+     * null until declared.
+     */
+    private static volatile Function<ThreadState, ? extends ThreadWork> workFactory;
+    private static final VarHandle WORK;
+
+    static {
+        try {
+            WORK = MethodHandles.lookup().findVarHandle(ThreadState.class, "work", ThreadWork.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The count engine's slot: its per-thread work, typed by the runtime's interface. A field of
+     * its own rather than an entry of {@link #slots}, because the count engine's non-owner paths
+     * read it on every operation: one load (acquire: a plain load on x86) and the caller's cast to
+     * its final class. Made on first use and published by a CAS (release), like the slots.
+     */
+    @SuppressWarnings("unused") // through WORK
+    private ThreadWork work;
 
     /**
      * Declares a new per-thread slot.
@@ -194,44 +215,60 @@ public final class ThreadState {
     }
 
     /**
-     * Declares the slot of the per-thread work the runtime drives at safe points, when the thread
-     * parks and after it ends (the count engine, once, from its class initializer).
+     * Declares how a thread's per-thread work is made: the work the runtime drives at safe points,
+     * when the thread parks and after it ends (the count engine, once, from its class initializer).
      *
-     * @throws IllegalStateException if one is already declared
+     * @throws IllegalStateException if it is already declared
      */
-    public static synchronized <T extends ThreadWork> Slot<T> newWorkSlot(Function<ThreadState, T> factory) {
-        if (workSlot != null) {
-            throw new IllegalStateException("safethread internal error: two per-thread work slots");
+    public static synchronized void declareWork(Function<ThreadState, ? extends ThreadWork> factory) {
+        if (workFactory != null) {
+            throw new IllegalStateException("safethread internal error: per-thread work declared twice");
         }
-        Slot<T> slot = newSlot(factory);
-        workSlot = slot;
-        return slot;
+        workFactory = factory;
     }
 
-    /** @return this thread's value of {@code slot}, made on first use (normally by the owner thread; any thread may) */
+    /**
+     * @return this thread's per-thread work, made now if it has none (normally by the thread
+     *     itself; any thread may: the first CAS wins)
+     * @throws IllegalStateException if no layer declared it ({@link #declareWork})
+     */
+    public ThreadWork workOrCreate() {
+        ThreadWork w = (ThreadWork) WORK.getAcquire(this);
+        if (w != null) {
+            return w;
+        }
+        Function<ThreadState, ? extends ThreadWork> f = workFactory;
+        if (f == null) {
+            throw new IllegalStateException("safethread internal error: no per-thread work declared");
+        }
+        ThreadWork made = f.apply(this);
+        ThreadWork won = (ThreadWork) WORK.compareAndExchangeRelease(this, (ThreadWork) null, made);
+        return won == null ? made : won;
+    }
+
+    /** @return this thread's value of {@code slot}, made on first use (owner thread only) */
     @SuppressWarnings("unchecked")
     public <T> T get(Slot<T> slot) {
-        Object v = SLOTS.getAcquire(slots, slot.index);
+        Object v = slots[slot.index];
         if (v == null) {
-            Object made = slot.factory.apply(this);
-            v = SLOTS.compareAndExchangeRelease(slots, slot.index, null, made);
-            if (v == null) {
-                v = made;
-            }
+            v = slot.factory.apply(this);
+            slots[slot.index] = v;
         }
         return (T) v;
     }
 
-    /** @return this thread's value of {@code slot}, or null if none was made yet (any thread) */
+    /**
+     * @return this thread's value of {@code slot}, or null if it never made one (any thread, after
+     *     a happens-before edge from the owner's first {@link #get(Slot)})
+     */
     @SuppressWarnings("unchecked")
     public <T> T peek(Slot<T> slot) {
-        return (T) SLOTS.getAcquire(slots, slot.index);
+        return (T) slots[slot.index];
     }
 
-    /** @return this thread's per-thread work ({@link #newWorkSlot}), or null if it never made any (any thread) */
+    /** @return this thread's per-thread work, or null if it never made any (any thread) */
     public ThreadWork work() {
-        Slot<? extends ThreadWork> s = workSlot;
-        return s == null ? null : peek(s);
+        return (ThreadWork) WORK.getAcquire(this);
     }
 
     private ThreadState(Thread thread) {
@@ -344,6 +381,8 @@ public final class ThreadState {
      */
     public void detach() {
         STATE.setVolatile(this, DETACHED);
+        // Write the state, then read the queue (volatile both): pairs with Merges.queue, which
+        // pushes, then reads the state. One of the two sees the other (the class notes' Dekker pair).
         ThreadWork w = work();
         if (w != null && w.hasQueuedMerges()) {
             Housekeeper.requestMergeHelp();

@@ -4,7 +4,7 @@ package org.safethread.internal.runtime;
  * The per-thread work a layer above keeps in a thread's state (the count engine's
  * {@code OwnerWork}: its merge queue, cells, candidates, cores still to capture), as the runtime
  * sees it: what it drives at the thread's safe points, when the thread parks, and after the
- * thread ends, without naming the layer. Declared once with {@link ThreadState#newWorkSlot}.
+ * thread ends, without naming the layer. Declared once with {@link ThreadState#declareWork}.
  *
  * <p>Threading: each method says who calls it. "Holder" means a thread that holds the thread's
  * state ({@link ThreadState#tryHold()}), which gives it the happens-before edges to the owner's

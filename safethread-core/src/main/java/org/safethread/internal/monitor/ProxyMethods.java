@@ -71,6 +71,8 @@ final class ProxyMethods {
 
     /** Copy-on-write: written at class initialization of the bases, read by a scan. */
     private static volatile RefusedBase[] refusedBases = new RefusedBase[0];
+    /** Guards registration (a private lock: the class's own would be anyone's). */
+    private static final Object REFUSALS_LOCK = new Object();
 
     private ProxyMethods() {
     }
@@ -83,10 +85,12 @@ final class ProxyMethods {
      *
      * @param why what the subclass is and why no proxy can guard it, to follow "X is"
      */
-    static synchronized void refuseSubclassesOf(Class<?> base, String why) {
-        RefusedBase[] a = Arrays.copyOf(refusedBases, refusedBases.length + 1);
-        a[a.length - 1] = new RefusedBase(base, why);
-        refusedBases = a;
+    static void refuseSubclassesOf(Class<?> base, String why) {
+        synchronized (REFUSALS_LOCK) {
+            RefusedBase[] a = Arrays.copyOf(refusedBases, refusedBases.length + 1);
+            a[a.length - 1] = new RefusedBase(base, why);
+            refusedBases = a;
+        }
     }
 
     /** What a proxy does with one key. */

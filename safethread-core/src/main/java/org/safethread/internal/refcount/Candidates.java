@@ -44,6 +44,8 @@ public final class Candidates {
     private static volatile int epoch;
     /** Set once by the collector; null only before the collector's class is initialized. */
     private static volatile Trigger trigger;
+    /** Orders installation against the pending check (a private lock: the class's own would be anyone's). */
+    private static final Object INSTALL_LOCK = new Object();
 
     private Candidates() {
     }
@@ -53,11 +55,13 @@ public final class Candidates {
      *
      * @throws IllegalStateException if a trigger is already installed
      */
-    public static synchronized void installTrigger(Trigger t) {
-        if (trigger != null) {
-            throw new IllegalStateException("safethread internal error: the collector trigger is installed twice");
+    public static void installTrigger(Trigger t) {
+        synchronized (INSTALL_LOCK) {
+            if (trigger != null) {
+                throw new IllegalStateException("safethread internal error: the collector trigger is installed twice");
+            }
+            trigger = t;
         }
-        trigger = t;
         if (PENDING.get() >= t.threshold()) {
             t.requestCollection(); // candidates queued before the hook: not one is lost
         }

@@ -57,11 +57,15 @@ public interface FinalizerHooks {
         private Installed() {
         }
 
-        static synchronized void install(FinalizerHooks h) {
-            if (hooks != null && hooks != h) {
-                throw new IllegalStateException("safethread internal error: two sets of finalizer hooks");
+        private static final Object LOCK = new Object();
+
+        static void install(FinalizerHooks h) {
+            synchronized (LOCK) {
+                if (hooks != null && hooks != h) {
+                    throw new IllegalStateException("safethread internal error: two sets of finalizer hooks");
+                }
+                hooks = h;
             }
-            hooks = h;
         }
 
         /**

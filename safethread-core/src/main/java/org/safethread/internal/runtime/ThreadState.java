@@ -181,6 +181,8 @@ public final class ThreadState {
      * null until declared.
      */
     private static volatile Function<ThreadState, ? extends ThreadWork> workFactory;
+    /** Guards {@link #declareWork} (a private lock: the class's own would be anyone's). */
+    private static final Object WORK_DECLARATION = new Object();
     private static final VarHandle WORK;
 
     static {
@@ -220,11 +222,13 @@ public final class ThreadState {
      *
      * @throws IllegalStateException if it is already declared
      */
-    public static synchronized void declareWork(Function<ThreadState, ? extends ThreadWork> factory) {
-        if (workFactory != null) {
-            throw new IllegalStateException("safethread internal error: per-thread work declared twice");
+    public static void declareWork(Function<ThreadState, ? extends ThreadWork> factory) {
+        synchronized (WORK_DECLARATION) {
+            if (workFactory != null) {
+                throw new IllegalStateException("safethread internal error: per-thread work declared twice");
+            }
+            workFactory = factory;
         }
-        workFactory = factory;
     }
 
     /**

@@ -126,7 +126,9 @@ public final class ShareRules {
         }
     }
 
-    // Copy-on-write, written under the class lock (registration), read without it.
+    /** Guards registration (a private lock: the class's own would be anyone's). */
+    private static final Object REGISTRATION = new Object();
+    // Copy-on-write, written under REGISTRATION, read without it.
     private static volatile Class<?>[] valueTypes = new Class<?>[0];
     private static volatile Class<?>[] shareableSupertypes = new Class<?>[0];
     private static volatile HolderType[] holderTypes = new HolderType[0];
@@ -171,20 +173,24 @@ public final class ShareRules {
      * Declares that every instance of exactly {@code c} is shareable (a thread-safe or immutable
      * type of a layer above; its class initializer).
      */
-    public static synchronized void registerValueType(Class<?> c) {
-        Class<?>[] a = Arrays.copyOf(valueTypes, valueTypes.length + 1);
-        a[a.length - 1] = c;
-        valueTypes = a;
+    public static void registerValueType(Class<?> c) {
+        synchronized (REGISTRATION) {
+            Class<?>[] a = Arrays.copyOf(valueTypes, valueTypes.length + 1);
+            a[a.length - 1] = c;
+            valueTypes = a;
+        }
     }
 
     /**
      * Declares that every instance of a class implementing {@code marker} is shareable (the class
      * that defines those implementations, before it defines the first).
      */
-    public static synchronized void registerShareableSupertype(Class<?> marker) {
-        Class<?>[] a = Arrays.copyOf(shareableSupertypes, shareableSupertypes.length + 1);
-        a[a.length - 1] = marker;
-        shareableSupertypes = a;
+    public static void registerShareableSupertype(Class<?> marker) {
+        synchronized (REGISTRATION) {
+            Class<?>[] a = Arrays.copyOf(shareableSupertypes, shareableSupertypes.length + 1);
+            a[a.length - 1] = marker;
+            shareableSupertypes = a;
+        }
     }
 
     /**
@@ -194,10 +200,12 @@ public final class ShareRules {
      * @param value reads the held value; must not block or call user code
      */
     @SuppressWarnings("unchecked")
-    public static synchronized <H> void registerHolder(Class<H> c, Function<? super H, ?> value) {
-        HolderType[] a = Arrays.copyOf(holderTypes, holderTypes.length + 1);
-        a[a.length - 1] = new HolderType(c, (Function<Object, ?>) value);
-        holderTypes = a;
+    public static <H> void registerHolder(Class<H> c, Function<? super H, ?> value) {
+        synchronized (REGISTRATION) {
+            HolderType[] a = Arrays.copyOf(holderTypes, holderTypes.length + 1);
+            a[a.length - 1] = new HolderType(c, (Function<Object, ?>) value);
+            holderTypes = a;
+        }
     }
 
     private static boolean contains(Class<?>[] types, Class<?> c) {

@@ -238,9 +238,10 @@ public final class ThreadState {
      */
     public ThreadWork workOrCreate() {
         ThreadWork w = (ThreadWork) WORK.getAcquire(this);
-        if (w != null) {
-            return w;
-        }
+        return w != null ? w : createWork(); // small, so that it inlines wherever the count engine calls it
+    }
+
+    private ThreadWork createWork() {
         Function<ThreadState, ? extends ThreadWork> f = workFactory;
         if (f == null) {
             throw new IllegalStateException("safethread internal error: no per-thread work declared");

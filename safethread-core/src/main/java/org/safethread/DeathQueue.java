@@ -10,6 +10,7 @@ import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
 import org.jspecify.annotations.Nullable;
+import org.safethread.internal.share.ShareRules;
 
 /**
  * Low-level death notices (python-safethread's death queues): {@link #watch} an object with a
@@ -29,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  * @param <P> the payload type
  */
 public final class DeathQueue<P> {
+    static {
+        ShareRules.registerValueType(DeathQueue.class); // thread-safe: shareable (see ShareRules' notes)
+    }
+
     private final LinkedBlockingQueue<Object> notices = new LinkedBlockingQueue<>();
 
     /** Creates an empty queue. */
@@ -37,6 +42,10 @@ public final class DeathQueue<P> {
 
     /** A watch registered with {@link #watch}; pass it to {@link #cancel}. Thread-safe. */
     public static final class Handle {
+        static {
+            ShareRules.registerValueType(Handle.class); // immutable: shareable
+        }
+
         private final DeathQueue<?> queue;
         private final Notice notice;
 

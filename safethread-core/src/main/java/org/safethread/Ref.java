@@ -2,6 +2,7 @@ package org.safethread;
 
 import org.safethread.internal.refcount.RefCounts;
 import org.jspecify.annotations.Nullable;
+import org.safethread.internal.share.ShareRules;
 
 /**
  * A counted, traced reference slot: it holds one reference to a {@link RefCounted} object (or
@@ -19,6 +20,11 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the type of object it refers to
  */
 public final class Ref<T extends RefCounted> {
+    static {
+        // A holder: shareable when its referent is. Before any Ref can be judged (ShareRules' notes).
+        ShareRules.registerHolder(Ref.class, Ref::get);
+    }
+
     // Written and read through RefCounts' VarHandle (getAndSet for set/clear/death).
     private volatile @Nullable T value;
     // The collection that last traced this Ref (collector thread only; RefCounts.markRef): a Ref

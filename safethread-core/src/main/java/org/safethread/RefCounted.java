@@ -1,6 +1,9 @@
 package org.safethread;
 
+import org.safethread.internal.collector.CycleCollector;
+import org.safethread.internal.finalizer.CountedFinalization;
 import org.safethread.internal.metrics.Jmx;
+import org.safethread.internal.monitor.Monitors;
 import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.ThreadState;
@@ -53,6 +56,11 @@ import org.jspecify.annotations.Nullable;
 public abstract class RefCounted {
     static {
         Jmx.registerIfEnabled(); // safethread.jmx=true: the MXBean appears at first use of the library
+        // The layers above the count engine hook into it before any counted object exists.
+        CycleCollector.installHooks();
+        CountedFinalization.install();
+        Monitors.refuseClassProxies(RefCounted.class,
+                "a RefCounted, whose public final count methods a class proxy cannot guard");
     }
 
     // Implementation notes: the protocol (owner plain count, shared word, cells, merge queue,

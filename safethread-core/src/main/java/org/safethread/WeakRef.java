@@ -4,6 +4,7 @@ import java.lang.ref.WeakReference;
 import java.util.Objects;
 import org.safethread.internal.refcount.RefCounts;
 import org.jspecify.annotations.Nullable;
+import org.safethread.internal.share.ShareRules;
 
 /**
  * A weak reference: it refers to an object without keeping it alive.
@@ -31,6 +32,11 @@ import org.jspecify.annotations.Nullable;
  * @param <T> the referent's type
  */
 public final class WeakRef<T> {
+    static {
+        // A holder: shareable when its referent is (a collected one is nothing). See ShareRules' notes.
+        ShareRules.registerHolder(WeakRef.class, WeakRef::get);
+    }
+
     private final WeakReference<T> ref;
     private final boolean counted;
 

@@ -62,23 +62,7 @@ class LayeringTest {
      * layering work; see docs/design.md.
      */
     static final Set<String> KNOWN = Set.of(
-            "internal.runtime.Housekeeper -> internal.finalizer",
-            "internal.runtime.Housekeeper -> internal.refcount",
-            "internal.runtime.ThreadState -> internal.monitor",
-            "internal.runtime.ThreadState -> internal.refcount",
-            "internal.share.ShareRules -> internal.monitor",
-            "internal.share.ShareRules -> DeathQueue",
-            "internal.share.ShareRules -> Ref",
-            "internal.share.ShareRules -> WeakRef",
-            "internal.monitor.ProxyMethods -> RefCounted",
-            "internal.refcount.CellTable -> internal.collector",
-            "internal.refcount.ClassInfo -> internal.finalizer",
-            "internal.refcount.Deaths -> internal.finalizer",
-            "internal.refcount.Extras -> internal.finalizer",
-            "internal.refcount.Merges -> internal.collector",
-            "internal.refcount.OwnerWork -> internal.collector",
-            "internal.refcount.RefCounts -> internal.collector",
-            "internal.refcount.RefCounts -> internal.finalizer");
+            "internal.runtime.ThreadState -> internal.monitor");
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
     /** An import, or a fully qualified use in code, of a safethread type. */

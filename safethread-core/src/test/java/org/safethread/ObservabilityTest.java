@@ -410,18 +410,18 @@ class ObservabilityTest {
         int sites = 0;
         int n = 8000;
         for (int i = 0; i < n; i++) {
-            if (org.safethread.internal.finalizer.LeakSites.site() != null) {
+            if (org.safethread.internal.refcount.LeakSites.site() != null) {
                 sites++;
             }
         }
         // Binomial(8000, 1/4): mean 2000, standard deviation about 39; 6 sigma either side.
         assertThat(sites).isBetween(1760, 2240);
         Settings.setLeakDetection("simple");
-        assertThat(org.safethread.internal.finalizer.LeakSites.site()).isNull();
-        assertThat(org.safethread.internal.finalizer.LeakSites.watched(false)).isTrue();
+        assertThat(org.safethread.internal.refcount.LeakSites.site()).isNull();
+        assertThat(org.safethread.internal.refcount.LeakSites.watched(false)).isTrue();
         Settings.setLeakDetection("off");
-        assertThat(org.safethread.internal.finalizer.LeakSites.watched(false)).isFalse();
-        assertThat(org.safethread.internal.finalizer.LeakSites.watched(true)).isTrue();
+        assertThat(org.safethread.internal.refcount.LeakSites.watched(false)).isFalse();
+        assertThat(org.safethread.internal.refcount.LeakSites.watched(true)).isTrue();
     }
 
     @Test

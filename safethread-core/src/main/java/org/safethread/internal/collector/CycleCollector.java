@@ -9,7 +9,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.safethread.CollectionResult;
 import org.safethread.RefCounted;
+import org.safethread.internal.refcount.Candidates;
 import org.safethread.internal.refcount.Deaths;
+import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.RuntimeThreads;
@@ -41,8 +43,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Snapshot</b> ({@link Snapshot}): counts and {@code Ref} edges of the objects reachable
  *       from the candidates whose counts are readable, each word marked SCAN.</li>
  *   <li><b>Release.</b> The world resumes; the pause is the handshake plus the snapshot.</li>
- *   <li><b>Trial deletion and validation</b> with the world running: a garbage group dies only if
- *       no thread changed any member's count since its snapshot (TOUCHED would be set).</li>
+ *   <li><b>Trial deletion and validation</b> with the world running
+ *       ({@link Snapshot#collectGarbage}: {@code trialDeletion}, {@code keepUncertainCandidates}
+ *       for partial views, {@code killGarbage}): a garbage group dies only if no thread changed
+ *       any member's count since its snapshot (TOUCHED would be set).</li>
  *   <li><b>Death</b> of every validated group, in the order of the contract: all marked dead,
  *       then all {@code Ref}s cleared, then cores queued ({@link Deaths#dieGroup}).</li>
  * </ol>
@@ -71,7 +75,32 @@ public final class CycleCollector {
     /** Candidates to look at again next time. Guarded by RUN. */
     private static List<RefCounted> deferred = new ArrayList<>();
 
+    static {
+        // The hook into the count engine (after the fields above, which requestBackground uses).
+        Candidates.installTrigger(new Candidates.Trigger() {
+            @Override
+            public int threshold() {
+                return CycleCollector.threshold();
+            }
+
+            @Override
+            public void requestCollection() {
+                requestBackground();
+            }
+        });
+    }
+
     private CycleCollector() {
+    }
+
+    /**
+     * Makes sure the collector's hook is installed in the count engine: its class initializer
+     * installs it, and this method's only work is to have run that initializer. The public
+     * {@code RefCounted}'s class initializer calls it, so the hook is in place before any counted
+     * object exists.
+     */
+    public static void installHooks() {
+        // the class initializer did the work
     }
 
     /** @return queued candidates that trigger a background collection now */
@@ -204,16 +233,22 @@ public final class CycleCollector {
                 ts.collectorEpoch = epoch;
             }
             // Final counts: merge what held threads have queued, and our own.
-            me.refs.drainMergeQueue();
+            OwnerWork.of(me).drainMergeQueue();
             for (ThreadState ts : held) {
-                ts.refs.drainMergeQueue();
+                OwnerWork w = OwnerWork.ifPresent(ts); // none: the thread never counted anything
+                if (w != null) {
+                    w.drainMergeQueue();
+                }
             }
             ArrayList<RefCounted> candidates = new ArrayList<>(deferred);
             deferred = new ArrayList<>();
             Candidates.drainInto(candidates);
-            addAll(candidates, me.refs.takeCandidates());
+            addAll(candidates, OwnerWork.of(me).takeCandidates());
             for (ThreadState ts : held) {
-                addAll(candidates, ts.refs.takeCandidates());
+                OwnerWork w = OwnerWork.ifPresent(ts);
+                if (w != null) {
+                    addAll(candidates, w.takeCandidates());
+                }
             }
             snap = new Snapshot(epoch, Math.max(16, candidates.size() * 2));
             for (RefCounted x : candidates) {

@@ -21,6 +21,7 @@ import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.Deaths;
+import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 
@@ -77,7 +78,27 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         RefCounted[] edgeObj = new RefCounted[0];
         /** For each killed object, its index in the snapshot. */
         int[] killedIdx = new int[0];
-        int[][] ints = new int[9][0];
+        // trial deletion
+        /** Per object: examined Ref fields pointing at it. */
+        int[] internal = new int[0];
+        /** Per object: the start of its run of edges (CSR offsets, n + 1). */
+        int[] edgeStart = new int[0];
+        /** The depth-first stack of the marking walks. */
+        int[] stack = new int[0];
+        // partial views
+        /** Per object: the start of its run of reverse edges (n + 1). */
+        int[] reverseStart = new int[0];
+        /** Reverse adjacency: the sources of the edges into each object. */
+        int[] reverseAdj = new int[0];
+        /** Per object: the next free slot of its reverse run while filling reverseAdj. */
+        int[] reverseFill = new int[0];
+        // validation
+        /** Union-find parents over the garbage. */
+        int[] parent = new int[0];
+        /** Per group root: its first member, or -1. */
+        int[] groupHead = new int[0];
+        /** Per member: the next member of its group, or -1. */
+        int[] nextInGroup = new int[0];
         boolean[] live = new boolean[0];
         boolean[] uncertain = new boolean[0];
         RefCounted[] killed = new RefCounted[0];
@@ -102,7 +123,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
     private int[] edgeTo;
     private RefCounted[] edgeObj;
     private int edgeCount;
-    /** Each object's first edge (edges are sorted by source); set by collectGarbage. */
+    /** Each object's first edge (edges are sorted by source); set by trialDeletion. */
     private int[] edgeStart;
     /** Candidates whose owner could not be read, or whose group changed: kept for the next collection. */
     final List<RefCounted> deferred = new ArrayList<>();
@@ -137,13 +158,9 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         this.edgeObj = sc.edgeObj;
     }
 
-    /** @return a scratch int array of at least {@code n} slots (contents undefined) */
-    private int[] ints(int which, int n) {
-        int[] a = sc.ints[which];
-        if (a.length < n) {
-            a = sc.ints[which] = new int[Math.max(n, a.length + (a.length >> 1))];
-        }
-        return a;
+    /** @return {@code a}, or a larger array if it has fewer than {@code n} slots (contents undefined) */
+    private static int[] atLeast(int[] a, int n) {
+        return a.length >= n ? a : new int[Math.max(n, a.length + (a.length >> 1))];
     }
 
     /**
@@ -189,7 +206,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         if (o.collectorEpoch != -epoch - 2 && o.tryHold()) {
             o.collectorEpoch = epoch;
             lateHeld.add(o);
-            o.refs.drainMergeQueue();
+            OwnerWork.of(o).drainMergeQueue();
             return RefCounts.owner(x) == null ? isMerged(RefCounts.word(x)) : true;
         }
         o.collectorEpoch = -epoch - 2; // tried once this collection: do not try again per object
@@ -286,7 +303,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         int j = indexOf(t);
         if (j < 0) {
             if (!readable(t)) {
-                seesUnreadable[i] = true; // alive this time, not followed; see collectGarbage
+                seesUnreadable[i] = true; // alive this time, not followed; see keepUncertainCandidates
                 return;
             }
             j = add(t);
@@ -337,7 +354,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         }
     }
 
-    /** Adds an edge; traverse adds them in order of their source, which collectGarbage relies on. */
+    /** Adds an edge; traverse adds them in order of their source, which trialDeletion relies on. */
     private void addEdge(int from, int to, RefCounted target) {
         if (edgeCount == edgeFrom.length) {
             edgeFrom = Arrays.copyOf(edgeFrom, edgeCount * 2);
@@ -351,21 +368,46 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
     }
 
     /**
-     * Trial deletion, validation and marking (world running).
+     * Trial deletion, validation and marking (world running): the phases after the snapshot
+     * ({@link #addCandidate}, {@link #traverse}), each a method below.
      *
      * @return how many objects died: the members of every validated garbage group, marked DEAD
      *     and listed in {@link #killedObjects()}
      */
     int collectGarbage() {
         int n = size;
-        int[] internal = ints(0, n);
+        boolean[] live = trialDeletion(n);
+        if (anySeesUnreadable(n)) {
+            keepUncertainCandidates(n, live);
+        }
+        // DEAD words set from here to the end may be restored; readers without a counted
+        // reference (weak references) wait the window out. Pairs with KillWindow.deadIsFinal.
+        KillWindow.open();
+        try {
+            return killGarbage(n, live);
+        } finally {
+            KillWindow.close();
+        }
+    }
+
+    /**
+     * Trial deletion (Bacon–Rajan): an object with more references than the examined edges
+     * into it (external &gt; 0, or an inconsistent view, external &lt; 0) is live, and so is
+     * everything it reaches; the rest is garbage. Also builds the adjacency ({@code edgeStart})
+     * that {@link #diedWith} reads.
+     *
+     * @return per object, whether it is live (objects that died by count meanwhile count as live:
+     *     not ours to kill)
+     */
+    private boolean[] trialDeletion(int n) {
+        int[] internal = sc.internal = atLeast(sc.internal, n);
         Arrays.fill(internal, 0, n, 0);
         for (int e = 0; e < edgeCount; e++) {
             internal[edgeTo[e]]++;
         }
         // CSR adjacency: traverse added the edges in order of their source, so the targets are
         // already the adjacency array; only the start of each object's run is needed.
-        int[] start = ints(1, n + 1);
+        int[] start = sc.edgeStart = atLeast(sc.edgeStart, n + 1);
         Arrays.fill(start, 0, n + 1, 0);
         for (int e = 0; e < edgeCount; e++) {
             start[edgeFrom[e] + 1]++;
@@ -375,18 +417,15 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         }
         this.edgeStart = start;
         int[] adj = edgeTo;
-        int[] fill = ints(3, n);
         if (sc.live.length < n) {
             sc.live = new boolean[n];
             sc.uncertain = new boolean[n];
         }
         boolean[] live = sc.live;
         Arrays.fill(live, 0, n, false);
-        int[] stack = ints(4, n);
+        int[] stack = sc.stack = atLeast(sc.stack, n);
         int sp = 0;
-        boolean anyUnreadable = false;
         for (int i = 0; i < n; i++) {
-            anyUnreadable |= seesUnreadable[i];
             if (isDead(words[i])) {
                 live[i] = true; // died meanwhile by count: not ours to kill
                 continue;
@@ -406,61 +445,77 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
                 }
             }
         }
-        if (anyUnreadable) {
-            // A candidate found live may be live only because an object we could not read
-            // refers to it. If it can reach such an object, the two may form a cycle that is
-            // garbage, so it stays a candidate (else alternate partial views could drop both
-            // halves for ever). An unreadable referrer that the candidate cannot reach is covered
-            // by the referrer's own candidacy. Garbage verdicts need no such care: a count read
-            // exactly shows every reference, unreadable referrers included.
-            boolean[] uncertain = sc.uncertain;
-            Arrays.fill(uncertain, 0, n, false);
-            int[] rstart = ints(5, n + 1);
-            Arrays.fill(rstart, 0, n + 1, 0);
-            for (int e = 0; e < edgeCount; e++) {
-                rstart[edgeTo[e] + 1]++;
+        return live;
+    }
+
+    private boolean anySeesUnreadable(int n) {
+        for (int i = 0; i < n; i++) {
+            if (seesUnreadable[i]) {
+                return true;
             }
-            for (int i = 0; i < n; i++) {
-                rstart[i + 1] += rstart[i];
+        }
+        return false;
+    }
+
+    /**
+     * Partial views: a candidate found live may be live only because an object we could not read
+     * refers to it. If it can reach such an object, the two may form a cycle that is garbage, so
+     * it stays a candidate (else alternate partial views could drop both halves for ever). An
+     * unreadable referrer that the candidate cannot reach is covered by the referrer's own
+     * candidacy. Garbage verdicts need no such care: a count read exactly shows every reference,
+     * unreadable referrers included.
+     */
+    private void keepUncertainCandidates(int n, boolean[] live) {
+        boolean[] uncertain = sc.uncertain;
+        Arrays.fill(uncertain, 0, n, false);
+        int[] rstart = sc.reverseStart = atLeast(sc.reverseStart, n + 1);
+        Arrays.fill(rstart, 0, n + 1, 0);
+        for (int e = 0; e < edgeCount; e++) {
+            rstart[edgeTo[e] + 1]++;
+        }
+        for (int i = 0; i < n; i++) {
+            rstart[i + 1] += rstart[i];
+        }
+        int[] radj = sc.reverseAdj = atLeast(sc.reverseAdj, edgeCount);
+        int[] fill = sc.reverseFill = atLeast(sc.reverseFill, n);
+        System.arraycopy(rstart, 0, fill, 0, n);
+        for (int e = 0; e < edgeCount; e++) {
+            radj[fill[edgeTo[e]]++] = edgeFrom[e];
+        }
+        int[] stack = sc.stack; // sized by trialDeletion, empty now
+        int sp = 0;
+        for (int i = 0; i < n; i++) {
+            if (seesUnreadable[i]) {
+                uncertain[i] = true;
+                stack[sp++] = i;
             }
-            int[] radj = ints(6, edgeCount);
-            System.arraycopy(rstart, 0, fill, 0, n);
-            for (int e = 0; e < edgeCount; e++) {
-                radj[fill[edgeTo[e]]++] = edgeFrom[e];
-            }
-            for (int i = 0; i < n; i++) {
-                if (seesUnreadable[i]) {
-                    uncertain[i] = true;
-                    stack[sp++] = i;
-                }
-            }
-            while (sp > 0) {
-                int i = stack[--sp];
-                for (int k = rstart[i]; k < rstart[i + 1]; k++) {
-                    int j = radj[k];
-                    if (!uncertain[j]) {
-                        uncertain[j] = true;
-                        stack[sp++] = j;
-                    }
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                if (live[i] && root[i] && uncertain[i] && !isDead(words[i])) {
-                    defer(objs[i]);
+        }
+        while (sp > 0) {
+            int i = stack[--sp];
+            for (int k = rstart[i]; k < rstart[i + 1]; k++) {
+                int j = radj[k];
+                if (!uncertain[j]) {
+                    uncertain[j] = true;
+                    stack[sp++] = j;
                 }
             }
         }
-        // DEAD words set from here to the end may be restored; readers without a counted
-        // reference (weak references) wait the window out. Pairs with KillWindow.deadIsFinal.
-        KillWindow.open();
-        try {
-            return killGarbage(n, live, fill);
-        } finally {
-            KillWindow.close();
+        for (int i = 0; i < n; i++) {
+            if (live[i] && root[i] && uncertain[i] && !isDead(words[i])) {
+                defer(objs[i]);
+            }
         }
     }
 
-    private int killGarbage(int n, boolean[] live, int[] fill) {
+    /**
+     * Validation and marking: kills the garbage whose words did not change since the snapshot,
+     * all at once ({@link #killAllGarbage}) or, if some did change, group by connected group: a
+     * group dies only if no member changed, each member CASed from its snapshot to DEAD; a group
+     * whose CAS fails is restored and deferred to the next collection.
+     *
+     * @return how many objects died
+     */
+    private int killGarbage(int n, boolean[] live) {
         int all = killAllGarbage(n, live);
         if (all >= 0) {
             this.killedCount = all;
@@ -468,7 +523,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         }
         // Some garbage changed since the snapshot: find the groups that did not, and kill those.
         // group the garbage (union-find over garbage edges)
-        int[] parent = ints(7, n);
+        int[] parent = sc.parent = atLeast(sc.parent, n);
         for (int i = 0; i < n; i++) {
             parent[i] = i;
         }
@@ -479,10 +534,10 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
                 union(parent, a, b);
             }
         }
-        // members per group, as linked lists threaded through nextInGroup (heads in `fill`)
-        int[] groupHead = fill;
+        // members per group, as linked lists threaded through nextInGroup
+        int[] groupHead = sc.groupHead = atLeast(sc.groupHead, n);
         Arrays.fill(groupHead, 0, n, -1);
-        int[] nextInGroup = ints(8, n);
+        int[] nextInGroup = sc.nextInGroup = atLeast(sc.nextInGroup, n);
         for (int i = n - 1; i >= 0; i--) {
             if (!live[i]) {
                 int r = find(parent, i);

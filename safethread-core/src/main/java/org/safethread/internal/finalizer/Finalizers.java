@@ -100,6 +100,21 @@ public final class Finalizers {
     private static final ThreadLocal<int[]> RUNNING_HERE = ThreadLocal.withInitial(() -> new int[1]);
     private static volatile Worker worker;
 
+    static {
+        Housekeeper.register(new Housekeeper.Task() {
+            @Override
+            public String roleName() {
+                return "the finalizer watchdog";
+            }
+
+            @Override
+            public int doWork() {
+                watchdog();
+                return 0; // it replaces at most one thread a round: nothing to hurry for
+            }
+        });
+    }
+
     private Finalizers() {
     }
 
@@ -277,7 +292,7 @@ public final class Finalizers {
     }
 
     /** Housekeeper: replaces a worker whose current core runs past the stall timeout. */
-    public static void watchdog() {
+    private static void watchdog() {
         Worker w = worker;
         if (w == null) {
             return;

@@ -5,6 +5,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.safethread.RefCounted;
 import org.safethread.internal.events.LeakDetectedEvent;
 import org.safethread.internal.refcount.Extras;
+import org.safethread.internal.refcount.LeakTracker;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Housekeeper;
 
@@ -15,7 +16,7 @@ import org.safethread.internal.runtime.Housekeeper;
  * captured finalizer core runs (exactly once, claimed through its {@link Extras}), and the leak is
  * reported through {@link LeakReports} (class and, when recorded, allocation site).
  */
-public final class LeakRef extends PhantomReference<RefCounted> implements Reaped {
+public final class LeakRef extends PhantomReference<RefCounted> implements Reaped, LeakTracker {
     /**
      * Keeps armed references reachable until they are reaped or disarmed: doubly linked lists,
      * one per stripe, each guarded by its own lock (the JDK's Cleaner keeps its cleanables the
@@ -92,6 +93,7 @@ public final class LeakRef extends PhantomReference<RefCounted> implements Reape
     }
 
     /** Stops watching (the object died normally). */
+    @Override
     public void disarm() {
         clear();
         unlink();

@@ -2,6 +2,7 @@ package org.safethread.internal.finalizer;
 
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
+import org.safethread.internal.runtime.Housekeeper;
 
 /**
  * The runtime's one {@link ReferenceQueue}: phantom references for leak detection, for
@@ -11,6 +12,22 @@ import java.lang.ref.ReferenceQueue;
  */
 public final class ReferenceReaper {
     static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
+
+    static {
+        // Every reference that can reach QUEUE is made after this class is initialized (queue()).
+        Housekeeper.register(new Housekeeper.Task() {
+            @Override
+            public String roleName() {
+                return "delivering JVM-collected notices";
+            }
+
+            @Override
+            public int doWork() {
+                drain();
+                return 0; // reaping is bounded by the idle period's latency, as before
+            }
+        });
+    }
 
     private ReferenceReaper() {
     }
@@ -24,7 +41,7 @@ public final class ReferenceReaper {
     }
 
     /** Handles every reference enqueued so far. Housekeeper thread. */
-    public static void drain() {
+    private static void drain() {
         Reference<?> r;
         while ((r = QUEUE.poll()) != null) {
             ((Reaped) r).reaped();

@@ -22,6 +22,10 @@ import org.safethread.internal.runtime.Housekeeper;
 public final class Registrations {
     private static final ConcurrentHashMap<Integer, Registration[]> INDEX = new ConcurrentHashMap<>();
 
+    static {
+        CountedFinalization.install(); // ClassInfo of a plain object's class checks its core through the hooks
+    }
+
     private Registrations() {
     }
 

@@ -2,6 +2,7 @@ package org.safethread.internal.finalizer;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.safethread.internal.refcount.DeathWatch;
 
 /**
  * One death watch: a notice to deliver once when a watched object dies (or the JVM collects it),
@@ -12,7 +13,7 @@ import java.lang.invoke.VarHandle;
  * only in the winner of the FIRED transition. {@link #deliver()} must not call user code (it
  * enqueues a payload).
  */
-public abstract class Watch {
+public abstract class Watch implements DeathWatch {
     private static final int WATCHING = 0;
     private static final int FIRED = 1;
     private static final int CANCELLED = 2;
@@ -30,6 +31,7 @@ public abstract class Watch {
     private volatile int state;
 
     /** Delivers the notice unless it was cancelled or already delivered. */
+    @Override
     public final void fire() {
         if (STATE.compareAndSet(this, WATCHING, FIRED)) {
             deliver();

@@ -33,6 +33,17 @@ public final class Monitors {
         return ProxyFactory.interfaceProxy(target, iface, lockFor(target, space));
     }
 
+    /**
+     * Refuses class proxies for every subclass of {@code base} (a class of a layer above; its
+     * class initializer). {@code Monitor.of(target, Iface.class)} still works for them.
+     *
+     * @param why what such a class is and why no class proxy can guard it, to follow "X is", e.g.
+     *     "a RefCounted, whose public final count methods a class proxy cannot guard"
+     */
+    public static void refuseClassProxies(Class<?> base, String why) {
+        ProxyMethods.refuseSubclassesOf(base, why);
+    }
+
     /** @return the shared lock of a new, empty monitor space */
     public static MonitorLock newSpace(String name) {
         return MonitorLock.newSpace(name);

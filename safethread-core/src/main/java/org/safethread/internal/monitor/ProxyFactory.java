@@ -9,6 +9,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.safethread.internal.share.ShareRules;
 
 /**
  * Defines monitor proxy classes, one per target class (class proxies) or interface (interface
@@ -31,6 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ProxyFactory {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    static {
+        // Every proxy class is defined here, after this: a monitor is shareable (ShareRules' notes).
+        ShareRules.registerShareableSupertype(MonitorProxy.class);
+    }
 
     /** A generated class, or why one cannot be made. */
     static final class ProxyClass {

@@ -4,6 +4,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import org.objectweb.asm.Type;
 import org.safethread.MonitorMethod;
-import org.safethread.RefCounted;
 
 /**
  * Chooses what a monitor proxy overrides, and refuses a class whose proxy could not guard it.
@@ -58,7 +58,39 @@ import org.safethread.RefCounted;
  * that can reach a <em>private</em> field (the class's nest) is checked by {@link PrivateAccessCheck}.
  */
 final class ProxyMethods {
+    /** A base class of a layer above whose subclasses no class proxy can guard (see {@link #refuseSubclassesOf}). */
+    private static final class RefusedBase {
+        final Class<?> base;
+        final String why;
+
+        RefusedBase(Class<?> base, String why) {
+            this.base = base;
+            this.why = why;
+        }
+    }
+
+    /** Copy-on-write: written at class initialization of the bases, read by a scan. */
+    private static volatile RefusedBase[] refusedBases = new RefusedBase[0];
+    /** Guards registration (a private lock: the class's own would be anyone's). */
+    private static final Object REFUSALS_LOCK = new Object();
+
     private ProxyMethods() {
+    }
+
+    /**
+     * Refuses class proxies for every subclass of {@code base}, a class of a layer above that
+     * this layer does not name (the public {@code RefCounted}, from its class initializer: a
+     * class proxy is only ever asked for the class of a live object, whose superclasses are
+     * initialized, so the registration is in before the first such request).
+     *
+     * @param why what the subclass is and why no proxy can guard it, to follow "X is"
+     */
+    static void refuseSubclassesOf(Class<?> base, String why) {
+        synchronized (REFUSALS_LOCK) {
+            RefusedBase[] a = Arrays.copyOf(refusedBases, refusedBases.length + 1);
+            a[a.length - 1] = new RefusedBase(base, why);
+            refusedBases = a;
+        }
     }
 
     /** What a proxy does with one key. */
@@ -113,10 +145,11 @@ final class ProxyMethods {
             throw new Refused("Monitor.of: " + name + " is sealed, so no proxy subclass can guard it: use an "
                     + "interface proxy, Monitor.of(target, Iface.class)");
         }
-        if (RefCounted.class.isAssignableFrom(type)) {
-            throw new Refused("Monitor.of: " + name + " is a RefCounted, whose public final count methods a "
-                    + "class proxy cannot guard: declare its monitor methods in an interface and use "
-                    + "Monitor.of(target, Iface.class)");
+        for (RefusedBase r : refusedBases) {
+            if (r.base.isAssignableFrom(type)) {
+                throw new Refused("Monitor.of: " + name + " is " + r.why + ": declare its monitor methods in an "
+                        + "interface and use Monitor.of(target, Iface.class)");
+            }
         }
         if (type.isHidden() || type.isSynthetic()) {
             throw new Refused("Monitor.of: " + name + " is a hidden or synthetic class and cannot be subclassed");

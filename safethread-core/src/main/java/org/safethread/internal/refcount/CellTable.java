@@ -1,7 +1,6 @@
 package org.safethread.internal.refcount;
 
 import org.safethread.RefCounted;
-import org.safethread.internal.collector.Candidates;
 
 /**
  * A thread's cells for objects it does not own: a small direct-mapped table keyed by identity.

@@ -8,7 +8,6 @@ import java.util.List;
 import org.safethread.FinalizerCore;
 import org.safethread.Ref;
 import org.safethread.RefCounted;
-import org.safethread.internal.finalizer.CoreRules;
 
 /**
  * What the runtime needs to know about a class, found once by reflection and cached per class:
@@ -82,7 +81,7 @@ public final class ClassInfo {
                 }
             }
             if (why == null && core != null) {
-                why = CoreRules.checkDeclaredType(core);
+                why = FinalizerHooks.Installed.get().checkCoreField(core);
             }
         } catch (InaccessibleObjectException | SecurityException e) {
             why = "safethread cannot read the fields of " + type.getName() + " (" + e.getMessage()

@@ -2,8 +2,6 @@ package org.safethread.internal.refcount;
 
 import org.safethread.Ref;
 import org.safethread.RefCounted;
-import org.safethread.internal.finalizer.CoreRules;
-import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Notices;
 import org.safethread.internal.runtime.ThreadState;
@@ -63,7 +61,7 @@ public final class Deaths {
      * @param ts the calling thread's state
      */
     static void die(RefCounted x, ThreadState ts) {
-        OwnerWork refs = ts.refs;
+        OwnerWork refs = OwnerWork.of(ts);
         DeathWork work = refs.deaths;
         if (RefCounts.OWNER.get(x) != null) {
             // Only if set: an unbiased or merged object has none, and a needless store could
@@ -137,7 +135,7 @@ public final class Deaths {
         int n = group.count();
         RefCounted[] members = group.members();
         ThreadState ts = ThreadState.current();
-        DeathWork work = ts.refs.deaths;
+        DeathWork work = OwnerWork.of(ts).deaths;
         boolean outer = !work.running;
         work.running = true;
         try {
@@ -258,7 +256,7 @@ public final class Deaths {
             return null;
         }
         if (!info.deathChecked) {
-            String why = CoreRules.checkInstance(y, core);
+            String why = FinalizerHooks.Installed.get().checkCore(y, core);
             if (why != null) {
                 LOG.error("safethread: not finalizing {}: {}", y.getClass().getName(), why);
                 Counters.FINALIZER_FAILURES.increment();
@@ -271,7 +269,7 @@ public final class Deaths {
             info.deathChecked = true;
         }
         if (e == null || e.claimFinalization()) {
-            Finalizers.enqueue(core, y.getClass());
+            FinalizerHooks.Installed.get().enqueue(core, y.getClass());
         }
         return null;
     }

@@ -2,8 +2,6 @@ package org.safethread.internal.refcount;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import org.safethread.internal.finalizer.LeakRef;
-import org.safethread.internal.finalizer.Watch;
 
 /**
  * Out-of-line state of one {@code RefCounted}, created only when needed (a finalizer core, leak
@@ -57,10 +55,10 @@ public final class Extras {
     // ---- guarded by the lock ----
     /** Head of this object's live cells. */
     Cell cells;
-    private Watch[] watches;
+    private DeathWatch[] watches;
     private int watchCount;
     private boolean dead;
-    private LeakRef leak;
+    private LeakTracker leak;
     /**
      * The object's {@link Binding}s, copy-on-write: replaced (never changed in place) under the
      * lock, read without it by lookups (a volatile read of an immutable array). Null when none.
@@ -212,7 +210,7 @@ public final class Extras {
     }
 
     /** Installs the leak reference if there is none yet. */
-    void ensureLeakRef(java.util.function.Supplier<LeakRef> factory) {
+    void ensureLeakRef(java.util.function.Supplier<LeakTracker> factory) {
         lock();
         try {
             if (leak == null && !dead) {
@@ -226,14 +224,14 @@ public final class Extras {
     /**
      * Adds a death watch. If the object already died, the watch fires at once (outside the lock).
      */
-    public void addWatch(Watch w) {
+    public void addWatch(DeathWatch w) {
         boolean fireNow;
         lock();
         try {
             fireNow = dead;
             if (!fireNow) {
                 if (watches == null) {
-                    watches = new Watch[2];
+                    watches = new DeathWatch[2];
                 } else if (watchCount == watches.length) {
                     watches = java.util.Arrays.copyOf(watches, watchCount * 2);
                 }
@@ -252,9 +250,9 @@ public final class Extras {
      * object by death processing, or by the reaper for a leaked object.
      */
     void onDeath() {
-        Watch[] fire;
+        DeathWatch[] fire;
         int n;
-        LeakRef l;
+        LeakTracker l;
         lock();
         try {
             if (dead) {
@@ -283,7 +281,7 @@ public final class Extras {
      * references are released). Returns false if it had died normally.
      */
     public boolean onLeak() {
-        Watch[] fire;
+        DeathWatch[] fire;
         int n;
         lock();
         try {

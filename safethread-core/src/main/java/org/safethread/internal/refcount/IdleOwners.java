@@ -60,8 +60,9 @@ public final class IdleOwners {
 
     /** The owner came back (held, or its queue emptied): its episode ends. Housekeeper only. */
     static void cameBack(ThreadState o) {
-        o.refs.idleSince = 0;
-        o.refs.idleReported = false;
+        OwnerWork w = OwnerWork.of(o);
+        w.idleSince = 0;
+        w.idleReported = false;
     }
 
     /**
@@ -69,7 +70,7 @@ public final class IdleOwners {
      * Housekeeper only.
      */
     static void watch(ThreadState o, long now) {
-        OwnerWork w = o.refs;
+        OwnerWork w = OwnerWork.of(o);
         long sp = o.safePoints();
         boolean seenLately = now - w.idleLastSeen < EPISODE_GAP_NANOS;
         w.idleLastSeen = now;

@@ -10,7 +10,6 @@ import static org.safethread.internal.refcount.CountWord.refs;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.safethread.RefCounted;
-import org.safethread.internal.collector.Candidates;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Housekeeper;
 import org.safethread.internal.runtime.ThreadState;
@@ -54,7 +53,7 @@ public final class Merges {
             return false; // merged concurrently: the merge saw our release
         }
         Counters.PENDING_MERGES.increment();
-        o.refs.mergeQueue.push(x);
+        OwnerWork.of(o).mergeQueue.push(x); // push, then read o's state: pairs with ThreadState.detach
         o.request(ThreadState.REQ_MERGE);
         OWNERS_WITH_WORK.add(o);
         if (o == requester) {
@@ -84,7 +83,7 @@ public final class Merges {
 
     private static boolean drain(ThreadState o, RefCounted watch) {
         boolean overWatched = false;
-        MergeQueue q = o.refs.mergeQueue;
+        MergeQueue q = OwnerWork.of(o).mergeQueue;
         for (MergeQueue.Node n = q.takeAll(); n != null; n = q.takeAll()) {
             for (; n != null; n = n.next) {
                 Counters.PENDING_MERGES.decrement();
@@ -147,10 +146,10 @@ public final class Merges {
         boolean did = false;
         long now = System.nanoTime();
         for (ThreadState o : OWNERS_WITH_WORK) {
-            if (!o.refs.hasQueuedMerges()) {
+            if (!OwnerWork.of(o).hasQueuedMerges()) {
                 IdleOwners.cameBack(o);
                 OWNERS_WITH_WORK.remove(o);
-                if (o.refs.hasQueuedMerges()) {
+                if (OwnerWork.of(o).hasQueuedMerges()) {
                     OWNERS_WITH_WORK.add(o);
                 }
                 continue;

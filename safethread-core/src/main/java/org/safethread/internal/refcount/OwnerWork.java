@@ -5,10 +5,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.safethread.RefCounted;
-import org.safethread.internal.collector.Candidates;
+import org.safethread.internal.runtime.Housekeeper;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.runtime.LoggerNames;
+import org.safethread.internal.runtime.ThreadWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * <p>Owner-only fields are read by another thread only while it holds this thread (see
  * {@link ThreadState}), which gives the happens-before edges.
  *
+ * <p><b>Where it lives.</b> In the thread state's slot for the count engine ({@link #of}),
+ * typed by the runtime's {@link ThreadWork}, so that the runtime, below this layer, drives it at safe
+ * points, when the thread parks, and after the thread ends, without naming it. It is made on the
+ * thread's first use of the count engine, by the thread itself ({@link #of} on the current
+ * thread; a thread that never counted anything has none, and the runtime skips it); threads that
+ * look at another thread's use {@link #ifPresent}.
+ *
  * <p><b>Bias.</b> {@code unbiased} says whether the objects this thread creates from now on are
  * counted on the shared word (born MERGED, no owner) instead of in a plain owner count. It is set
  * when the state is created, on the thread itself, for pool workers ({@link PoolWorkers}), and
@@ -28,12 +36,35 @@ import org.slf4j.LoggerFactory;
  * sees a flip; a construction racing with the flip may still create one biased object, which is
  * sound either way (both kinds of object follow their own protocol from birth).
  */
-public final class OwnerWork {
+public final class OwnerWork implements ThreadWork {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.REFCOUNT);
-    /** Candidates kept locally before they are handed to the collector's global queue. */
+    /** Candidates kept locally before they are handed to the global queue ({@link Candidates}). */
     private static final int CANDIDATE_FLUSH = 256;
     /** Safe points a core may stay null after construction before we stop waiting for it. */
     private static final int MAX_CAPTURE_POLLS = 10_000;
+
+    static {
+        ThreadState.declareWork(OwnerWork::new); // this layer's slot in every thread's state
+
+        // The count engine's housekeeping: every merge queue belongs to some thread's OwnerWork,
+        // so the task is registered before any object can be queued for a merge.
+        Housekeeper.register(new Housekeeper.Task() {
+            @Override
+            public String roleName() {
+                return "merging on behalf of owners";
+            }
+
+            @Override
+            public int doWork() {
+                return Merges.helpOwners() ? 1 : 0;
+            }
+
+            @Override
+            public boolean workPending() {
+                return Merges.hasOwnersWithWork();
+            }
+        });
+    }
 
     private final ThreadState ts;
     final MergeQueue mergeQueue = new MergeQueue();
@@ -72,8 +103,22 @@ public final class OwnerWork {
     /** Whether this thread was ever reported (the WARN is logged once per thread). */
     boolean everReported;
 
-    /** Creates the state of the calling thread (it is created on the thread itself). */
-    public OwnerWork(ThreadState ts) {
+    /**
+     * @param ts a thread's state
+     * @return its count-engine work, made now if it has none (on the thread itself, normally: see
+     *     the class comment)
+     */
+    public static OwnerWork of(ThreadState ts) {
+        return (OwnerWork) ts.workOrCreate(); // one acquire load (plain on x86) once made
+    }
+
+    /** @return {@code ts}'s count-engine work, or null if that thread never used the count engine */
+    public static OwnerWork ifPresent(ThreadState ts) {
+        return (OwnerWork) ts.work();
+    }
+
+    /** Creates a thread's state (normally on the thread itself, which decides whether it biases). */
+    private OwnerWork(ThreadState ts) {
         this.ts = ts;
         this.unbiased = ts.isCurrent() && !Settings.biasPoolWorkers() && PoolWorkers.isCurrentThreadPoolWorker();
     }
@@ -106,6 +151,7 @@ public final class OwnerWork {
     }
 
     /** @return whether objects are waiting to be merged (volatile read; any thread) */
+    @Override
     public boolean hasQueuedMerges() {
         return !mergeQueue.isEmpty();
     }
@@ -114,11 +160,13 @@ public final class OwnerWork {
      * Whether owner-side work is left: cells, local candidates, cores to capture (the owner, or a
      * thread holding it). A terminated thread without any can be forgotten.
      */
+    @Override
     public boolean hasLeftoverWork() {
         return cells != null || candidateCount > 0 || !uncaptured.isEmpty();
     }
 
     /** Merges everything queued (owner, or a thread holding the owner). */
+    @Override
     public void drainMergeQueue() {
         Merges.drain(ts);
     }
@@ -154,7 +202,7 @@ public final class OwnerWork {
         candidates[candidateCount++] = x;
     }
 
-    /** Hands the local candidates to the collector's global queue. */
+    /** Hands the local candidates to the global queue ({@link Candidates}), which the collector drains. */
     void flushCandidates() {
         if (candidateCount > 0) {
             Candidates.addAll(Arrays.copyOf(candidates, candidateCount));
@@ -192,6 +240,7 @@ public final class OwnerWork {
      *
      * @return whether work is left for a later safe point
      */
+    @Override
     public boolean runOwnerWork() {
         if (uncaptured.isEmpty()) {
             return false;
@@ -224,6 +273,7 @@ public final class OwnerWork {
      * sees when it runs it (cores are shareable). A null read (the constructor has not stored it
      * yet, or its store is not visible yet) leaves the object for a later look.
      */
+    @Override
     public void captureIfOwnerIdle() {
         if (uncaptured.isEmpty()) {
             return;
@@ -273,6 +323,7 @@ public final class OwnerWork {
      * Finishes the work of a thread that has ended: merges, cells, candidates, captures. Called by
      * the housekeeper while holding the terminated thread.
      */
+    @Override
     public void finishForTerminatedThread() {
         Merges.drain(ts);
         if (cells != null) {

@@ -20,10 +20,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.safethread.Ref;
 import org.safethread.RefCounted;
-import org.safethread.internal.collector.Candidates;
 import org.safethread.internal.events.OverReleaseEvent;
-import org.safethread.internal.finalizer.LeakRef;
-import org.safethread.internal.finalizer.LeakSites;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.runtime.LoggerNames;
@@ -99,7 +96,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Candidates for the collector.</b> A decrement that leaves a count above zero may have
  * made a garbage cycle, so the object becomes a candidate: the owner keeps a plain list (flag
  * BUFFERED in {@code local}), other threads use the global queue (flag CAND in the word, or a
- * per-cell epoch so a hot cell reports once per collection).
+ * per-cell epoch so a hot cell reports once per collection). The queue ({@link Candidates}) is
+ * this layer's; the collector drains it and installs the trigger that wakes it.
  */
 public final class RefCounts {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.REFCOUNT);
@@ -244,7 +242,8 @@ public final class RefCounts {
      * {@code refs}, so no death ever waits for that thread.
      */
     public static void constructed(RefCounted x, ThreadState ts) {
-        if (ts.refs.unbiased()) {
+        OwnerWork w = OwnerWork.of(ts);
+        if (w.unbiased()) {
             // Plain writes: x is not yet published; whoever receives it safely sees them.
             OWNER.set(x, null);
             LOCAL.set(x, 0);
@@ -252,14 +251,14 @@ public final class RefCounts {
         } else {
             ts.markOwner();
         }
-        ClassInfo info = ts.refs.classInfo(x.getClass());
+        ClassInfo info = w.classInfo(x.getClass());
         info.checkUsable();
         if (LeakSites.watched(info.hasCore())) {
             Extras e = new Extras(x.getClass(), LeakSites.site());
             EXTRAS.set(x, e); // plain: x is not yet published
-            e.ensureLeakRef(() -> new LeakRef(x, e));
+            e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
             if (info.hasCore()) {
-                ts.refs.addUncaptured(x);
+                w.addUncaptured(x);
             }
         }
         ts.pollIfRequested();
@@ -277,7 +276,7 @@ public final class RefCounts {
             ownerIncref(x);
             return;
         }
-        int r = ts.refs.cells().increment(x);
+        int r = OwnerWork.of(ts).cells().increment(x);
         if (r == INC_TAKEN) {
             return;
         }
@@ -336,7 +335,7 @@ public final class RefCounts {
             ownerIncref(x);
             return true;
         }
-        int r = ts.refs.cells().increment(x);
+        int r = OwnerWork.of(ts).cells().increment(x);
         if (r == INC_TAKEN) {
             return true;
         }
@@ -450,7 +449,7 @@ public final class RefCounts {
 
     /** Called by the owner's fast path when an object first becomes a candidate. */
     public static void buffered(RefCounted x, ThreadState owner) {
-        owner.refs.bufferCandidate(x);
+        OwnerWork.of(owner).bufferCandidate(x);
     }
 
     /** Slow path of {@link RefCounted#decref()}. */
@@ -472,7 +471,7 @@ public final class RefCounts {
         if (c > 1) {
             if ((l & BUFFERED) == 0) {
                 LOCAL.set(x, (l - 1) | BUFFERED);
-                ts.refs.bufferCandidate(x);
+                OwnerWork.of(ts).bufferCandidate(x);
             } else {
                 LOCAL.set(x, l - 1);
             }
@@ -498,7 +497,8 @@ public final class RefCounts {
         // hasCells first: its signature names no class, so the JIT inlines it even in a thread
         // (a consumer of objects made elsewhere) that never loaded CellTable, where a call
         // returning a CellTable stays an out-of-line call on every release.
-        CellTable t = ts.refs.hasCells() ? ts.refs.cellsIfPresent() : null;
+        OwnerWork refs = OwnerWork.of(ts);
+        CellTable t = refs.hasCells() ? refs.cellsIfPresent() : null;
         if (t != null) {
             int r = t.decrement(x);
             if (r != Cell.DEC_MISS) {
@@ -689,13 +689,13 @@ public final class RefCounts {
     // ------------------------------------------------------------------ death watches and registration
 
     /** Adds a death watch to {@code x}; fires at once if it is already dead. */
-    public static void watch(RefCounted x, org.safethread.internal.finalizer.Watch w) {
+    public static void watch(RefCounted x, DeathWatch w) {
         if (!isAlive(x)) {
             w.fire();
             return;
         }
         Extras e = extrasOrCreate(x);
-        e.ensureLeakRef(() -> new LeakRef(x, e));
+        e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
         e.addWatch(w);
         // pairs with Deaths.die's volatile read of the Extras field after its DEAD CAS
         if (!isAlive(x)) {
@@ -720,7 +720,7 @@ public final class RefCounts {
             throw new IllegalArgumentException("SafeThread.register: the @FinalizerCore field "
                     + info.coreField.getName() + " of " + x.getClass().getName() + " is null");
         }
-        String why = org.safethread.internal.finalizer.CoreRules.checkInstance(x, core);
+        String why = FinalizerHooks.Installed.get().checkCore(x, core);
         if (why != null) {
             throw new IllegalArgumentException("SafeThread.register: " + why);
         }
@@ -729,7 +729,7 @@ public final class RefCounts {
         }
         Extras e = extrasOrCreate(x);
         e.captureCore(core);
-        e.ensureLeakRef(() -> new LeakRef(x, e));
+        e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
     }
 
     /**
@@ -749,14 +749,14 @@ public final class RefCounts {
         if (core == null) {
             return false;
         }
-        String why = org.safethread.internal.finalizer.CoreRules.checkInstance(x, core);
+        String why = FinalizerHooks.Installed.get().checkCore(x, core);
         if (why != null) {
             throw new IllegalArgumentException("SafeThread.finalizeNow: " + why);
         }
         if (!e.claimFinalization()) {
             return false;
         }
-        org.safethread.internal.finalizer.Finalizers.runNow(core, x.getClass());
+        FinalizerHooks.Installed.get().runNow(core, x.getClass());
         return true;
     }
 

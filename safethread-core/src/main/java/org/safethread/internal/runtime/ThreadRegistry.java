@@ -107,13 +107,14 @@ public final class ThreadRegistry {
             if (ts.thread.isAlive() || !ts.tryHold()) {
                 continue;
             }
+            ThreadWork w = ts.work();
             boolean idle;
             try {
-                idle = !ts.refs.hasLeftoverWork();
+                idle = w == null || !w.hasLeftoverWork();
             } finally {
                 ts.release();
             }
-            if (idle && !ts.refs.hasQueuedMerges()) {
+            if (idle && (w == null || !w.hasQueuedMerges())) {
                 STATES.remove(ts.thread, ts);
             } else {
                 withWork++;
@@ -125,8 +126,9 @@ public final class ThreadRegistry {
     /** Captures finalizer cores for owners idle outside the runtime (see OwnerWork). Housekeeper. */
     static void captureForIdleOwners() {
         for (ThreadState ts : STATES.values()) {
-            if (ts.thread.isAlive()) {
-                ts.refs.captureIfOwnerIdle();
+            ThreadWork w = ts.work();
+            if (w != null && ts.thread.isAlive()) {
+                w.captureIfOwnerIdle();
             }
         }
     }
@@ -138,12 +140,15 @@ public final class ThreadRegistry {
     static void pruneTerminated() {
         for (ThreadState ts : STATES.values()) {
             if (!ts.thread.isAlive() && ts.tryHold()) {
+                ThreadWork w = ts.work();
                 try {
-                    ts.refs.finishForTerminatedThread();
+                    if (w != null) {
+                        w.finishForTerminatedThread();
+                    }
                 } finally {
                     ts.release();
                 }
-                if (!ts.refs.hasQueuedMerges()) {
+                if (w == null || !w.hasQueuedMerges()) {
                     STATES.remove(ts.thread, ts);
                 }
             }

@@ -6,11 +6,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.safethread.internal.monitor.MonitorStack;
-import org.safethread.internal.refcount.OwnerWork;
 
 /**
  * The runtime's view of one thread (platform or virtual): its attach state, the requests other
- * threads have made of it, its merge queue, its monitor stack and its owner-side refcount work.
+ * threads have made of it, its monitor stack, and one typed slot per subsystem above
+ * ({@link #newSlot}); the count engine's slot, read on its every non-owner operation, is a field of
+ * its own typed by the runtime's {@link ThreadWork} (merge queue, cells, candidates), through which
+ * the runtime drives it without naming it.
  *
  * <h2>Implementation notes: the attach protocol</h2>
  *
@@ -95,8 +97,6 @@ public final class ThreadState {
     public final Thread thread;
     /** Its monitor stack (owner only). */
     public final MonitorStack monitors = new MonitorStack();
-    /** Its owner-side refcount work: cells, candidates, merge queue, death worklist (mostly owner only). */
-    public final OwnerWork refs;
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
@@ -165,7 +165,7 @@ public final class ThreadState {
         }
     }
 
-    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph today). */
+    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph today; the count engine has its own field, see {@link #work()}). */
     private static final int MAX_SLOTS = 8;
     private static final AtomicInteger SLOT_COUNT = new AtomicInteger();
 
@@ -175,6 +175,32 @@ public final class ThreadState {
      * plain array accesses are enough.
      */
     private final Object[] slots = new Object[MAX_SLOTS];
+
+    /**
+     * Makes a thread's {@link ThreadWork} (the count engine's, declared once by {@link #declareWork});
+     * null until declared.
+     */
+    private static volatile Function<ThreadState, ? extends ThreadWork> workFactory;
+    /** Guards {@link #declareWork} (a private lock: the class's own would be anyone's). */
+    private static final Object WORK_DECLARATION = new Object();
+    private static final VarHandle WORK;
+
+    static {
+        try {
+            WORK = MethodHandles.lookup().findVarHandle(ThreadState.class, "work", ThreadWork.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The count engine's slot: its per-thread work, typed by the runtime's interface. A field of
+     * its own rather than an entry of {@link #slots}, because the count engine's non-owner paths
+     * read it on every operation: one load (acquire: a plain load on x86) and the caller's cast to
+     * its final class. Made on first use and published by a CAS (release), like the slots.
+     */
+    @SuppressWarnings("unused") // through WORK
+    private ThreadWork work;
 
     /**
      * Declares a new per-thread slot.
@@ -188,6 +214,41 @@ public final class ThreadState {
             throw new IllegalStateException("safethread internal error: more than " + MAX_SLOTS + " thread-state slots");
         }
         return new Slot<>(i, factory);
+    }
+
+    /**
+     * Declares how a thread's per-thread work is made: the work the runtime drives at safe points,
+     * when the thread parks and after it ends (the count engine, once, from its class initializer).
+     *
+     * @throws IllegalStateException if it is already declared
+     */
+    public static void declareWork(Function<ThreadState, ? extends ThreadWork> factory) {
+        synchronized (WORK_DECLARATION) {
+            if (workFactory != null) {
+                throw new IllegalStateException("safethread internal error: per-thread work declared twice");
+            }
+            workFactory = factory;
+        }
+    }
+
+    /**
+     * @return this thread's per-thread work, made now if it has none (normally by the thread
+     *     itself; any thread may: the first CAS wins)
+     * @throws IllegalStateException if no layer declared it ({@link #declareWork})
+     */
+    public ThreadWork workOrCreate() {
+        ThreadWork w = (ThreadWork) WORK.getAcquire(this);
+        return w != null ? w : createWork(); // small, so that it inlines wherever the count engine calls it
+    }
+
+    private ThreadWork createWork() {
+        Function<ThreadState, ? extends ThreadWork> f = workFactory;
+        if (f == null) {
+            throw new IllegalStateException("safethread internal error: no per-thread work declared");
+        }
+        ThreadWork made = f.apply(this);
+        ThreadWork won = (ThreadWork) WORK.compareAndExchangeRelease(this, (ThreadWork) null, made);
+        return won == null ? made : won;
     }
 
     /** @return this thread's value of {@code slot}, made on first use (owner thread only) */
@@ -210,9 +271,13 @@ public final class ThreadState {
         return (T) slots[slot.index];
     }
 
+    /** @return this thread's per-thread work, or null if it never made any (any thread) */
+    public ThreadWork work() {
+        return (ThreadWork) WORK.getAcquire(this);
+    }
+
     private ThreadState(Thread thread) {
         this.thread = thread;
-        this.refs = new OwnerWork(this);
     }
 
     private static ThreadState create() {
@@ -270,11 +335,17 @@ public final class ThreadState {
                 }
                 if ((r & REQ_MERGE) != 0) {
                     clearRequest(REQ_MERGE);
-                    refs.drainMergeQueue();
+                    ThreadWork w = work(); // set: only a merge into this thread's queue requests one
+                    if (w != null) {
+                        w.drainMergeQueue();
+                    }
                 }
                 if ((r & REQ_WORK) != 0) {
                     clearRequest(REQ_WORK);
-                    workLeft |= refs.runOwnerWork();
+                    ThreadWork w = work(); // set by this thread's own work
+                    if (w != null) {
+                        workLeft |= w.runOwnerWork();
+                    }
                 }
             }
         } finally {
@@ -315,7 +386,10 @@ public final class ThreadState {
      */
     public void detach() {
         STATE.setVolatile(this, DETACHED);
-        if (refs.hasQueuedMerges()) {
+        // Write the state, then read the queue (volatile both): pairs with Merges.queue, which
+        // pushes, then reads the state. One of the two sees the other (the class notes' Dekker pair).
+        ThreadWork w = work();
+        if (w != null && w.hasQueuedMerges()) {
             Housekeeper.requestMergeHelp();
         }
     }

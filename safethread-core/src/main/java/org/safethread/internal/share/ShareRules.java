@@ -4,16 +4,19 @@ import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
+import java.security.CodeSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import org.safethread.Shareable;
-import org.safethread.internal.monitor.MonitorProxy;
 
 /**
  * Decides what may cross between threads. The decision for a class is computed once by
@@ -39,6 +42,24 @@ import org.safethread.internal.monitor.MonitorProxy;
  *
  * <p>Checking never calls a method of a user class: record components and captured lambda values
  * are read from their fields, immutable collections are JDK classes iterated by JDK code.
+ *
+ * <h2>Implementation notes: types of the layers above</h2>
+ * <p>This layer names no type of a layer above it. Those types declare their role here
+ * themselves, in their class initializers: a value type every instance of which is shareable
+ * ({@link #registerValueType}: {@code DeathQueue} and its {@code Handle}), a holder shareable
+ * when its value is ({@link #registerHolder}: {@code Ref}, {@code WeakRef}), a marker supertype
+ * every implementation of which is shareable ({@link #registerShareableSupertype}: monitor
+ * proxies, registered by the class that defines them). A judgement is cached for good, so a
+ * registration must precede any judgement of the type it concerns:
+ * <ul>
+ *   <li>a type of the public package ({@code org.safethread}) is initialized before it is
+ *       judged ({@link #classify}), which runs its registration; those initializers run no user
+ *       code;</li>
+ *   <li>a marker supertype is registered by the one class that defines its implementations
+ *       (before it defines the first), so no implementation is judged before it.</li>
+ * </ul>
+ * Registrations are copy-on-write arrays (a few entries, written at class initialization, read
+ * by a plain scan): the decisions are exactly those the named types gave.
  */
 public final class ShareRules {
     /** How a class's instances are judged. */
@@ -87,8 +108,30 @@ public final class ShareRules {
             java.util.Locale.class, java.util.Currency.class, java.util.regex.Pattern.class, java.io.File.class,
             java.util.OptionalInt.class, java.util.OptionalLong.class, java.util.OptionalDouble.class,
             StackTraceElement.class, java.net.Inet4Address.class, java.net.Inet6Address.class,
-            java.net.InetSocketAddress.class, java.lang.invoke.MethodType.class, Void.class,
-            org.safethread.DeathQueue.class, org.safethread.DeathQueue.Handle.class);
+            java.net.InetSocketAddress.class, java.lang.invoke.MethodType.class, Void.class);
+
+    /** The public package: its types register their roles when initialized (see the class notes). */
+    private static final String OWN_PUBLIC_PACKAGE = Shareable.class.getPackageName();
+    /** Where this library's classes come from (a jar or a classes folder). */
+    private static final CodeSource OWN_SOURCE = ShareRules.class.getProtectionDomain().getCodeSource();
+
+    /** A registered holder type and how to read its value. */
+    private static final class HolderType {
+        final Class<?> type;
+        final Function<Object, ?> value;
+
+        HolderType(Class<?> type, Function<Object, ?> value) {
+            this.type = type;
+            this.value = value;
+        }
+    }
+
+    /** Guards registration (a private lock: the class's own would be anyone's). */
+    private static final Object REGISTRATION = new Object();
+    // Copy-on-write, written under REGISTRATION, read without it.
+    private static volatile Class<?>[] valueTypes = new Class<?>[0];
+    private static volatile Class<?>[] shareableSupertypes = new Class<?>[0];
+    private static volatile HolderType[] holderTypes = new HolderType[0];
 
     private static final Set<String> IMMUTABLE_COLLECTIONS = Set.of(
             "java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$ListN",
@@ -124,6 +167,81 @@ public final class ShareRules {
     };
 
     private ShareRules() {
+    }
+
+    /**
+     * Declares that every instance of exactly {@code c} is shareable (a thread-safe or immutable
+     * type of a layer above; its class initializer).
+     */
+    public static void registerValueType(Class<?> c) {
+        synchronized (REGISTRATION) {
+            Class<?>[] a = Arrays.copyOf(valueTypes, valueTypes.length + 1);
+            a[a.length - 1] = c;
+            valueTypes = a;
+        }
+    }
+
+    /**
+     * Declares that every instance of a class implementing {@code marker} is shareable (the class
+     * that defines those implementations, before it defines the first).
+     */
+    public static void registerShareableSupertype(Class<?> marker) {
+        synchronized (REGISTRATION) {
+            Class<?>[] a = Arrays.copyOf(shareableSupertypes, shareableSupertypes.length + 1);
+            a[a.length - 1] = marker;
+            shareableSupertypes = a;
+        }
+    }
+
+    /**
+     * Declares that an instance of exactly {@code c} is a mutable holder of one value, shareable
+     * when that value is (its class initializer).
+     *
+     * @param value reads the held value; must not block or call user code
+     */
+    @SuppressWarnings("unchecked")
+    public static <H> void registerHolder(Class<H> c, Function<? super H, ?> value) {
+        synchronized (REGISTRATION) {
+            HolderType[] a = Arrays.copyOf(holderTypes, holderTypes.length + 1);
+            a[a.length - 1] = new HolderType(c, (Function<Object, ?>) value);
+            holderTypes = a;
+        }
+    }
+
+    private static boolean contains(Class<?>[] types, Class<?> c) {
+        for (Class<?> t : types) {
+            if (t == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static HolderType holderType(Class<?> c) {
+        for (HolderType h : holderTypes) {
+            if (h.type == c) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Runs the class initializer of a type of the public package, so its registration is in (see
+     * the class notes). Only this library's own classes: same package, loader and code source (a
+     * jar or classes folder), never hidden (a user's class in a package of that name, a test's
+     * lambda, is judged as it is, its initializer untouched).
+     */
+    private static void initializeOwnType(Class<?> c) {
+        if (!c.isHidden() && c.getPackageName().equals(OWN_PUBLIC_PACKAGE)
+                && c.getClassLoader() == ShareRules.class.getClassLoader()
+                && Objects.equals(c.getProtectionDomain().getCodeSource(), OWN_SOURCE)) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("safethread internal error: cannot initialize " + c.getName(), e);
+            }
+        }
     }
 
     /** @return whether every instance of exactly {@code c} is shareable, so checks can be skipped */
@@ -379,11 +497,9 @@ public final class ShareRules {
     }
 
     private static Object holderValue(Object h) {
-        if (h instanceof org.safethread.Ref) {
-            return ((org.safethread.Ref<?>) h).get();
-        }
-        if (h instanceof org.safethread.WeakRef) {
-            return ((org.safethread.WeakRef<?>) h).get();
+        HolderType t = holderType(h.getClass());
+        if (t != null) {
+            return t.value.apply(h);
         }
         if (h instanceof java.util.concurrent.atomic.AtomicReference) {
             return ((java.util.concurrent.atomic.AtomicReference<?>) h).get();
@@ -416,13 +532,16 @@ public final class ShareRules {
         if (c.isArray()) {
             return never("arrays are mutable: pass List.of(...)/List.copyOf(...) instead");
         }
-        if (MonitorProxy.class.isAssignableFrom(c)) {
-            return always();
+        initializeOwnType(c);
+        for (Class<?> marker : shareableSupertypes) {
+            if (marker.isAssignableFrom(c)) {
+                return always();
+            }
         }
         if (c.isAnnotationPresent(Shareable.class)) {
             return always();
         }
-        if (JDK_VALUES.contains(c) || c.isEnum() || (c.getSuperclass() != null && c.getSuperclass().isEnum())) {
+        if (JDK_VALUES.contains(c) || contains(valueTypes, c) || c.isEnum() || (c.getSuperclass() != null && c.getSuperclass().isEnum())) {
             return always();
         }
         if (c == org.safethread.CollectionResult.class || c == org.safethread.DeadlockException.Link.class) {
@@ -452,8 +571,8 @@ public final class ShareRules {
                 return new Rule(Kind.MAP, null, null);
             }
         }
-        if (c == org.safethread.Ref.class || c == org.safethread.WeakRef.class) {
-            return new Rule(Kind.HOLDER, null, null); // shareable when the referent is (a collected one is nothing)
+        if (holderType(c) != null) {
+            return new Rule(Kind.HOLDER, null, null); // Ref, WeakRef: shareable when the referent is (a collected one is nothing)
         }
         if (c.isRecord()) {
             return recordRule(c);

@@ -10,6 +10,7 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 import org.safethread.DeathQueue;
+import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.stress.support.Bare;
 import org.safethread.stress.support.Deaths;
@@ -45,7 +46,7 @@ public class RefBareDeathVsWatchTest {
         // Unbiased, as on a pool worker: X is born MERGED with its one reference in the shared
         // word, so actor 1's release kills it there, with no owner involved. (This thread's later
         // objects are unbiased too; jcstress runs one test class per JVM.)
-        ThreadState.current().refs.giveUpBias();
+        OwnerWork.of(ThreadState.current()).giveUpBias();
         x = new Bare();
     }
 

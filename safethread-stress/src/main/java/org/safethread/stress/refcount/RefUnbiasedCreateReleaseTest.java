@@ -11,6 +11,7 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 import org.safethread.DeathQueue;
+import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.stress.support.Deaths;
 import org.safethread.stress.support.Spin;
@@ -47,7 +48,7 @@ public class RefUnbiasedCreateReleaseTest {
 
     @Actor
     public void actor1(III_Result r) {
-        ThreadState.current().refs.giveUpBias();
+        OwnerWork.of(ThreadState.current()).giveUpBias();
         Tracked x = new Tracked();
         made = x;
         try {

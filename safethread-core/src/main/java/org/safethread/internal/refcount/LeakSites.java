@@ -1,4 +1,4 @@
-package org.safethread.internal.finalizer;
+package org.safethread.internal.refcount;
 
 import java.util.concurrent.ThreadLocalRandom;
 import org.safethread.internal.runtime.Settings;

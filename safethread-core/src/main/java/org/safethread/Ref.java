@@ -25,7 +25,8 @@ public final class Ref<T extends RefCounted> {
         ShareRules.registerHolder(Ref.class, Ref::get);
     }
 
-    // Written and read through RefCounts' VarHandle (getAndSet for set/clear/death).
+    // Written and read through CountFields' VarHandle (refValueVolatile; getAndSetRefValue for
+    // set/clear/death).
     private volatile @Nullable T value;
     // The collection that last traced this Ref (collector thread only; RefCounts.markRef): a Ref
     // reachable twice in one collection (two objects' fields, a map value) counts as one edge.

@@ -65,17 +65,17 @@ public abstract class RefCounted {
 
     // Implementation notes: the protocol (owner plain count, shared word, cells, merge queue,
     // death) is described in org.safethread.internal.refcount.RefCounts. These fields are read
-    // and written there through VarHandles; the owner's fast paths below touch only `owner`
-    // and `local`.
+    // and written there through the VarHandles of internal.refcount.CountFields, whose accessors
+    // name their memory mode; the owner's fast paths below touch only `owner` and `local`.
 
     /** The owning thread's state; null once merged or dead. Written by the owner or its holder. */
     private @Nullable ThreadState owner;
     /** The owner's plain count and BUFFERED flag (see CountWord). Owner (or holder) only. */
     private int local;
-    /** The shared count word (see CountWord); CAS only, through RefCounts. */
+    /** The shared count word (see CountWord); CAS only, through CountFields. */
     @SuppressWarnings("unused")
     private long shared;
-    /** Out-of-line state (org.safethread.internal.refcount.Extras), or null; through RefCounts. */
+    /** Out-of-line state (org.safethread.internal.refcount.Extras), or null; through CountFields. */
     @SuppressWarnings("unused")
     private @Nullable Object extras;
     /**

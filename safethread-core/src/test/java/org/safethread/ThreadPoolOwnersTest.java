@@ -349,7 +349,7 @@ class ThreadPoolOwnersTest {
     private static boolean bornUnbiased(Callable<Res> make) throws Exception {
         Res r = make.call();
         try {
-            return org.safethread.internal.refcount.RefCounts.owner(r) == null;
+            return org.safethread.internal.refcount.CountFields.ownerOpaque(r) == null;
         } finally {
             r.decref();
         }

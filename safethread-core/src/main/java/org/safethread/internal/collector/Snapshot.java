@@ -19,6 +19,7 @@ import org.safethread.internal.refcount.Extras;
 import org.safethread.internal.refcount.KillWindow;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.refcount.ClassInfo;
+import org.safethread.internal.refcount.CountFields;
 import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.Deaths;
 import org.safethread.internal.refcount.OwnerWork;
@@ -196,9 +197,10 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
      *     handshake) is held now if it can be, after merging what it has queued.
      */
     private boolean readable(RefCounted x) {
-        ThreadState o = RefCounts.owner(x);
+        ThreadState o = CountFields.ownerOpaque(x);
         if (o == null) {
-            return isMerged(RefCounts.word(x)); // owner null and not merged: a merge in flight elsewhere
+            // owner null and not merged: a merge in flight elsewhere
+            return isMerged(CountFields.wordVolatile(x));
         }
         if (o.collectorEpoch == epoch) {
             return true;
@@ -207,7 +209,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
             o.collectorEpoch = epoch;
             lateHeld.add(o);
             OwnerWork.of(o).drainMergeQueue();
-            return RefCounts.owner(x) == null ? isMerged(RefCounts.word(x)) : true;
+            return CountFields.ownerOpaque(x) == null ? isMerged(CountFields.wordVolatile(x)) : true;
         }
         o.collectorEpoch = -epoch - 2; // tried once this collection: do not try again per object
         return false;
@@ -216,7 +218,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
     /** Adds a candidate root; returns false if it is skipped. */
     /** @return the index of {@code x} in this snapshot, or -1 (its slot field, checked against objs) */
     private int indexOf(RefCounted x) {
-        int i = RefCounts.collectorSlot(x);
+        int i = CountFields.collectorSlotPlain(x);
         return i >= 0 && i < size && objs[i] == x ? i : -1;
     }
 
@@ -254,7 +256,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         }
         int i = size++;
         objs[i] = x;
-        RefCounts.setCollectorSlot(x, i);
+        CountFields.setCollectorSlotPlain(x, i);
         words[i] = RefCounts.snapshotWord(x, SCAN, TOUCHED | CAND);
         return i;
     }
@@ -273,10 +275,10 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
             }
             long c = refs(w);
             if (!isMerged(w)) {
-                int l = RefCounts.local(x);
+                int l = CountFields.localPlain(x);
                 c += l & LOCAL_COUNT;
                 if ((l & CountWord.BUFFERED) != 0) {
-                    RefCounts.setLocal(x, l & ~CountWord.BUFFERED); // it is off every candidate list now
+                    CountFields.setLocalPlain(x, l & ~CountWord.BUFFERED); // it is off every candidate list now
                 }
             }
             counts[i] = c;
@@ -289,7 +291,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
             for (int f = 0, n = info.refFieldCount(); f < n; f++) {
                 edgeTo(i, info.refTargetOnce(x, f, epoch));
             }
-            Extras ex = RefCounts.extras(x);
+            Extras ex = CountFields.extrasVolatile(x);
             if (ex != null && ex.hasBindings()) {
                 traceBindings(i, ex);
             }
@@ -350,7 +352,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
     @Override
     public void ref(Ref<?> ref) {
         if (RefCounts.markRef(ref, epoch)) {
-            counted(RefCounts.refValue(ref));
+            counted(CountFields.refValueVolatile(ref));
         }
     }
 
@@ -553,7 +555,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
             }
             boolean valid = true;
             for (int i = head; i >= 0; i = nextInGroup[i]) {
-                if (RefCounts.word(objs[i]) != words[i]) {
+                if (CountFields.wordVolatile(objs[i]) != words[i]) {
                     valid = false;
                     break;
                 }
@@ -569,7 +571,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
                 Counters.OBJECTS_COLLECTED.add(size);
                 for (int i = head; i >= 0; i = nextInGroup[i]) {
                     long dead = (words[i] & ~(SCAN | TOUCHED)) | DEAD;
-                    if (!RefCounts.casWord(objs[i], words[i], dead)) {
+                    if (!CountFields.casWord(objs[i], words[i], dead)) {
                         valid = false;
                         done = i;
                         break;
@@ -589,7 +591,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
             } else {
                 Counters.OBJECTS_COLLECTED.add(-size);
                 for (int i = head; i != done && i >= 0; i = nextInGroup[i]) {
-                    RefCounts.restoreWord(objs[i], words[i] & ~(SCAN | TOUCHED));
+                    CountFields.setWordVolatile(objs[i], words[i] & ~(SCAN | TOUCHED));
                 }
                 for (int i = head; i >= 0; i = nextInGroup[i]) {
                     defer(objs[i]); // try again next time
@@ -653,7 +655,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
         int garbage = 0;
         for (int i = 0; i < n; i++) {
             if (!live[i]) {
-                if (RefCounts.word(objs[i]) != words[i]) {
+                if (CountFields.wordVolatile(objs[i]) != words[i]) {
                     return -1;
                 }
                 garbage++;
@@ -674,10 +676,10 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
                 continue;
             }
             long dead = (words[i] & ~(SCAN | TOUCHED)) | DEAD;
-            if (!RefCounts.casWord(objs[i], words[i], dead)) {
+            if (!CountFields.casWord(objs[i], words[i], dead)) {
                 for (int j = 0; j < k; j++) {
                     int r = sc.killedIdx[j];
-                    RefCounts.restoreWord(objs[r], words[r]);
+                    CountFields.setWordVolatile(objs[r], words[r]);
                     sc.killed[j] = null;
                 }
                 Counters.OBJECTS_COLLECTED.add(-garbage);

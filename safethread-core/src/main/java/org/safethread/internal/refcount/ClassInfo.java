@@ -132,7 +132,7 @@ public final class ClassInfo {
     /** @return the object held by {@code obj}'s Ref field {@code i} (volatile read), or null */
     public RefCounted refTarget(Object obj, int i) {
         Ref<?> r = refField(obj, i);
-        return r == null ? null : RefCounts.refValue(r);
+        return r == null ? null : CountFields.refValueVolatile(r);
     }
 
     /**
@@ -141,7 +141,7 @@ public final class ClassInfo {
      */
     public RefCounted refTargetOnce(Object obj, int i, int epoch) {
         Ref<?> r = refField(obj, i);
-        return r == null || !RefCounts.markRef(r, epoch) ? null : RefCounts.refValue(r);
+        return r == null || !RefCounts.markRef(r, epoch) ? null : CountFields.refValueVolatile(r);
     }
 
     /** @return how many Ref fields instances have */

@@ -63,12 +63,15 @@ public final class Deaths {
     static void die(RefCounted x, ThreadState ts) {
         OwnerWork refs = OwnerWork.of(ts);
         DeathWork work = refs.deaths;
-        if (RefCounts.OWNER.get(x) != null) {
+        if (CountFields.ownerPlain(x) != null) {
             // Only if set: an unbiased or merged object has none, and a needless store could
             // cost a cache-line upgrade when the field and the word straddle a line.
-            RefCounts.OWNER.set(x, null);
+            CountFields.setOwnerPlain(x, null);
         }
-        if (refs.classInfo(x.getClass()).bareDeath && RefCounts.extras(x) == null) {
+        // pairs with RefCounts.watch's and touchForBindings' volatile reads of the word after
+        // installing Extras (CountFields.compareAndExchangeExtras): this volatile read comes after
+        // the caller's DEAD CAS, so either it sees their Extras or they see DEAD
+        if (refs.classInfo(x.getClass()).bareDeath && CountFields.extrasVolatile(x) == null) {
             // No Ref fields, no core, no Extras: the loop below would count it and find nothing
             // else to do (clearRefs: no fields; clearBindings and finish: no Extras, no core).
             // Counting it here is the same death without the worklist (it kills nothing more).
@@ -145,7 +148,7 @@ public final class Deaths {
             ClassInfo info = null;
             for (int k = 0; k < n; k++) {
                 RefCounted y = members[k];
-                RefCounts.OWNER.set(y, null);
+                CountFields.setOwnerPlain(y, null);
                 Class<?> type = y.getClass();
                 if (type != lastType) { // a group is usually of few classes
                     lastType = type;
@@ -153,7 +156,7 @@ public final class Deaths {
                 }
                 clearRefsOfCollected(y, info, group, k);
                 clearBindings(y);
-                if (info.hasCore() || RefCounts.extras(y) != null) {
+                if (info.hasCore() || CountFields.extrasVolatile(y) != null) {
                     members[toFinish++] = y; // toFinish <= k: a slot already done with
                 }
             }
@@ -185,7 +188,7 @@ public final class Deaths {
             if (r == null) {
                 continue;
             }
-            RefCounted t = RefCounts.takeForDeath(r);
+            RefCounted t = CountFields.getAndSetRefValue(r, null);
             if (t == null || group.diedWith(k, t) || !RefCounts.isAlive(t)) {
                 continue; // empty, or dead (most often: a member of the same group)
             }
@@ -204,7 +207,7 @@ public final class Deaths {
             if (r == null) {
                 continue;
             }
-            RefCounted t = RefCounts.takeForDeath(r);
+            RefCounted t = CountFields.getAndSetRefValue(r, null);
             if (t == null || !RefCounts.isAlive(t)) {
                 continue; // empty, or a member of the same dying group
             }
@@ -222,7 +225,7 @@ public final class Deaths {
      * one can be added), then each releases what it held. Runtime code only.
      */
     private static void clearBindings(RefCounted y) {
-        Extras e = RefCounts.extras(y);
+        Extras e = CountFields.extrasVolatile(y);
         if (e != null) {
             // Always under the lock, never on the racy hint: a put that read the key alive just
             // before its DEAD CAS may be adding a binding right now (it holds the lock; we wait).
@@ -247,7 +250,7 @@ public final class Deaths {
 
     /** Fires watches and queues the core. @return a refusal to rethrow, or null */
     private static IllegalArgumentException finish(RefCounted y, ClassInfo info) {
-        Extras e = RefCounts.extras(y);
+        Extras e = CountFields.extrasVolatile(y);
         Object core = info.hasCore() ? info.coreOf(y) : null;
         if (e != null) {
             e.onDeath();

@@ -93,12 +93,12 @@ final class Fold {
      */
     static long fold(RefCounted x, Cell only, long ownerRefs, long set, long clear, int mode) {
         for (;;) {
-            Extras e = RefCounts.extras(x);
+            Extras e = CountFields.extrasVolatile(x);
             if (e == null) {
                 if (only != null) {
                     return 0; // a cell lives in its object's Extras: it cannot be missing
                 }
-                long w = (long) RefCounts.SHARED.getVolatile(x);
+                long w = CountFields.wordVolatile(x);
                 if (isDead(w)) {
                     return w;
                 }
@@ -106,7 +106,7 @@ final class Fold {
                     continue; // a cell, and so an Extras, appeared meanwhile: fold it under the lock
                 }
                 long nw = next(w, ownerRefs, 0, set, clear, mode);
-                if (RefCounts.SHARED.compareAndSet(x, w, nw & ~RESULT_BITS)) {
+                if (CountFields.casWord(x, w, nw & ~RESULT_BITS)) {
                     clearOwner(x, mode);
                     return nw | FOLDED;
                 }
@@ -130,12 +130,12 @@ final class Fold {
                     n = (int) (frozen & 0xFF);
                 }
                 for (;;) {
-                    long w = (long) RefCounts.SHARED.getVolatile(x);
+                    long w = CountFields.wordVolatile(x);
                     if (isDead(w)) {
                         return w;
                     }
                     long nw = next(w, ownerRefs + sum, n, set, clear, mode);
-                    if (RefCounts.SHARED.compareAndSet(x, w, nw & ~RESULT_BITS)) {
+                    if (CountFields.casWord(x, w, nw & ~RESULT_BITS)) {
                         clearOwner(x, mode);
                         return nw | FOLDED;
                     }
@@ -170,8 +170,8 @@ final class Fold {
 
     private static void clearOwner(RefCounted x, int mode) {
         if ((mode & CLEAR_OWNER) != 0) {
-            RefCounts.OWNER.set(x, null);
-            RefCounts.LOCAL.set(x, (int) RefCounts.LOCAL.get(x) & BUFFERED);
+            CountFields.setOwnerPlain(x, null);
+            CountFields.setLocalPlain(x, CountFields.localPlain(x) & BUFFERED);
         }
     }
 

@@ -67,7 +67,7 @@ public final class KillWindow {
         for (;;) {
             int s = seqVolatile();
             if ((s & 1) == 0) {
-                boolean dead = CountWord.isDead(RefCounts.word(x));
+                boolean dead = CountWord.isDead(CountFields.wordVolatile(x));
                 if (!dead) {
                     return false;
                 }

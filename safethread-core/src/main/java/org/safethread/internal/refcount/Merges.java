@@ -48,7 +48,7 @@ public final class Merges {
      * @return true if the merge found that {@code x} was over-released (and killed it)
      */
     static boolean queue(RefCounted x, ThreadState requester) {
-        ThreadState o = RefCounts.owner(x);
+        ThreadState o = CountFields.ownerOpaque(x);
         if (o == null) {
             return false; // merged concurrently: the merge saw our release
         }
@@ -107,10 +107,10 @@ public final class Merges {
      * @return true if the merge found an over-release
      */
     static boolean merge(RefCounted x, ThreadState o) {
-        if (RefCounts.OWNER.get(x) != o) {
+        if (CountFields.ownerPlain(x) != o) {
             return false;
         }
-        long localCount = (int) RefCounts.LOCAL.get(x) & LOCAL_COUNT;
+        long localCount = CountFields.localPlain(x) & LOCAL_COUNT;
         // A DEAD word is left alone (Fold): the object died (its death processing clears the
         // owner), or a collector marked it dead and may still restore it after a failed group
         // validation.

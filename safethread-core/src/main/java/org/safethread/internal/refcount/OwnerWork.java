@@ -310,7 +310,7 @@ public final class OwnerWork implements ThreadWork {
         if (!RefCounts.isAlive(x)) {
             return true;
         }
-        Extras e = RefCounts.extras(x);
+        Extras e = CountFields.extrasVolatile(x);
         Object core = ClassInfo.of(x.getClass()).coreOf(x);
         if (core == null || e == null) {
             return false;

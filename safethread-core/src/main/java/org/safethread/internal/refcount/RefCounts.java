@@ -16,8 +16,6 @@ import static org.safethread.internal.refcount.CountWord.pins;
 import static org.safethread.internal.refcount.CountWord.refs;
 import static org.safethread.internal.refcount.CountWord.touch;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import org.safethread.Ref;
 import org.safethread.RefCounted;
 import org.safethread.internal.events.OverReleaseEvent;
@@ -91,7 +89,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Memory ordering.</b> All shared-word and cell accesses are volatile or CAS, so a
  * thread's actions before a release happen-before the CAS that finally kills the object, and so
  * before death processing. The owner's plain accesses are ordered for other threads only through
- * the attach protocol's volatile edges.
+ * the attach protocol's volatile edges. Every field of {@link RefCounted} and {@link Ref} is
+ * reached through {@link CountFields}, whose accessors name the memory mode of each access (and
+ * whose notes list which mode each field is used in, and why).
  *
  * <p><b>Candidates for the collector.</b> A decrement that leaves a count above zero may have
  * made a garbage cycle, so the object becomes a candidate: the owner keeps a plain list (flag
@@ -101,30 +101,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RefCounts {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.REFCOUNT);
-
-    static final VarHandle OWNER;
-    static final VarHandle LOCAL;
-    static final VarHandle SHARED;
-    static final VarHandle EXTRAS;
-    static final VarHandle SLOT;
-    static final VarHandle REF_VALUE;
-    static final VarHandle REF_MARK;
-
-    static {
-        try {
-            MethodHandles.Lookup rc = MethodHandles.privateLookupIn(RefCounted.class, MethodHandles.lookup());
-            OWNER = rc.findVarHandle(RefCounted.class, "owner", ThreadState.class);
-            LOCAL = rc.findVarHandle(RefCounted.class, "local", int.class);
-            SHARED = rc.findVarHandle(RefCounted.class, "shared", long.class);
-            EXTRAS = rc.findVarHandle(RefCounted.class, "extras", Object.class);
-            SLOT = rc.findVarHandle(RefCounted.class, "collectorSlot", int.class);
-            MethodHandles.Lookup rl = MethodHandles.privateLookupIn(Ref.class, MethodHandles.lookup());
-            REF_VALUE = rl.findVarHandle(Ref.class, "value", RefCounted.class);
-            REF_MARK = rl.findVarHandle(Ref.class, "collectorMark", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** Result of a cell-table increment: not taken, use the shared word. */
     static final int INC_SHARED = 0;
@@ -138,68 +114,23 @@ public final class RefCounts {
     private RefCounts() {
     }
 
-    // ------------------------------------------------------------------ field access helpers
-
-    /** @return the owner, or null once merged or dead (opaque read: racy readers only compare) */
-    public static ThreadState owner(RefCounted x) {
-        return (ThreadState) OWNER.getOpaque(x);
-    }
-
-    /** @return the shared word (volatile read) */
-    public static long word(RefCounted x) {
-        return (long) SHARED.getVolatile(x);
-    }
-
-    /** CAS on the shared word. */
-    public static boolean casWord(RefCounted x, long expect, long update) {
-        return SHARED.compareAndSet(x, expect, update);
-    }
-
-    /** @return the owner's plain count field; caller must be the owner or hold it */
-    public static int local(RefCounted x) {
-        return (int) LOCAL.get(x);
-    }
-
-    /** Writes the owner's plain count field; caller must be the owner or hold it. */
-    public static void setLocal(RefCounted x, int v) {
-        LOCAL.set(x, v);
-    }
-
-    /** @return the collector's slot field (collector only) */
-    public static int collectorSlot(RefCounted x) {
-        return (int) SLOT.get(x);
-    }
-
-    /** Writes the collector's slot field (collector only). */
-    public static void setCollectorSlot(RefCounted x, int slot) {
-        SLOT.set(x, slot);
-    }
+    // ------------------------------------------------------------------ composite field access
+    // Single accesses are CountFields' accessors, named by memory mode.
 
     /**
-     * @return the object's Extras, or null (volatile read). Volatile, not merely acquire: death
-     *     processing reads it after the DEAD CAS, and whoever attaches Extras (a watch, a binding)
-     *     reads the word after installing it; pairs with {@link #extrasOrCreate} so that one of
-     *     the two sees the other (a Dekker pair needs all four accesses in the synchronization
-     *     order). On x86 and AArch64 this costs what the acquire read did.
+     * @return the object's Extras, created if absent: a volatile read, then a volatile
+     *     compareAndExchange. One end of the Dekker pair with {@link Deaths#die}'s volatile read
+     *     of the Extras field after its DEAD CAS (see {@link CountFields}): a caller that goes on
+     *     to rely on the object being alive re-reads the word afterwards.
      */
-    public static Extras extras(RefCounted x) {
-        return (Extras) EXTRAS.getVolatile(x);
-    }
-
-    /** @return the object's Extras, created if absent (a volatile CAS; pairs with {@link #extras}) */
     public static Extras extrasOrCreate(RefCounted x) {
-        Extras e = (Extras) EXTRAS.getVolatile(x);
+        Extras e = CountFields.extrasVolatile(x);
         if (e != null) {
             return e;
         }
         Extras fresh = new Extras(x.getClass(), null);
-        Extras witness = (Extras) EXTRAS.compareAndExchange(x, null, fresh);
+        Extras witness = CountFields.compareAndExchangeExtras(x, fresh);
         return witness == null ? fresh : witness;
-    }
-
-    /** @return the object in a Ref slot (volatile read) */
-    public static RefCounted refValue(Ref<?> r) {
-        return (RefCounted) REF_VALUE.getVolatile(r);
     }
 
     /**
@@ -210,10 +141,10 @@ public final class RefCounts {
      *     reachable twice, e.g. shared by two objects' fields, must count as one edge)
      */
     public static boolean markRef(Ref<?> r, int epoch) {
-        if ((int) REF_MARK.get(r) == epoch) {
+        if (CountFields.refMarkPlain(r) == epoch) {
             return false;
         }
-        REF_MARK.set(r, epoch);
+        CountFields.setRefMarkPlain(r, epoch);
         return true;
     }
 
@@ -222,15 +153,10 @@ public final class RefCounts {
      * held, unless that is dead too. Never calls user code.
      */
     public static void clearForDeath(Ref<?> r) {
-        RefCounted t = takeForDeath(r);
+        RefCounted t = CountFields.getAndSetRefValue(r, null);
         if (t != null && isAlive(t)) {
             t.decref();
         }
-    }
-
-    /** Empties a Ref slot and returns what it held, without releasing it (death processing). */
-    static RefCounted takeForDeath(Ref<?> r) {
-        return (RefCounted) REF_VALUE.getAndSet(r, (RefCounted) null);
     }
 
     // ------------------------------------------------------------------ construction
@@ -245,9 +171,9 @@ public final class RefCounts {
         OwnerWork w = OwnerWork.of(ts);
         if (w.unbiased()) {
             // Plain writes: x is not yet published; whoever receives it safely sees them.
-            OWNER.set(x, null);
-            LOCAL.set(x, 0);
-            SHARED.set(x, MERGED | REF_ONE);
+            CountFields.setOwnerPlain(x, null);
+            CountFields.setLocalPlain(x, 0);
+            CountFields.setWordPlain(x, MERGED | REF_ONE);
         } else {
             ts.markOwner();
         }
@@ -255,7 +181,7 @@ public final class RefCounts {
         info.checkUsable();
         if (LeakSites.watched(info.hasCore())) {
             Extras e = new Extras(x.getClass(), LeakSites.site());
-            EXTRAS.set(x, e); // plain: x is not yet published
+            CountFields.setExtrasPlain(x, e); // plain: x is not yet published
             e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
             if (info.hasCore()) {
                 w.addUncaptured(x);
@@ -272,7 +198,7 @@ public final class RefCounts {
         if (ts.requests() != 0) {
             ts.poll();
         }
-        if (OWNER.get(x) == ts) {
+        if (CountFields.ownerPlain(x) == ts) {
             ownerIncref(x);
             return;
         }
@@ -289,7 +215,7 @@ public final class RefCounts {
     }
 
     private static void ownerIncref(RefCounted x) {
-        int l = (int) LOCAL.get(x);
+        int l = CountFields.localPlain(x);
         if ((l & LOCAL_COUNT) == LOCAL_COUNT) {
             // Spill half of the owner's count to the shared word; practically never happens.
             int half = LOCAL_COUNT / 2;
@@ -298,7 +224,7 @@ public final class RefCounts {
             }
             l -= half;
         }
-        LOCAL.set(x, l + 1);
+        CountFields.setLocalPlain(x, l + 1);
     }
 
     /**
@@ -312,14 +238,14 @@ public final class RefCounts {
 
     private static boolean sharedAdd(RefCounted x, long n) {
         for (;;) {
-            long w = (long) SHARED.getVolatile(x);
+            long w = CountFields.wordVolatile(x);
             if (isDead(w)) {
                 return false;
             }
             if (refs(w) >= MAX_REFS) {
                 throw new IllegalStateException("reference count overflow on " + x.getClass().getName());
             }
-            if (SHARED.weakCompareAndSet(x, w, touch(w + n * REF_ONE))) {
+            if (CountFields.weakCasWord(x, w, touch(w + n * REF_ONE))) {
                 return true;
             }
         }
@@ -331,7 +257,7 @@ public final class RefCounts {
      * @return false if it is dead
      */
     static boolean tryIncref(RefCounted x, ThreadState ts) {
-        if (OWNER.get(x) == ts) {
+        if (CountFields.ownerPlain(x) == ts) {
             ownerIncref(x);
             return true;
         }
@@ -364,7 +290,7 @@ public final class RefCounts {
             ts.poll();
         }
         for (;;) {
-            long w = (long) SHARED.getVolatile(x);
+            long w = CountFields.wordVolatile(x);
             if (isDead(w)) {
                 if (KillWindow.deadIsFinal(x)) {
                     return false;
@@ -374,7 +300,7 @@ public final class RefCounts {
             if (refs(w) >= MAX_REFS) {
                 throw new IllegalStateException("reference count overflow on " + x.getClass().getName());
             }
-            if (SHARED.compareAndSet(x, w, touch(w + REF_ONE))) {
+            if (CountFields.casWord(x, w, touch(w + REF_ONE))) {
                 return true;
             }
         }
@@ -382,7 +308,7 @@ public final class RefCounts {
 
     /** @return whether {@code x} is alive, waiting out a DEAD the collector may still undo */
     public static boolean isAliveSettled(RefCounted x) {
-        return !isDead((long) SHARED.getVolatile(x)) || !KillWindow.deadIsFinal(x);
+        return !isDead(CountFields.wordVolatile(x)) || !KillWindow.deadIsFinal(x);
     }
 
     /**
@@ -400,7 +326,7 @@ public final class RefCounts {
      */
     public static boolean touchForBindings(RefCounted x) {
         for (;;) {
-            long w = (long) SHARED.getVolatile(x);
+            long w = CountFields.wordVolatile(x);
             if (isDead(w)) {
                 if (KillWindow.deadIsFinal(x)) {
                     return false;
@@ -410,7 +336,7 @@ public final class RefCounts {
             if ((w & CountWord.SCAN) == 0 || (w & CountWord.TOUCHED) != 0) {
                 return true;
             }
-            if (SHARED.compareAndSet(x, w, w | CountWord.TOUCHED)) {
+            if (CountFields.casWord(x, w, w | CountWord.TOUCHED)) {
                 return true;
             }
         }
@@ -426,14 +352,14 @@ public final class RefCounts {
         e.lock();
         try {
             for (;;) {
-                long w = (long) SHARED.getVolatile(x);
+                long w = CountFields.wordVolatile(x);
                 if (isDead(w)) {
                     return DEAD_CELL;
                 }
                 if (pins(w) == MAX_PINS) {
                     return null;
                 }
-                if (SHARED.compareAndSet(x, w, touch(w + PIN_ONE))) {
+                if (CountFields.casWord(x, w, touch(w + PIN_ONE))) {
                     Cell c = new Cell(1);
                     c.next = e.cells;
                     e.cells = c;
@@ -458,7 +384,7 @@ public final class RefCounts {
         if (ts.requests() != 0) {
             ts.poll();
         }
-        if (OWNER.get(x) == ts) {
+        if (CountFields.ownerPlain(x) == ts) {
             ownerDecref(x, ts);
         } else {
             nonOwnerDecref(x, ts);
@@ -466,14 +392,14 @@ public final class RefCounts {
     }
 
     private static void ownerDecref(RefCounted x, ThreadState ts) {
-        int l = (int) LOCAL.get(x);
+        int l = CountFields.localPlain(x);
         int c = l & LOCAL_COUNT;
         if (c > 1) {
             if ((l & BUFFERED) == 0) {
-                LOCAL.set(x, (l - 1) | BUFFERED);
+                CountFields.setLocalPlain(x, (l - 1) | BUFFERED);
                 OwnerWork.of(ts).bufferCandidate(x);
             } else {
-                LOCAL.set(x, l - 1);
+                CountFields.setLocalPlain(x, l - 1);
             }
             return;
         }
@@ -481,11 +407,11 @@ public final class RefCounts {
             throw refused(x, new IllegalStateException("decref of " + x.getClass().getName()
                     + ": the owner's count is already zero (over-release)"));
         }
-        LOCAL.set(x, l & BUFFERED);
-        long w = (long) SHARED.getVolatile(x);
-        if (w == 0 && SHARED.compareAndSet(x, 0L, DEAD)) {
+        CountFields.setLocalPlain(x, l & BUFFERED);
+        long w = CountFields.wordVolatile(x);
+        if (w == 0 && CountFields.casWord(x, 0L, DEAD)) {
             // Only the owner ever touched it: it dies here, inside the releasing decref.
-            OWNER.set(x, null);
+            CountFields.setOwnerPlain(x, null);
             Deaths.die(x, ts);
             return;
         }
@@ -503,7 +429,7 @@ public final class RefCounts {
             int r = t.decrement(x);
             if (r != Cell.DEC_MISS) {
                 if (r == Cell.DEC_NOW_ZERO) {
-                    long w = (long) SHARED.getVolatile(x);
+                    long w = CountFields.wordVolatile(x);
                     if (isMerged(w) && refs(w) <= 0) {
                         zeroCheck(x);
                     }
@@ -517,7 +443,7 @@ public final class RefCounts {
     /** Releases one reference through the shared word (any thread that is not the owner). */
     private static void sharedRelease(RefCounted x, ThreadState ts) {
         for (;;) {
-            long w = (long) SHARED.getVolatile(x);
+            long w = CountFields.wordVolatile(x);
             if (isDead(w)) {
                 throw deadDecref(x);
             }
@@ -530,7 +456,7 @@ public final class RefCounts {
                         throw overRelease(x, w);
                     }
                     if (r == 0) {
-                        if (SHARED.compareAndSet(x, w, nw | DEAD)) {
+                        if (CountFields.casWord(x, w, nw | DEAD)) {
                             Deaths.die(x, ts);
                             return;
                         }
@@ -541,7 +467,7 @@ public final class RefCounts {
                 if (cand) {
                     nw |= CAND;
                 }
-                if (SHARED.compareAndSet(x, w, nw)) {
+                if (CountFields.casWord(x, w, nw)) {
                     if (cand) {
                         Candidates.add(x);
                     }
@@ -560,7 +486,7 @@ public final class RefCounts {
             if (cand) {
                 nw |= CAND;
             }
-            if (SHARED.compareAndSet(x, w, nw)) {
+            if (CountFields.casWord(x, w, nw)) {
                 if (cand) {
                     Candidates.add(x);
                 }
@@ -579,7 +505,7 @@ public final class RefCounts {
      * ({@link Fold}).
      */
     static void zeroCheck(RefCounted x) {
-        if (extras(x) == null) {
+        if (CountFields.extrasVolatile(x) == null) {
             return; // no Extras, no cells: whoever saw refs reach zero decided already
         }
         long f = Fold.fold(x, null, 0, 0, 0, Fold.TOUCH | Fold.DECIDE | Fold.CLAIM_CAND);
@@ -625,16 +551,16 @@ public final class RefCounts {
         ThreadState ts = ThreadState.current();
         ts.pollIfRequested();
         for (;;) {
-            RefCounted v = (RefCounted) REF_VALUE.getVolatile(ref);
+            RefCounted v = CountFields.refValueVolatile(ref);
             if (v == null) {
                 return null;
             }
             if (tryIncref(v, ts)) {
-                if (REF_VALUE.getVolatile(ref) == v) {
+                if (CountFields.refValueVolatile(ref) == v) {
                     return (T) v;
                 }
                 v.decref(); // the slot moved on meanwhile: give the reference back and retry
-            } else if (REF_VALUE.getVolatile(ref) == v) {
+            } else if (CountFields.refValueVolatile(ref) == v) {
                 throw new IllegalStateException("Ref.acquire: the slot holds a dead "
                         + v.getClass().getName() + " (its count was released beyond what was taken)");
             }
@@ -646,7 +572,7 @@ public final class RefCounts {
         if (value != null) {
             value.incref(); // throws (slot unchanged) if value is dead
         }
-        RefCounted old = (RefCounted) REF_VALUE.getAndSet(ref, (RefCounted) value);
+        RefCounted old = CountFields.getAndSetRefValue(ref, value);
         if (old != null) {
             old.decref();
         }
@@ -656,12 +582,12 @@ public final class RefCounts {
 
     /** {@link RefCounted#refCount()}. */
     public static long refCount(RefCounted x) {
-        long w = (long) SHARED.getVolatile(x);
+        long w = CountFields.wordVolatile(x);
         if (isDead(w)) {
             return 0;
         }
         long total = refs(w);
-        Extras e = extras(x);
+        Extras e = CountFields.extrasVolatile(x);
         if (e != null && pins(w) > 0) {
             e.lock();
             try {
@@ -676,14 +602,14 @@ public final class RefCounts {
             }
         }
         if (!isMerged(w)) {
-            total += (int) LOCAL.get(x) & LOCAL_COUNT;
+            total += CountFields.localPlain(x) & LOCAL_COUNT;
         }
         return Math.max(total, 0);
     }
 
     /** {@link RefCounted#isAlive()}. */
     public static boolean isAlive(RefCounted x) {
-        return !isDead((long) SHARED.getVolatile(x));
+        return !isDead(CountFields.wordVolatile(x));
     }
 
     // ------------------------------------------------------------------ death watches and registration
@@ -697,7 +623,8 @@ public final class RefCounts {
         Extras e = extrasOrCreate(x);
         e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
         e.addWatch(w);
-        // pairs with Deaths.die's volatile read of the Extras field after its DEAD CAS
+        // pairs with Deaths.die's volatile read of the Extras field (CountFields.extrasVolatile)
+        // after its DEAD CAS: this is a volatile read of the word after installing the Extras
         if (!isAlive(x)) {
             // It died while we attached the watch; death processing may have missed this Extras.
             e.onDeath();
@@ -773,19 +700,14 @@ public final class RefCounts {
         return Fold.word(Fold.fold(x, null, 0, set, clear, 0));
     }
 
-    /** Restores a word the collector had marked DEAD in a group that failed validation. */
-    public static void restoreWord(RefCounted x, long w) {
-        SHARED.setVolatile(x, w);
-    }
-
     /** Clears collector flags from a live object's word. */
     public static void clearWordFlags(RefCounted x, long flags) {
         for (;;) {
-            long w = (long) SHARED.getVolatile(x);
+            long w = CountFields.wordVolatile(x);
             if (isDead(w) || (w & flags) == 0) {
                 return;
             }
-            if (SHARED.compareAndSet(x, w, w & ~flags)) {
+            if (CountFields.casWord(x, w, w & ~flags)) {
                 return;
             }
         }

@@ -3,6 +3,7 @@ package org.safethread.internal.weak;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.safethread.internal.refcount.Binding;
+import org.safethread.internal.refcount.CountFields;
 import org.safethread.RefCounted;
 import org.safethread.internal.finalizer.CoreRules;
 import org.safethread.internal.finalizer.ReachWalk;
@@ -50,7 +51,7 @@ public final class WeakTable {
     public Object get(Object key) {
         if (key instanceof RefCounted) {
             RefCounted k = (RefCounted) key;
-            Entry e = bindingOf(RefCounts.extras(k));
+            Entry e = bindingOf(CountFields.extrasVolatile(k));
             if (e == null || !RefCounts.isAliveSettled(k)) {
                 return null; // none, or dead: death processing is about to release it
             }
@@ -173,7 +174,7 @@ public final class WeakTable {
     public Object remove(Object key) {
         if (key instanceof RefCounted) {
             RefCounted k = (RefCounted) key;
-            Extras ex = RefCounts.extras(k);
+            Extras ex = CountFields.extrasVolatile(k);
             if (ex == null) {
                 return null; // never had an entry in any map
             }

@@ -12,8 +12,8 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.safethread.DeathQueue;
 import org.safethread.SafeThread;
+import org.safethread.internal.refcount.CountFields;
 import org.safethread.internal.refcount.CountWord;
-import org.safethread.internal.refcount.RefCounts;
 import org.safethread.stress.support.Deaths;
 import org.safethread.stress.support.EndedOwner;
 import org.safethread.stress.support.Spin;
@@ -91,7 +91,7 @@ public class CollectorUnstoppedMutatorTest {
     }
 
     private static boolean merged(Tracked t) {
-        return CountWord.isMerged(RefCounts.word(t));
+        return CountWord.isMerged(CountFields.wordVolatile(t));
     }
 
     @Actor
@@ -113,7 +113,7 @@ public class CollectorUnstoppedMutatorTest {
     @Actor
     public void mutator(IIII_Result r) {
         Spin.until(() -> collecting, Spin.PARTNER_NANOS);
-        boolean scanned = Spin.until(() -> (RefCounts.word(y) & CountWord.SCAN) != 0 || done, SCAN_WAIT_NANOS)
+        boolean scanned = Spin.until(() -> (CountFields.wordVolatile(y) & CountWord.SCAN) != 0 || done, SCAN_WAIT_NANOS)
                 && !done;
         r.r4 = scanned ? 1 : 0;
         try {

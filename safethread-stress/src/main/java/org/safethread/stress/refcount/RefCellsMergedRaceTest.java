@@ -11,8 +11,8 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
+import org.safethread.internal.refcount.CountFields;
 import org.safethread.internal.refcount.CountWord;
-import org.safethread.internal.refcount.RefCounts;
 import org.safethread.stress.support.Deaths;
 import org.safethread.stress.support.EndedOwner;
 import org.safethread.stress.support.Spin;
@@ -59,7 +59,7 @@ public class RefCellsMergedRaceTest extends CellsRace {
         // A non-owner release drives the shared count negative: the ended owner is held and X
         // merged (here, or by the housekeeper a moment later).
         x.decref();
-        Spin.until(() -> CountWord.isMerged(RefCounts.word(x)), MERGE_NANOS);
+        Spin.until(() -> CountWord.isMerged(CountFields.wordVolatile(x)), MERGE_NANOS);
     }
 
     @Actor

@@ -7,10 +7,10 @@
 #
 # Environment: JAVA (default: java on PATH), BENCH_JAR (default: safethread-bench/target/benchmarks.jar),
 # FORKS (default 2: forks for the micro-benchmarks), BENCH_GROUPS (default: all of "layout monitor-call
-# monitor-contended conditions refcount deadlock finalize collector sharedmap"), SMOKE=1 (1 fork, 1 x 1 s warm-up,
-# 2 x 1 s measurement: checks that everything runs, numbers meaningless). Parameters are sized for a 2-core machine:
-# about 15 minutes in all (the script prints the elapsed time); stay under ~25 minutes if you
-# raise them. Each group writes JMH JSON (<group>.json) and the JMH console text (<group>.txt);
+# monitor-contended monitor-independent bank conditions refcount sharedmap deadlock finalize branch branch-virtual
+# collector"; branch-virtual runs on JDK 21+ only), SMOKE=1 (1 fork, 1 x 1 s warm-up, 2 x 1 s measurement: checks
+# that everything runs, numbers meaningless). On a quiet 2-core machine the nine groups of 2026-11-30 took 27.5 minutes
+# at FORKS=3; all groups at the default FORKS=2 take about 25 (the script prints the elapsed time). Each group writes JMH JSON (<group>.json) and the JMH console text (<group>.txt);
 # the layout report is layout.md; the summary table is summary.md (also printed at the end).
 # A group that fails is reported and the others still run.
 set -u -o pipefail
@@ -19,7 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA="${JAVA:-java}"
 JAR="${BENCH_JAR:-$HERE/target/benchmarks.jar}"
 FORKS="${FORKS:-2}"
-BENCH_GROUPS="${BENCH_GROUPS:-layout monitor-call monitor-contended conditions refcount deadlock finalize collector sharedmap}"
+BENCH_GROUPS="${BENCH_GROUPS:-layout monitor-call monitor-contended monitor-independent bank conditions refcount sharedmap deadlock finalize branch branch-virtual collector}"
 SMOKE="${SMOKE:-0}"
 OUT="${1:-results/bench-$(date +%Y%m%d-%H%M%S)}"
 

@@ -10,7 +10,7 @@
 # monitor-contended monitor-independent bank conditions refcount sharedmap deadlock finalize branch branch-virtual
 # collector"; branch-virtual runs on JDK 21+ only), SMOKE=1 (1 fork, 1 x 1 s warm-up, 2 x 1 s measurement: checks
 # that everything runs, numbers meaningless). On a quiet 2-core machine the nine groups of 2026-11-30 took 27.5 minutes
-# at FORKS=3; all groups at the default FORKS=2 take about 25 (the script prints the elapsed time). Each group writes JMH JSON (<group>.json) and the JMH console text (<group>.txt);
+# at FORKS=3 (the script prints the elapsed time). Each group writes JMH JSON (<group>.json) and the JMH console text (<group>.txt);
 # the layout report is layout.md; the summary table is summary.md (also printed at the end).
 # A group that fails is reported and the others still run.
 set -u -o pipefail

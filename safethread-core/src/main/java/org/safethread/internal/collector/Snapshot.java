@@ -374,7 +374,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
      * ({@link #addCandidate}, {@link #traverse}), each a method below.
      *
      * @return how many objects died: the members of every validated garbage group, marked DEAD
-     *     and listed in {@link #killedObjects()}
+     *     and listed in {@link #members()}
      */
     int collectGarbage() {
         int n = size;

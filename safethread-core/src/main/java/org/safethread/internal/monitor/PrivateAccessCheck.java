@@ -368,7 +368,7 @@ final class PrivateAccessCheck {
         /**
          * Interprets the method until its local-variable tags are stable.
          *
-         * @param captured what lambda sites captured last round, by lambda method key
+         * @param known what lambda sites captured last round, by lambda method key
          * @param next where to record what this method's lambda sites capture
          * @return the first unprovable access, or null
          */

@@ -25,7 +25,11 @@ import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.Deaths;
 import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.LoggerNames;
+import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One collection's view of the objects it examines: their counts and the {@code Ref} edges
@@ -62,6 +66,7 @@ import org.safethread.internal.runtime.ThreadState;
  * </ul>
  */
 final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.COLLECTOR);
     /**
      * Arrays reused from one collection to the next (collections run one at a time, under the
      * collector's run lock): a collection of a million objects would otherwise allocate about a
@@ -649,6 +654,26 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
     }
 
     private int killedCount;
+
+    /**
+     * Tells {@code obs} of each killed object, with its snapshot count and examined references
+     * into it; a throw is logged and the next object reported.
+     */
+    void reportKills(KillObserver obs) {
+        int[] internal = sc.internal;
+        for (int k = 0; k < killedCount; k++) {
+            int i = sc.killedIdx[k];
+            try {
+                obs.killed(sc.killed[k], counts[i], internal[i]);
+            } catch (Throwable t) {
+                try {
+                    LOG.warn("safethread: the collector's kill observer threw: {}", SafeText.of(t));
+                } catch (Throwable ignored) {
+                    // the logging backend failed: carry on
+                }
+            }
+        }
+    }
 
     /** Removes SCAN/TOUCHED from every examined object that did not die. */
     void clearScanFlags() {

@@ -93,10 +93,18 @@ public class SharedMapLincheckTest {
      * parsing under the first shareability check), and the method was disabled. It fails on a
      * non-linearizable history: against a specification whose {@code merge} keeps the old value
      * it failed with {@code merge(2, 1): 1; merge(2, 1): 2} (checked 2026-11-30, then reverted).
+     * It also finds a concurrency bug in the map itself, with the correct specification: with
+     * {@code CheckedMap.compute}'s {@code putIfAbsent} of a first value made a {@code put} (a
+     * lost update when another thread installs the key between the read and the write, which no
+     * sequential run can show), model checking failed with
+     * {@code putIfAbsent(2, 2): null || merge(2, 1): 1} at 24 scenarios (and at 16 x 200
+     * interleavings), not at 8 x 100: hence three times the usual scenarios here.
      */
     @Test
     void modelChecking() {
-        LincheckRuns.modelChecking(Spec.class).check(SharedMapLincheckTest.class);
+        LincheckRuns.modelChecking(Spec.class)
+                .iterations(3 * LincheckRuns.ITERATIONS) // 8 scenarios missed the lost-update mutant below; 24 find it
+                .check(SharedMapLincheckTest.class);
     }
 
     /** The sequential specification: a {@link HashMap}. */

@@ -3,10 +3,15 @@ package org.safethread;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.safethread.internal.collector.CycleCollector;
 
 /**
  * {@code stats().objectsCollected()} counts the members of garbage cycles, and nothing that died
@@ -30,6 +35,11 @@ class CollectedAccountingTest {
 
     static final class Pair extends RefCounted {
         final Ref<Pair> peer = new Ref<>();
+    }
+
+    @AfterEach
+    void removeObserver() {
+        CycleCollector.setKillObserver(null);
     }
 
     private static void quiesce() {
@@ -103,5 +113,43 @@ class CollectedAccountingTest {
         assertThat(after.objectsCollected() - before.objectsCollected())
                 .as("objectsCollected: the cycle members only")
                 .isEqualTo(cycleMembers);
+    }
+
+    /** The collector's kill report (the soak's diagnostic): every killed object, with what the collection saw. */
+    @Test
+    void theKillObserverIsToldOfEveryKilledObjectAndCannotBreakACollection() {
+        quiesce();
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        List<RefCounted> killed = Collections.synchronizedList(new ArrayList<>());
+        CycleCollector.setKillObserver((x, count, internal) -> {
+            killed.add(x);
+            seen.add(x.getClass().getSimpleName() + " " + count + "/" + internal + " " + x.isAlive());
+            throw new IllegalStateException("observer failure: must be contained");
+        });
+        Pair a = new Pair();
+        Pair b = new Pair();
+        a.peer.set(b);
+        b.peer.set(a);
+        a.decref();
+        b.decref();
+        Bare alone = new Bare();
+        CollectionResult r = SafeThread.collect();
+        assertThat(r.collected()).isEqualTo(2);
+        assertThat(a.isAlive()).isFalse();
+        assertThat(b.isAlive()).isFalse();
+        // each cycle member: one counted reference, from the other's Ref; reported dead; the
+        // observer's throw did not stop the second report
+        assertThat(killed).containsExactlyInAnyOrder(a, b);
+        assertThat(seen).containsExactly("Pair 1/1 false", "Pair 1/1 false");
+        CycleCollector.setKillObserver(null);
+        Pair c = new Pair();
+        Pair d = new Pair();
+        c.peer.set(d);
+        d.peer.set(c);
+        c.decref();
+        d.decref();
+        assertThat(SafeThread.collect().collected()).isEqualTo(2);
+        assertThat(killed).hasSize(2); // removed: told of nothing more
+        alone.decref();
     }
 }

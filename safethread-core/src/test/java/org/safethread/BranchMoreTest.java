@@ -126,6 +126,89 @@ class BranchMoreTest {
         assertThat(e.getString("firstFailure")).isEqualTo("java.lang.IllegalStateException: broken");
     }
 
+    /** A user exception whose getMessage() and toString() throw. */
+    static final class Unprintable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            throw new IllegalStateException("getMessage is broken");
+        }
+
+        @Override
+        public String toString() {
+            throw new IllegalStateException("toString is broken");
+        }
+    }
+
+    @Test
+    void theJfrEventOfAFailureWhoseMessageThrowsDoesNotReplaceTheFailure() throws Exception {
+        Path file = Files.createTempFile("safethread-branch", ".jfr");
+        Throwable reported;
+        Branch.Child<Object> c;
+        try (Recording recording = new Recording()) {
+            recording.enable("org.safethread.BranchFailed");
+            recording.start();
+            try (Branch b = Branch.open()) {
+                c = b.fork(() -> {
+                    throw new Unprintable(); // an exception is not shareable: made in the child
+                });
+                reported = catchThrowable(b::join);
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> events = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().equals("org.safethread.BranchFailed")) {
+                events.add(e);
+            }
+        }
+        Files.deleteIfExists(file);
+        assertThat(reported).isInstanceOf(Unprintable.class).isSameAs(c.failure()); // not what getMessage() throws
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).getString("firstFailure")).startsWith(Unprintable.class.getName())
+                .contains("getMessage() threw");
+    }
+
+    /** A user exception whose cause chain cannot be read. */
+    static final class UnreadableCause extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableCause() {
+            super("cleanup failed");
+        }
+
+        @Override
+        public synchronized Throwable getCause() {
+            throw new IllegalStateException("getCause is broken");
+        }
+    }
+
+    @Test
+    // A separate thread: the bug this guards against made join wait forever, and a join does not
+    // end at the timeout's interrupt (it cancels the branch and goes on waiting for the children).
+    @Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aChildFailingWithAnUnreadableCauseInACancelledBranchStillEnds() throws Exception {
+        // Classifying a failure in a cancelled branch walks its cause chain (user code): a
+        // getCause() that throws once escaped the child's thread, and join waited forever.
+        try (Branch b = Branch.open()) {
+            Branch.Child<Integer> c = b.fork(() -> {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    throw new UnreadableCause(); // an exception is not shareable: made in the child
+                }
+                return 1;
+            });
+            Thread.sleep(50);
+            b.cancel();
+            Throwable reported = catchThrowable(b::join);
+            assertThat(c.state()).isEqualTo(State.FAILED); // not readable as a cancellation: a failure
+            assertThat(reported).isInstanceOf(UnreadableCause.class).isSameAs(c.failure());
+        }
+    }
+
     @Test
     void aFactoryReturningNullIsAClearError() throws Exception {
         try (Branch b = Branch.open(r -> null)) {

@@ -16,6 +16,7 @@ import org.safethread.internal.deadlock.Waitable;
 import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
@@ -462,7 +463,7 @@ public final class BranchCore extends CancelScope implements Waitable {
             e.children = children.size();
             e.failed = failures.size();
             e.cancelled = cancelledCount;
-            e.firstFailure = first.getClass().getName() + (first.getMessage() == null ? "" : ": " + first.getMessage());
+            e.firstFailure = SafeText.of(first); // a user exception: its getMessage() may throw
             e.commit();
         }
     }

@@ -68,23 +68,46 @@ public final class ChildRun<T> implements Runnable {
             CancelScope.set(saved);
         }
         State end;
-        if (!ran) {
-            end = State.CANCELLED;
-        } else if (thrown != null) {
-            end = branch.isCancelled() && isCancellation(thrown) ? State.CANCELLED : State.FAILED;
-        } else {
-            String why = ShareRules.shareableAtOneLevel(value) ? null : ShareRules.whyNot(value);
-            if (why != null) {
-                thrown = new UnshareableException("Branch.fork: the result of " + this + " ("
-                        + value.getClass().getName() + ") is not shareable: " + why
-                        + "; return an immutable value or a monitor");
-                value = null;
-                end = State.FAILED;
+        try {
+            if (!ran) {
+                end = State.CANCELLED;
+            } else if (thrown != null) {
+                end = branch.isCancelled() && isCancellation(thrown) ? State.CANCELLED : State.FAILED;
             } else {
-                end = State.SUCCEEDED;
+                String why = ShareRules.shareableAtOneLevel(value) ? null : ShareRules.whyNot(value);
+                if (why != null) {
+                    thrown = new UnshareableException("Branch.fork: the result of " + this + " ("
+                            + value.getClass().getName() + ") is not shareable: " + why
+                            + "; return an immutable value or a monitor");
+                    value = null;
+                    end = State.FAILED;
+                } else {
+                    end = State.SUCCEEDED;
+                }
             }
+        } catch (Throwable classifying) {
+            // Classifying reads the user's objects (a cause chain, a result's fields): whatever
+            // goes wrong there (a getCause() that throws, a StackOverflowError) must still end the
+            // child, or its owner's join would wait for it forever. The task's own throwable, if
+            // any, is the failure; the classification's is attached to it.
+            if (thrown != null && thrown != classifying) {
+                addSuppressedSafely(thrown, classifying);
+            } else {
+                thrown = classifying;
+            }
+            value = null;
+            end = State.FAILED;
         }
         end(end, value, end == State.FAILED ? thrown : null);
+    }
+
+    /** {@code addSuppressed}, which a user exception may refuse (suppression disabled, or an override): best effort. */
+    private static void addSuppressedSafely(Throwable to, Throwable suppressed) {
+        try {
+            to.addSuppressed(suppressed);
+        } catch (Throwable refused) {
+            // the failure is still reported; only this detail is lost
+        }
     }
 
     /** Records the outcome (the child's thread, or the owner for a child that never ran). */
@@ -95,12 +118,20 @@ public final class ChildRun<T> implements Runnable {
         branch.childEnded(this, end, failed);
     }
 
+    /**
+     * @return whether {@code t} is, or is caused by, a cancellation signal; {@code false} when its
+     *     cause chain cannot be read ({@code getCause} is user code and may throw)
+     */
     static boolean isCancellation(Throwable t) {
-        for (int i = 0; t != null && i < MAX_CAUSE_DEPTH; i++, t = t.getCause()) {
-            if (t instanceof CancelledException || t instanceof InterruptedException
-                    || t instanceof InterruptedIOException || t instanceof ClosedByInterruptException) {
-                return true;
+        try {
+            for (int i = 0; t != null && i < MAX_CAUSE_DEPTH; i++, t = t.getCause()) {
+                if (t instanceof CancelledException || t instanceof InterruptedException
+                        || t instanceof InterruptedIOException || t instanceof ClosedByInterruptException) {
+                    return true;
+                }
             }
+        } catch (RuntimeException | StackOverflowError unreadable) {
+            // an unreadable chain is not a cancellation: the child is FAILED with its throwable
         }
         return false;
     }

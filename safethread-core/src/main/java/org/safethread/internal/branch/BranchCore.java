@@ -357,6 +357,12 @@ public final class BranchCore extends CancelScope implements Waitable {
     private boolean awaitChildren() {
         boolean interrupted = false;
         if (live.get() != 0) {
+            if (cancelled) {
+                // The canceller re-interrupts children that swallowed the cancellation's interrupt;
+                // a SafeThread.shutdown since the cancel may have stopped it. This wait is a later
+                // use of the runtime, which restarts what it needs (watch is idempotent).
+                Reinterrupter.watch(this);
+            }
             // A graph wait on every live child, never a victim (see the notes); an interrupt
             // cancels the branch and the wait goes on. Pairs with childEnded's decrement and unpark.
             WaitForGraph.await(this, false, this::allEnded, this::cancel);

@@ -232,6 +232,30 @@ class BranchMoreTest {
         }
     }
 
+    @Test
+    // A separate thread: the bug this guards against made join wait forever, and a join does not
+    // end at the timeout's interrupt (it cancels the branch and goes on waiting for the children).
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFactoryThatStartsTheThreadItselfIsAFailedChildAndTheTaskNeverRuns() throws Exception {
+        // A plausible mistake (r -> Thread.startVirtualThread(r)): the thread ran the child too, so
+        // the child ended twice, the count of live children went below zero and join hung.
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 100; i++) {
+            try (Branch b = Branch.open(r -> {
+                Thread t = new Thread(r);
+                t.start();
+                return t;
+            })) {
+                Branch.Child<Integer> c = b.fork(ran::incrementAndGet);
+                assertThat(catchThrowable(b::join)).isSameAs(c.failure());
+                assertThat(c.state()).isEqualTo(State.FAILED);
+                assertThat(c.failure()).isInstanceOf(IllegalThreadStateException.class)
+                        .hasMessageContaining("already started").hasMessageContaining("unstarted thread");
+            }
+        }
+        assertThat(ran).hasValue(0); // not run outside the branch's control
+    }
+
     /** A counted resource with no state of its own: it vouches for itself, so a Ref to it may cross. */
     @Shareable
     static final class Thing extends RefCounted {

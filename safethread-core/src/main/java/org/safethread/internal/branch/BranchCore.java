@@ -203,6 +203,12 @@ public final class BranchCore extends CancelScope implements Waitable {
             return child;
         }
         try {
+            if (t.getState() != Thread.State.NEW) {
+                throw new IllegalThreadStateException("Branch.fork: the ThreadFactory of " + name + " returned a thread "
+                        + "that was already started (" + t.getState() + "); a ThreadFactory must return a new, "
+                        + "unstarted thread: the branch starts it");
+            }
+            child.launching();
             t.start();
         } catch (Throwable e) {
             child.thread = null;

@@ -3,6 +3,7 @@ package org.safethread.internal.branch;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.safethread.CancelledException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.runtime.CancelScope;
@@ -40,6 +41,14 @@ public final class ChildRun<T> implements Runnable {
     /** The child's thread; null when it never had one. Written by the owner before start(). */
     Thread thread;
 
+    /**
+     * Set by the owner just before it starts {@link #thread}; {@link #run} takes it (a CAS), so
+     * the task runs at most once and only on the thread the branch started. A run the branch did
+     * not launch — a thread that a user's {@code ThreadFactory} started itself, or a second call
+     * of {@code run} — does nothing: it must not end the child a second time.
+     */
+    private final AtomicBoolean launch = new AtomicBoolean();
+
     private volatile State state = State.RUNNING;
     private T result;
     private Throwable failure;
@@ -50,8 +59,16 @@ public final class ChildRun<T> implements Runnable {
         this.task = task;
     }
 
+    /** The owner, just before {@code thread.start()}: allows one run. */
+    void launching() {
+        launch.set(true); // pairs with run()'s compareAndSet (Thread.start also orders it)
+    }
+
     @Override
     public void run() {
+        if (!launch.compareAndSet(true, false)) {
+            return; // not launched by the branch (see launch): the child is ended by whoever owns it
+        }
         CancelScope saved = CancelScope.current();
         CancelScope.set(branch);
         T value = null;

@@ -256,6 +256,61 @@ class BranchMoreTest {
         assertThat(ran).hasValue(0); // not run outside the branch's control
     }
 
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aBranchAChildLeavesOpenIsClosedBeforeTheChildEndsAndFailsIt() throws Exception {
+        // A child that forgot try-with-resources on a nested branch: its grandchildren ran on
+        // after the outer join returned, so threads escaped the structure.
+        java.util.concurrent.atomic.AtomicReference<Thread> grandchild = new java.util.concurrent.atomic.AtomicReference<>();
+        Branch.Child<String> child;
+        Throwable reported;
+        try (Branch b = Branch.open()) {
+            child = b.fork(() -> {
+                Branch inner = Branch.open(); // never joined or closed
+                inner.fork(() -> {
+                    grandchild.set(Thread.currentThread());
+                    Thread.sleep(60_000);
+                    return 1;
+                });
+                while (grandchild.get() == null) {
+                    Thread.onSpinWait();
+                }
+                return "returned with a branch open";
+            });
+            reported = catchThrowable(b::join);
+        }
+        assertThat(child.state()).isEqualTo(State.FAILED);
+        assertThat(reported).isSameAs(child.failure()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("ended leaving branch#").hasMessageContaining("open");
+        assertThat(grandchild.get().isAlive()).isFalse(); // it did not outlive the outer join
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aBranchLeftOpenByAFailingChildIsClosedAndTheChildsOwnFailureIsReported() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Thread> grandchild = new java.util.concurrent.atomic.AtomicReference<>();
+        Branch.Child<String> child;
+        Throwable reported;
+        try (Branch b = Branch.open()) {
+            child = b.fork(() -> {
+                Branch inner = Branch.open();
+                inner.fork(() -> {
+                    grandchild.set(Thread.currentThread());
+                    Thread.sleep(60_000);
+                    return 1;
+                });
+                while (grandchild.get() == null) {
+                    Thread.onSpinWait();
+                }
+                throw new java.io.UncheckedIOException(new java.io.IOException("disk"));
+            });
+            reported = catchThrowable(b::join);
+        }
+        assertThat(reported).isInstanceOf(java.io.UncheckedIOException.class).isSameAs(child.failure());
+        assertThat(reported.getSuppressed()).singleElement().asString().contains("ended leaving branch#");
+        assertThat(grandchild.get().isAlive()).isFalse();
+    }
+
     /** A counted resource with no state of its own: it vouches for itself, so a Ref to it may cross. */
     @Shareable
     static final class Thing extends RefCounted {

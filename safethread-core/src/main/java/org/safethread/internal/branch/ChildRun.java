@@ -84,6 +84,15 @@ public final class ChildRun<T> implements Runnable {
         } finally {
             CancelScope.set(saved);
         }
+        Throwable leftOpen = closeLeftOpen();
+        if (leftOpen != null) {
+            if (thrown == null) {
+                thrown = leftOpen; // a task that returned but left a branch open failed
+                value = null;
+            } else {
+                addSuppressedSafely(thrown, leftOpen);
+            }
+        }
         State end;
         try {
             if (!ran) {
@@ -116,6 +125,15 @@ public final class ChildRun<T> implements Runnable {
             end = State.FAILED;
         }
         end(end, value, end == State.FAILED ? thrown : null);
+    }
+
+    /** {@link BranchCore#closeLeftOpen}, contained: whatever it throws is the failure to report. */
+    private Throwable closeLeftOpen() {
+        try {
+            return branch.closeLeftOpen(this);
+        } catch (Throwable e) {
+            return e;
+        }
     }
 
     /** {@code addSuppressed}, which a user exception may refuse (suppression disabled, or an override): best effort. */

@@ -422,9 +422,9 @@ public final class BranchCore extends CancelScope implements Waitable {
             return null;
         }
         IllegalStateException leak = new IllegalStateException(child + " ended leaving " + mine.get(mine.size() - 1).name
-                + (mine.size() > 1 ? " and " + (mine.size() - 1) + " more branch(es)" : "") + " open; they were "
-                + "cancelled and their children have ended. Join or close every branch a task opens "
-                + "(try-with-resources)");
+                + (mine.size() > 1 ? " and " + (mine.size() - 1) + " more branch(es) open; they were cancelled and their"
+                        : " open; it was cancelled and its")
+                + " children have ended. Join or close every branch a task opens (try-with-resources)");
         for (int i = mine.size() - 1; i >= 0; i--) { // the latest opened first
             try {
                 mine.get(i).close();

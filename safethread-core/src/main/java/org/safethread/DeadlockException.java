@@ -39,9 +39,9 @@ public class DeadlockException extends RuntimeException {
          * @throws NullPointerException if a name is null
          */
         public Link {
-            Objects.requireNonNull(threadName, "threadName");
-            Objects.requireNonNull(holds, "holds");
-            Objects.requireNonNull(waitsFor, "waitsFor");
+            Objects.requireNonNull(threadName, "DeadlockException.Link: threadName is null");
+            Objects.requireNonNull(holds, "DeadlockException.Link: holds is null");
+            Objects.requireNonNull(waitsFor, "DeadlockException.Link: waitsFor is null");
         }
     }
 

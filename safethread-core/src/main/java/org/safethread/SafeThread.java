@@ -225,7 +225,7 @@ public final class SafeThread {
      *     {@code @Finalize} method (on any thread): the runtime cannot wait for itself to stop
      */
     public static boolean shutdown(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(timeout, "SafeThread.shutdown: timeout is null");
         ThreadState ts = ThreadState.current();
         if (ts.isRuntimeThread() || Finalizers.runningCoreHere()) {
             throw new IllegalStateException("SafeThread.shutdown called on " + Thread.currentThread().getName()

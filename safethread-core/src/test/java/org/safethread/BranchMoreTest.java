@@ -126,6 +126,89 @@ class BranchMoreTest {
         assertThat(e.getString("firstFailure")).isEqualTo("java.lang.IllegalStateException: broken");
     }
 
+    /** A user exception whose getMessage() and toString() throw. */
+    static final class Unprintable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getMessage() {
+            throw new IllegalStateException("getMessage is broken");
+        }
+
+        @Override
+        public String toString() {
+            throw new IllegalStateException("toString is broken");
+        }
+    }
+
+    @Test
+    void theJfrEventOfAFailureWhoseMessageThrowsDoesNotReplaceTheFailure() throws Exception {
+        Path file = Files.createTempFile("safethread-branch", ".jfr");
+        Throwable reported;
+        Branch.Child<Object> c;
+        try (Recording recording = new Recording()) {
+            recording.enable("org.safethread.BranchFailed");
+            recording.start();
+            try (Branch b = Branch.open()) {
+                c = b.fork(() -> {
+                    throw new Unprintable(); // an exception is not shareable: made in the child
+                });
+                reported = catchThrowable(b::join);
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> events = new ArrayList<>();
+        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+            if (e.getEventType().getName().equals("org.safethread.BranchFailed")) {
+                events.add(e);
+            }
+        }
+        Files.deleteIfExists(file);
+        assertThat(reported).isInstanceOf(Unprintable.class).isSameAs(c.failure()); // not what getMessage() throws
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).getString("firstFailure")).startsWith(Unprintable.class.getName())
+                .contains("getMessage() threw");
+    }
+
+    /** A user exception whose cause chain cannot be read. */
+    static final class UnreadableCause extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableCause() {
+            super("cleanup failed");
+        }
+
+        @Override
+        public synchronized Throwable getCause() {
+            throw new IllegalStateException("getCause is broken");
+        }
+    }
+
+    @Test
+    // A separate thread: the bug this guards against made join wait forever, and a join does not
+    // end at the timeout's interrupt (it cancels the branch and goes on waiting for the children).
+    @Timeout(value = 20, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aChildFailingWithAnUnreadableCauseInACancelledBranchStillEnds() throws Exception {
+        // Classifying a failure in a cancelled branch walks its cause chain (user code): a
+        // getCause() that throws once escaped the child's thread, and join waited forever.
+        try (Branch b = Branch.open()) {
+            Branch.Child<Integer> c = b.fork(() -> {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    throw new UnreadableCause(); // an exception is not shareable: made in the child
+                }
+                return 1;
+            });
+            Thread.sleep(50);
+            b.cancel();
+            Throwable reported = catchThrowable(b::join);
+            assertThat(c.state()).isEqualTo(State.FAILED); // not readable as a cancellation: a failure
+            assertThat(reported).isInstanceOf(UnreadableCause.class).isSameAs(c.failure());
+        }
+    }
+
     @Test
     void aFactoryReturningNullIsAClearError() throws Exception {
         try (Branch b = Branch.open(r -> null)) {
@@ -147,6 +230,85 @@ class BranchMoreTest {
             assertThat(b.isCancelled()).isTrue();
             assertThat(catchThrowable(b::join)).isSameAs(c.failure());
         }
+    }
+
+    @Test
+    // A separate thread: the bug this guards against made join wait forever, and a join does not
+    // end at the timeout's interrupt (it cancels the branch and goes on waiting for the children).
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFactoryThatStartsTheThreadItselfIsAFailedChildAndTheTaskNeverRuns() throws Exception {
+        // A plausible mistake (r -> Thread.startVirtualThread(r)): the thread ran the child too, so
+        // the child ended twice, the count of live children went below zero and join hung.
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 100; i++) {
+            try (Branch b = Branch.open(r -> {
+                Thread t = new Thread(r);
+                t.start();
+                return t;
+            })) {
+                Branch.Child<Integer> c = b.fork(ran::incrementAndGet);
+                assertThat(catchThrowable(b::join)).isSameAs(c.failure());
+                assertThat(c.state()).isEqualTo(State.FAILED);
+                assertThat(c.failure()).isInstanceOf(IllegalThreadStateException.class)
+                        .hasMessageContaining("already started").hasMessageContaining("unstarted thread");
+            }
+        }
+        assertThat(ran).hasValue(0); // not run outside the branch's control
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aBranchAChildLeavesOpenIsClosedBeforeTheChildEndsAndFailsIt() throws Exception {
+        // A child that forgot try-with-resources on a nested branch: its grandchildren ran on
+        // after the outer join returned, so threads escaped the structure.
+        java.util.concurrent.atomic.AtomicReference<Thread> grandchild = new java.util.concurrent.atomic.AtomicReference<>();
+        Branch.Child<String> child;
+        Throwable reported;
+        try (Branch b = Branch.open()) {
+            child = b.fork(() -> {
+                Branch inner = Branch.open(); // never joined or closed
+                inner.fork(() -> {
+                    grandchild.set(Thread.currentThread());
+                    Thread.sleep(60_000);
+                    return 1;
+                });
+                while (grandchild.get() == null) {
+                    Thread.onSpinWait();
+                }
+                return "returned with a branch open";
+            });
+            reported = catchThrowable(b::join);
+        }
+        assertThat(child.state()).isEqualTo(State.FAILED);
+        assertThat(reported).isSameAs(child.failure()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("ended leaving branch#").hasMessageContaining("open");
+        assertThat(grandchild.get().isAlive()).isFalse(); // it did not outlive the outer join
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aBranchLeftOpenByAFailingChildIsClosedAndTheChildsOwnFailureIsReported() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Thread> grandchild = new java.util.concurrent.atomic.AtomicReference<>();
+        Branch.Child<String> child;
+        Throwable reported;
+        try (Branch b = Branch.open()) {
+            child = b.fork(() -> {
+                Branch inner = Branch.open();
+                inner.fork(() -> {
+                    grandchild.set(Thread.currentThread());
+                    Thread.sleep(60_000);
+                    return 1;
+                });
+                while (grandchild.get() == null) {
+                    Thread.onSpinWait();
+                }
+                throw new java.io.UncheckedIOException(new java.io.IOException("disk"));
+            });
+            reported = catchThrowable(b::join);
+        }
+        assertThat(reported).isInstanceOf(java.io.UncheckedIOException.class).isSameAs(child.failure());
+        assertThat(reported.getSuppressed()).singleElement().asString().contains("ended leaving branch#");
+        assertThat(grandchild.get().isAlive()).isFalse();
     }
 
     /** A counted resource with no state of its own: it vouches for itself, so a Ref to it may cross. */

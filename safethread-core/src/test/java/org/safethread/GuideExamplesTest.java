@@ -38,7 +38,7 @@ class GuideExamplesTest {
             balance -= amount;    // ...so a refused transfer has changed nothing
         }
 
-        // §14
+        // §15
         @MonitorMethod
         public long sumWith(Account other) {
             return balance + other.balance();     // holds this, then enters other
@@ -394,7 +394,7 @@ class GuideExamplesTest {
         assertThat(unused.get()).isZero();
     }
 
-    // §14
+    // §15
     static int sumOfSquares(int n) throws InterruptedException {
         try (Branch b = Branch.open()) {                    // children on new platform threads
             List<Branch.Child<Integer>> parts = new ArrayList<>();
@@ -549,11 +549,12 @@ class GuideExamplesTest {
         Quote q = quotes.computeIfAbsent("INIT", k -> new Quote(k, 100));
         assertThat(q).isEqualTo(new Quote("INIT", 100));
         assertThatThrownBy(() -> quotes.put("bad", null)).isInstanceOf(NullPointerException.class);
+        java.util.Map<String, Quote> copy = quotes.snapshot();   // an immutable copy (shareable)
+
         SharedMap<String, Object> any = new SharedMap<>();
-        any.put("list", List.of());
+        any.put("list", List.of());             // fine: List.of is shareable...
         assertThatThrownBy(() -> any.put("x", new ArrayList<>())).isInstanceOf(UnshareableException.class)
                 .hasMessageStartingWith("SharedMap.put: value (java.util.ArrayList) is not shareable");
-        java.util.Map<String, Quote> copy = quotes.snapshot();
         assertThat(copy).containsEntry("ACME", new Quote("ACME", 1255)).hasSize(2);
 
         SharedMap<String, Integer> m = new SharedMap<>();

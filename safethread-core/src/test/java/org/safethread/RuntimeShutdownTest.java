@@ -78,7 +78,35 @@ class RuntimeShutdownTest {
     @Test
     void aNullTimeoutIsRefusedNamingIt() {
         assertThatThrownBy(() -> SafeThread.shutdown(null))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("timeout");
+                .isInstanceOf(NullPointerException.class).hasMessage("SafeThread.shutdown: timeout is null");
+    }
+
+    @Test
+    // A separate thread: the bug this guards against made join wait forever, and a join does not
+    // end at the timeout's interrupt (it cancels the branch and goes on waiting for the children).
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aJoinAfterAShutdownStillEndsAChildThatSwallowsTheCancellationsInterrupt() throws Exception {
+        // The canceller re-interrupts such a child every 100 ms; the shutdown stopped it, and the
+        // join (a later use, which restarts the runtime) once waited for the child forever.
+        try (Branch b = Branch.open()) {
+            Branch.Child<Integer> stubborn = b.fork(() -> {
+                for (int swallowed = 0; ; ) {
+                    try {
+                        Thread.sleep(60_000);
+                    } catch (InterruptedException e) {
+                        if (++swallowed == 10) {
+                            throw e; // gives in at the tenth: more than the canceller's rounds before it stopped
+                        }
+                    }
+                }
+            });
+            Thread.sleep(50);
+            b.cancel(); // the first interrupt; the canceller starts to repeat it
+            Thread.sleep(150);
+            SafeThread.shutdown(Duration.ofSeconds(5)); // stops the canceller
+            b.join();
+            assertThat(stubborn.state()).isEqualTo(Branch.Child.State.CANCELLED);
+        }
     }
 
     @Shareable

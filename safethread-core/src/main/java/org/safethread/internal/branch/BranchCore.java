@@ -16,6 +16,7 @@ import org.safethread.internal.deadlock.Waitable;
 import org.safethread.internal.monitor.MonitorLock;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
@@ -37,13 +38,17 @@ import org.safethread.internal.share.ShareRules;
  * the flag and snapshots the children under the lock, then interrupts them outside it. So either
  * the fork sees the flag, or the cancel sees the child. A child in the snapshot whose thread has
  * not started yet misses the interrupt (interrupting a thread that is not alive may do
- * nothing), but its first action is a volatile read of {@code cancelled}: if that reads false,
+ * nothing), but its first action after taking its launch is a volatile read of {@code cancelled}: if that reads false,
  * the flag's write (and so the interrupt after it) comes later, when the thread is alive.
  *
  * <p><b>Nested branches.</b> A branch opened by a child of branch P registers in P's
  * {@code nested} under P's lock, then reads P's flag; P's cancel writes its flag, then reads
  * {@code nested} under the same lock: either the cancel cancels the new branch, or the new
- * branch sees P cancelled and cancels itself. So cancellation reaches every descendant.
+ * branch sees P cancelled and cancels itself. So cancellation reaches every descendant. A
+ * child whose task ends leaving such a branch open (never joined or closed: it is still in
+ * {@code nested}) closes it on its own thread before it ends ({@link #closeLeftOpen}): cancelled
+ * and waited for, so no descendant thread outlives the child, nor therefore P's join; the child
+ * fails with an {@code IllegalStateException} saying so.
  *
  * <p><b>Level-triggered cancellation.</b> A child's thread runs with its {@link CancelScope}
  * set to its branch; safethread's blocking points test it (one volatile read) and throw
@@ -202,6 +207,12 @@ public final class BranchCore extends CancelScope implements Waitable {
             return child;
         }
         try {
+            if (t.getState() != Thread.State.NEW) {
+                throw new IllegalThreadStateException("Branch.fork: the ThreadFactory of " + name + " returned a thread "
+                        + "that was already started (" + t.getState() + "); a ThreadFactory must return a new, "
+                        + "unstarted thread: the branch starts it");
+            }
+            child.launching();
             t.start();
         } catch (Throwable e) {
             child.thread = null;
@@ -356,6 +367,12 @@ public final class BranchCore extends CancelScope implements Waitable {
     private boolean awaitChildren() {
         boolean interrupted = false;
         if (live.get() != 0) {
+            if (cancelled) {
+                // The canceller re-interrupts children that swallowed the cancellation's interrupt;
+                // a SafeThread.shutdown since the cancel may have stopped it. This wait is a later
+                // use of the runtime, which restarts what it needs (watch is idempotent).
+                Reinterrupter.watch(this);
+            }
             // A graph wait on every live child, never a victim (see the notes); an interrupt
             // cancels the branch and the wait goes on. Pairs with childEnded's decrement and unpark.
             WaitForGraph.await(this, false, this::allEnded, this::cancel);
@@ -377,6 +394,45 @@ public final class BranchCore extends CancelScope implements Waitable {
             }
         }
         return interrupted;
+    }
+
+    /**
+     * Closes the branches that {@code child}'s thread opened under this one and left open (its
+     * task returned or threw without joining or closing them): each is cancelled and waited for,
+     * so that no thread a child started outlives the child. Called by the child's thread, the
+     * owner of those branches, after its task.
+     *
+     * @return an {@code IllegalStateException} naming the first branch left open (the others and
+     *     their close failures attached), or null when the child left none open
+     */
+    Throwable closeLeftOpen(ChildRun<?> child) {
+        Thread me = Thread.currentThread();
+        List<BranchCore> mine = new ArrayList<>(0);
+        lock.lock();
+        try {
+            for (BranchCore n : nested) {
+                if (n.owner == me) {
+                    mine.add(n);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (mine.isEmpty()) {
+            return null;
+        }
+        IllegalStateException leak = new IllegalStateException(child + " ended leaving " + mine.get(mine.size() - 1).name
+                + (mine.size() > 1 ? " and " + (mine.size() - 1) + " more branch(es) open; they were cancelled and their"
+                        : " open; it was cancelled and its")
+                + " children have ended. Join or close every branch a task opens (try-with-resources)");
+        for (int i = mine.size() - 1; i >= 0; i--) { // the latest opened first
+            try {
+                mine.get(i).close();
+            } catch (Throwable closed) { // close without join always throws; its suppressed are the failures
+                leak.addSuppressed(closed);
+            }
+        }
+        return leak;
     }
 
     /** Unpins and leaves the parent's nested list (owner, once, after the children ended). */
@@ -462,7 +518,7 @@ public final class BranchCore extends CancelScope implements Waitable {
             e.children = children.size();
             e.failed = failures.size();
             e.cancelled = cancelledCount;
-            e.firstFailure = first.getClass().getName() + (first.getMessage() == null ? "" : ": " + first.getMessage());
+            e.firstFailure = SafeText.of(first); // a user exception: its getMessage() may throw
             e.commit();
         }
     }

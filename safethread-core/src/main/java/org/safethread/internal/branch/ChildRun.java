@@ -3,6 +3,7 @@ package org.safethread.internal.branch;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.safethread.CancelledException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.runtime.CancelScope;
@@ -40,6 +41,14 @@ public final class ChildRun<T> implements Runnable {
     /** The child's thread; null when it never had one. Written by the owner before start(). */
     Thread thread;
 
+    /**
+     * Set by the owner just before it starts {@link #thread}; {@link #run} takes it (a CAS), so
+     * the task runs at most once and only on the thread the branch started. A run the branch did
+     * not launch — a thread that a user's {@code ThreadFactory} started itself, or a second call
+     * of {@code run} — does nothing: it must not end the child a second time.
+     */
+    private final AtomicBoolean launch = new AtomicBoolean();
+
     private volatile State state = State.RUNNING;
     private T result;
     private Throwable failure;
@@ -50,8 +59,16 @@ public final class ChildRun<T> implements Runnable {
         this.task = task;
     }
 
+    /** The owner, just before {@code thread.start()}: allows one run. */
+    void launching() {
+        launch.set(true); // pairs with run()'s compareAndSet (Thread.start also orders it)
+    }
+
     @Override
     public void run() {
+        if (!launch.compareAndSet(true, false)) {
+            return; // not launched by the branch (see launch): the child is ended by whoever owns it
+        }
         CancelScope saved = CancelScope.current();
         CancelScope.set(branch);
         T value = null;
@@ -67,24 +84,65 @@ public final class ChildRun<T> implements Runnable {
         } finally {
             CancelScope.set(saved);
         }
-        State end;
-        if (!ran) {
-            end = State.CANCELLED;
-        } else if (thrown != null) {
-            end = branch.isCancelled() && isCancellation(thrown) ? State.CANCELLED : State.FAILED;
-        } else {
-            String why = ShareRules.shareableAtOneLevel(value) ? null : ShareRules.whyNot(value);
-            if (why != null) {
-                thrown = new UnshareableException("Branch.fork: the result of " + this + " ("
-                        + value.getClass().getName() + ") is not shareable: " + why
-                        + "; return an immutable value or a monitor");
+        Throwable leftOpen = closeLeftOpen();
+        if (leftOpen != null) {
+            if (thrown == null) {
+                thrown = leftOpen; // a task that returned but left a branch open failed
                 value = null;
-                end = State.FAILED;
             } else {
-                end = State.SUCCEEDED;
+                addSuppressedSafely(thrown, leftOpen);
             }
         }
+        State end;
+        try {
+            if (!ran) {
+                end = State.CANCELLED;
+            } else if (thrown != null) {
+                end = branch.isCancelled() && isCancellation(thrown) ? State.CANCELLED : State.FAILED;
+            } else {
+                String why = ShareRules.shareableAtOneLevel(value) ? null : ShareRules.whyNot(value);
+                if (why != null) {
+                    thrown = new UnshareableException("Branch.fork: the result of " + this + " ("
+                            + value.getClass().getName() + ") is not shareable: " + why
+                            + "; return an immutable value or a monitor");
+                    value = null;
+                    end = State.FAILED;
+                } else {
+                    end = State.SUCCEEDED;
+                }
+            }
+        } catch (Throwable classifying) {
+            // Classifying reads the user's objects (a cause chain, a result's fields): whatever
+            // goes wrong there (a getCause() that throws, a StackOverflowError) must still end the
+            // child, or its owner's join would wait for it forever. The task's own throwable, if
+            // any, is the failure; the classification's is attached to it.
+            if (thrown != null && thrown != classifying) {
+                addSuppressedSafely(thrown, classifying);
+            } else {
+                thrown = classifying;
+            }
+            value = null;
+            end = State.FAILED;
+        }
         end(end, value, end == State.FAILED ? thrown : null);
+    }
+
+    /** {@link BranchCore#closeLeftOpen}, contained: whatever it throws is the failure to report. */
+    private Throwable closeLeftOpen() {
+        try {
+            return branch.closeLeftOpen(this);
+        } catch (Throwable e) {
+            return e;
+        }
+    }
+
+    /** {@code addSuppressed}, which a user exception may refuse (suppression disabled, or an override): best effort. */
+    private static void addSuppressedSafely(Throwable to, Throwable suppressed) {
+        try {
+            to.addSuppressed(suppressed);
+        } catch (Throwable refused) {
+            // the failure is still reported; only this detail is lost
+        }
     }
 
     /** Records the outcome (the child's thread, or the owner for a child that never ran). */
@@ -95,12 +153,20 @@ public final class ChildRun<T> implements Runnable {
         branch.childEnded(this, end, failed);
     }
 
+    /**
+     * @return whether {@code t} is, or is caused by, a cancellation signal; {@code false} when its
+     *     cause chain cannot be read ({@code getCause} is user code and may throw)
+     */
     static boolean isCancellation(Throwable t) {
-        for (int i = 0; t != null && i < MAX_CAUSE_DEPTH; i++, t = t.getCause()) {
-            if (t instanceof CancelledException || t instanceof InterruptedException
-                    || t instanceof InterruptedIOException || t instanceof ClosedByInterruptException) {
-                return true;
+        try {
+            for (int i = 0; t != null && i < MAX_CAUSE_DEPTH; i++, t = t.getCause()) {
+                if (t instanceof CancelledException || t instanceof InterruptedException
+                        || t instanceof InterruptedIOException || t instanceof ClosedByInterruptException) {
+                    return true;
+                }
             }
+        } catch (RuntimeException | StackOverflowError unreadable) {
+            // an unreadable chain is not a cancellation: the child is FAILED with its throwable
         }
         return false;
     }

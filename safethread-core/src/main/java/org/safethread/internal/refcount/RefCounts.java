@@ -1,5 +1,6 @@
 package org.safethread.internal.refcount;
 
+import static org.safethread.internal.refcount.CountWord.BARE;
 import static org.safethread.internal.refcount.CountWord.BUFFERED;
 import static org.safethread.internal.refcount.CountWord.CAND;
 import static org.safethread.internal.refcount.CountWord.DEAD;
@@ -169,15 +170,16 @@ public final class RefCounts {
      */
     public static void constructed(RefCounted x, ThreadState ts) {
         OwnerWork w = OwnerWork.of(ts);
+        ClassInfo info = w.classInfo(x.getClass());
         if (w.unbiased()) {
-            // Plain writes: x is not yet published; whoever receives it safely sees them.
+            // Plain writes: x is not yet published; whoever receives it safely sees them. BARE
+            // lets the release that kills x decide from the word alone (UnownedRelease).
             CountFields.setOwnerPlain(x, null);
             CountFields.setLocalPlain(x, 0);
-            CountFields.setWordPlain(x, MERGED | REF_ONE);
+            CountFields.setWordPlain(x, info.bareDeath ? MERGED | REF_ONE | BARE : MERGED | REF_ONE);
         } else {
             ts.markOwner();
         }
-        ClassInfo info = w.classInfo(x.getClass());
         info.checkUsable();
         if (LeakSites.watched(info.hasCore())) {
             Extras e = new Extras(x.getClass(), LeakSites.site());
@@ -380,6 +382,11 @@ public final class RefCounts {
 
     /** Slow path of {@link RefCounted#decref()}. */
     public static void decrefSlow(RefCounted x) {
+        // An object without owner (unbiased, or merged) whose word alone decides the release:
+        // released without the thread-state lookup (UnownedRelease); anything else comes here.
+        if (CountFields.ownerPlain(x) == null && UnownedRelease.release(x)) {
+            return;
+        }
         ThreadState ts = ThreadState.current();
         if (ts.requests() != 0) {
             ts.poll();

@@ -153,6 +153,21 @@ public final class DeathCounts {
         return (int) t.getId() & (SLOTS - 1);
     }
 
+    /** @return the by-thread table's slot for {@code t} (tests) */
+    static int slotOf(Thread t) {
+        return slot(t);
+    }
+
+    /** @return this counter's count (opaque read; tests) */
+    long count() {
+        return (long) COUNT.getOpaque(this);
+    }
+
+    /** @return the by-thread table's size (tests) */
+    static int slotCount() {
+        return SLOTS;
+    }
+
     /** Counts {@code n} deaths processed by this counter's thread (that thread only). */
     void add(long n) {
         COUNT.setOpaque(this, (long) COUNT.getOpaque(this) + n);

@@ -87,6 +87,11 @@ import org.slf4j.LoggerFactory;
  * count). The constructor's plain writes of the initial word reach other threads through the
  * object's publication, like any field.
  *
+ * <p><b>Releases of unowned objects.</b> A release of an object whose owner field is null and
+ * whose word is MERGED without pins is decided from the word alone, without the thread-state
+ * lookup ({@link UnownedRelease}, whose notes argue it); everything else takes
+ * {@link #decrefSlow}'s general path.
+ *
  * <p><b>Memory ordering.</b> All shared-word and cell accesses are volatile or CAS, so a
  * thread's actions before a release happen-before the CAS that finally kills the object, and so
  * before death processing. The owner's plain accesses are ordered for other threads only through
@@ -321,8 +326,9 @@ public final class RefCounts {
      * {@link #snapshotWord}, which sets SCAN under that lock once the Extras exists: so either
      * the collector set SCAN before this read (and the CAS marks TOUCHED), or it reads the
      * bindings after this change. Its volatile read of the word also pairs with
-     * {@link Deaths#die}'s read of the Extras field after a DEAD CAS: a binding is added only
-     * after this read saw the key alive, and then that death sees the Extras (bare-death path).
+     * {@link Deaths#die}'s and {@link UnownedRelease#release}'s reads of the Extras field after
+     * a DEAD CAS: a binding is added only after this read saw the key alive, and then that death
+     * sees the Extras (bare-death path).
      *
      * @return false if {@code x} is dead for good (the caller must not change its bindings)
      */
@@ -630,8 +636,9 @@ public final class RefCounts {
         Extras e = extrasOrCreate(x);
         e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
         e.addWatch(w);
-        // pairs with Deaths.die's volatile read of the Extras field (CountFields.extrasVolatile)
-        // after its DEAD CAS: this is a volatile read of the word after installing the Extras
+        // pairs with Deaths.die's and UnownedRelease.release's volatile reads of the Extras field
+        // (CountFields.extrasVolatile) after their DEAD CAS: this is a volatile read of the word
+        // after installing the Extras
         if (!isAlive(x)) {
             // It died while we attached the watch; death processing may have missed this Extras.
             e.onDeath();

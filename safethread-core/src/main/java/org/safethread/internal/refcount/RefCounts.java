@@ -201,7 +201,7 @@ public final class RefCounts {
 
     /** Slow path of {@link RefCounted#incref()}: not the owner, requests pending, or overflow. */
     public static void increfSlow(RefCounted x) {
-        ThreadState ts = ThreadState.current();
+        ThreadState ts = CurrentThread.state();
         if (ts.requests() != 0) {
             ts.poll();
         }
@@ -393,7 +393,7 @@ public final class RefCounts {
         if (CountFields.ownerPlain(x) == null && UnownedRelease.release(x)) {
             return;
         }
-        ThreadState ts = ThreadState.current();
+        ThreadState ts = CurrentThread.state();
         if (ts.requests() != 0) {
             ts.poll();
         }

@@ -83,10 +83,7 @@ final class UnownedRelease {
         if ((w & GATE) != MERGED) {
             return false;
         }
-        DeathCounts c = DeathCounts.ofCurrentThread();
-        if (c == null) {
-            c = installCurrentThread();
-        }
+        DeathCounts c = CurrentThread.counts();
         ThreadState ts = c.state;
         if (ts.requests() != 0) {
             return false; // the general path polls first
@@ -124,13 +121,5 @@ final class UnownedRelease {
                 return false;
             }
         }
-    }
-
-    /** Puts the calling thread's counter in the by-thread table (its first release, or after a collision). */
-    private static DeathCounts installCurrentThread() {
-        ThreadState ts = ThreadState.current();
-        DeathCounts c = OwnerWork.of(ts).deaths.counts(ts);
-        DeathCounts.install(c);
-        return c;
     }
 }

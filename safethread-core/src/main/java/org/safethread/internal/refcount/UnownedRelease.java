@@ -43,7 +43,8 @@ import org.safethread.internal.runtime.ThreadState;
  * </ul>
  *
  * <p><b>The calling thread, without the ThreadLocal.</b> The thread's death counter
- * ({@link DeathCounts}) is found through the by-thread table (see its notes: an entry is used
+ * ({@link DeathCounts}) is found through the by-thread table ({@link CurrentThread}; see
+ * {@link DeathCounts}' notes: an entry is used
  * only by the thread it names, so each counter keeps one writer), and the counter carries the
  * thread's state. The state's request word is read (opaque, as on the owner's fast path) before
  * anything changes: if requests are pending the general path runs and polls, so this release is a

@@ -24,7 +24,7 @@ if [ "${1:-}" = "--self-test" ]; then
     # switch:check it must trip (Break.java)
     cases=(lose-money:money skip-finalizer:finalizers-once double-finalizer:finalizers-once
            leak-buffer:buffers-freed kill-runtime-thread:runtime-threads slow-deadlock-breaking:deadlock-progress
-           leak-heap:heap-flat miscount-stats:stats
+           leak-heap:heap-flat miscount-stats:stats uncounted-cycle:stats
            branch-run-twice:branch-accounting branch-lose-failure:branch-failure
            branch-escape-thread:branch-threads miscount-branches:stats
            map-miscount:map-counts map-double-victim:map-deadlock space-lose-money:space-money

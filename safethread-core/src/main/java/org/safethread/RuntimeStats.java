@@ -20,7 +20,13 @@ public interface RuntimeStats {
     /** @return collections run, in the background or by {@link SafeThread#collect()} */
     long collections();
 
-    /** @return objects found in garbage groups by the collector and made to die */
+    /**
+     * @return objects found in garbage groups by the collector and made to die: members of
+     *     garbage cycles, and objects referenced only from such garbage. An object whose last
+     *     reference is released dies by that release, never by the collector, even when the
+     *     release is another thread's and its owner's merge decides the death while a collection
+     *     runs; such deaths count in {@link #objectsDied()} only
+     */
     long objectsCollected();
 
     /** @return {@code @Finalize} methods run (by the finalizer thread or by {@code finalizeNow}) */

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
 import org.safethread.SharedMap;
 
 /**
@@ -24,7 +25,8 @@ import org.safethread.SharedMap;
  * the key and the value are the difference); {@code computeIfAbsent} of a present key (the hot
  * path of a cache); and, on 2 threads, a 90/10 mix of {@code get} and {@code put}. Keys are
  * {@code String}s or records ({@code keys} parameter), 1,024 of them, prefilled; each thread walks
- * them from its own offset.
+ * them from its own offset. Each benchmark allocates only the map it measures ({@link ChmMap} or
+ * {@link Shared}), after the keys, so the two maps' nodes lie the same way.
  *
  * <p>Goals (ratio to {@code chm*} of the same key kind): get &le; 1.2x, put &le; 2x,
  * computeIfAbsent &le; 1.2x, mixed &le; 1.5x.
@@ -46,14 +48,12 @@ public class SharedMapBench {
     private static final int N = 1024; // a power of two: the index wraps with a mask
     private static final java.util.function.Function<Object, Value> MAPPING = k -> new Value("computed", 0, 0);
 
-    /** The maps and keys, shared by the threads of a run. */
+    /** The keys and values, read (never written) by the threads of a run. */
     @State(Scope.Benchmark)
-    public static class Maps {
+    public static class Keys {
         @Param({"string", "record"})
         public String keys;
 
-        final ConcurrentHashMap<Object, Value> chm = new ConcurrentHashMap<>();
-        final SharedMap<Object, Value> shared = new SharedMap<>();
         Object[] keyArray;
         Value[] values;
 
@@ -64,21 +64,57 @@ public class SharedMapBench {
             for (int i = 0; i < N; i++) {
                 keyArray[i] = keys.equals("string") ? "key-" + i : new Key("key", i);
                 values[i] = new Value("v" + i, i, -i);
-                chm.put(keyArray[i], values[i]);
-                shared.put(keyArray[i], values[i]);
             }
         }
     }
 
-    /** Each thread's position and its random stream for the mix. */
+    /**
+     * The peer map, prefilled. One state per map, so that a run allocates only the map it
+     * measures: with both maps in one state, prefilled in one loop, the two maps' nodes were
+     * allocated in alternation, each node's cache line shared with a node of the other map, and
+     * the placement (which node shares a line with which, after the JVM's collector moved them)
+     * differed from build to build; the 2-thread mix then ran in two modes (0.8-1.1x and 3x the
+     * peer, docs/performance.md).
+     */
+    @State(Scope.Benchmark)
+    public static class ChmMap {
+        final ConcurrentHashMap<Object, Value> map = new ConcurrentHashMap<>();
+
+        @Setup
+        public void setUp(Keys k) {
+            for (int i = 0; i < N; i++) {
+                map.put(k.keyArray[i], k.values[i]);
+            }
+        }
+    }
+
+    /** The map measured, prefilled the same way as {@link ChmMap}. */
+    @State(Scope.Benchmark)
+    public static class Shared {
+        final SharedMap<Object, Value> map = new SharedMap<>();
+
+        @Setup
+        public void setUp(Keys k) {
+            for (int i = 0; i < N; i++) {
+                map.put(k.keyArray[i], k.values[i]);
+            }
+        }
+    }
+
+    /**
+     * Each thread's position and its random stream for the mix. A thread-scoped state, which JMH
+     * pads (its generated subclasses put padding fields before and after the state's own), so the
+     * two threads' cursors never share a cache line. Threads start half the key ring apart, by
+     * JMH's thread index (the thread id, used before, differed between runs).
+     */
     @State(Scope.Thread)
     public static class Cursor {
         int i;
         int seed;
 
         @Setup
-        public void setUp() {
-            i = (int) (Thread.currentThread().getId() * 397) & (N - 1);
+        public void setUp(ThreadParams t) {
+            i = (int) ((long) t.getThreadIndex() * N / Math.max(1, t.getThreadCount())) & (N - 1);
             seed = (int) System.nanoTime() | 1;
         }
 
@@ -98,48 +134,48 @@ public class SharedMapBench {
     }
 
     @Benchmark
-    public Value chmGet(Maps m, Cursor c) {
-        return m.chm.get(m.keyArray[c.next()]);
+    public Value chmGet(Keys k, ChmMap m, Cursor c) {
+        return m.map.get(k.keyArray[c.next()]);
     }
 
     @Benchmark
-    public Value sharedGet(Maps m, Cursor c) {
-        return m.shared.get(m.keyArray[c.next()]);
+    public Value sharedGet(Keys k, Shared m, Cursor c) {
+        return m.map.get(k.keyArray[c.next()]);
     }
 
     @Benchmark
-    public Value chmPut(Maps m, Cursor c) {
+    public Value chmPut(Keys k, ChmMap m, Cursor c) {
         int i = c.next();
-        return m.chm.put(m.keyArray[i], m.values[i]);
+        return m.map.put(k.keyArray[i], k.values[i]);
     }
 
     @Benchmark
-    public Value sharedPut(Maps m, Cursor c) {
+    public Value sharedPut(Keys k, Shared m, Cursor c) {
         int i = c.next();
-        return m.shared.put(m.keyArray[i], m.values[i]);
+        return m.map.put(k.keyArray[i], k.values[i]);
     }
 
     @Benchmark
-    public Value chmComputeIfAbsentPresent(Maps m, Cursor c) {
-        return m.chm.computeIfAbsent(m.keyArray[c.next()], MAPPING);
+    public Value chmComputeIfAbsentPresent(Keys k, ChmMap m, Cursor c) {
+        return m.map.computeIfAbsent(k.keyArray[c.next()], MAPPING);
     }
 
     @Benchmark
-    public Value sharedComputeIfAbsentPresent(Maps m, Cursor c) {
-        return m.shared.computeIfAbsent(m.keyArray[c.next()], MAPPING);
+    public Value sharedComputeIfAbsentPresent(Keys k, Shared m, Cursor c) {
+        return m.map.computeIfAbsent(k.keyArray[c.next()], MAPPING);
     }
 
     @Benchmark
     @Threads(2)
-    public Value chmMixed90x10(Maps m, Cursor c) {
+    public Value chmMixed90x10(Keys k, ChmMap m, Cursor c) {
         int i = c.next();
-        return c.write() ? m.chm.put(m.keyArray[i], m.values[i]) : m.chm.get(m.keyArray[i]);
+        return c.write() ? m.map.put(k.keyArray[i], k.values[i]) : m.map.get(k.keyArray[i]);
     }
 
     @Benchmark
     @Threads(2)
-    public Value sharedMixed90x10(Maps m, Cursor c) {
+    public Value sharedMixed90x10(Keys k, Shared m, Cursor c) {
         int i = c.next();
-        return c.write() ? m.shared.put(m.keyArray[i], m.values[i]) : m.shared.get(m.keyArray[i]);
+        return c.write() ? m.map.put(k.keyArray[i], k.values[i]) : m.map.get(k.keyArray[i]);
     }
 }

@@ -72,6 +72,8 @@ public final class CycleCollector {
             new RuntimeThreads.Slot("safethread-collector", CycleCollector::backgroundLoop);
     /** The adaptive threshold as a multiple of the configured one, 1 to MAX_THRESHOLD_FACTOR. */
     private static volatile int thresholdFactor = 1;
+    /** A diagnostic told of every killed object (issue 18's soak), or null. */
+    private static volatile KillObserver killObserver;
     /** Candidates to look at again next time. Guarded by RUN. */
     private static List<RefCounted> deferred = new ArrayList<>();
 
@@ -106,6 +108,15 @@ public final class CycleCollector {
     /** @return queued candidates that trigger a background collection now */
     static int threshold() {
         return (int) Math.min(Integer.MAX_VALUE, (long) Settings.collectorThreshold() * thresholdFactor);
+    }
+
+    /**
+     * Installs a diagnostic told of every object each later collection kills (see
+     * {@link KillObserver}), replacing any installed before; null removes it. For tests and the
+     * chaos soak: it runs on the collecting thread for every killed object.
+     */
+    public static void setKillObserver(KillObserver observer) {
+        killObserver = observer;
     }
 
     /** Forgets what collections taught the adaptive threshold (tests, and embedders that reconfigure). */
@@ -286,6 +297,10 @@ public final class CycleCollector {
             deferred.addAll(snap.deferred);
             if (collected > 0) {
                 Deaths.dieGroup(snap);
+                KillObserver obs = killObserver;
+                if (obs != null) {
+                    snap.reportKills(obs);
+                }
             }
         } finally {
             snap.release();

@@ -3,6 +3,7 @@ package org.safethread.internal.collector;
 import static org.safethread.internal.refcount.CountWord.CAND;
 import static org.safethread.internal.refcount.CountWord.DEAD;
 import static org.safethread.internal.refcount.CountWord.LOCAL_COUNT;
+import static org.safethread.internal.refcount.CountWord.QUEUED;
 import static org.safethread.internal.refcount.CountWord.SCAN;
 import static org.safethread.internal.refcount.CountWord.TOUCHED;
 import static org.safethread.internal.refcount.CountWord.isDead;
@@ -24,7 +25,11 @@ import org.safethread.internal.refcount.CountWord;
 import org.safethread.internal.refcount.Deaths;
 import org.safethread.internal.refcount.OwnerWork;
 import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.LoggerNames;
+import org.safethread.internal.runtime.SafeText;
 import org.safethread.internal.runtime.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One collection's view of the objects it examines: their counts and the {@code Ref} edges
@@ -44,7 +49,8 @@ import org.safethread.internal.runtime.ThreadState;
  *   <li><b>Trial deletion.</b> internal(o) = number of examined {@code Ref} fields pointing at o;
  *       external(o) = count(o) - internal(o). Objects with external references, and everything
  *       they reach through examined edges, are live; the rest is garbage. An inconsistent view
- *       (external &lt; 0) counts as live.</li>
+ *       (external &lt; 0) counts as live, and so does an object whose merge is queued and has not
+ *       run (QUEUED in its snapshot word): that merge decides it, as a death by release.</li>
  *   <li><b>Partial views.</b> A candidate found live stops being a candidate (Bacon–Rajan: a
  *       later release makes a new one), except when it can reach an object whose count could
  *       not be read: its liveness may rest on that object, which may rest on it, so it stays a
@@ -60,6 +66,7 @@ import org.safethread.internal.runtime.ThreadState;
  * </ul>
  */
 final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.COLLECTOR);
     /**
      * Arrays reused from one collection to the next (collections run one at a time, under the
      * collector's run lock): a collection of a million objects would otherwise allocate about a
@@ -432,7 +439,7 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
                 live[i] = true; // died meanwhile by count: not ours to kill
                 continue;
             }
-            if (counts[i] - internal[i] != 0) {
+            if (counts[i] - internal[i] != 0 || mergePending(words[i])) {
                 live[i] = true;
                 stack[sp++] = i;
             }
@@ -448,6 +455,21 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
             }
         }
         return live;
+    }
+
+    /**
+     * Whether a merge is queued for the object and has not run: an owned word with QUEUED. The
+     * collector drained every held owner's merge queue before the snapshot, so such an object's
+     * merge was pushed after that drain, by a release whose CAS came first (it took the shared
+     * count below zero; the push follows the CAS). That merge decides the object's death, so the
+     * collector leaves it alive this time (and everything it reaches): were its total zero,
+     * killing it here would be a right death, but counted as "collected" although it died by its
+     * last release, which {@code stats().objectsCollected()} must not count (issue 18). A member
+     * of a real garbage cycle is only delayed: the merge, leaving it referenced, makes it a
+     * candidate again (Fold.CLAIM_CAND).
+     */
+    private static boolean mergePending(long snapshotWord) {
+        return !isMerged(snapshotWord) && (snapshotWord & QUEUED) != 0;
     }
 
     private boolean anySeesUnreadable(int n) {
@@ -632,6 +654,26 @@ final class Snapshot implements Deaths.CollectedGroup, Binding.SlotVisitor {
     }
 
     private int killedCount;
+
+    /**
+     * Tells {@code obs} of each killed object, with its snapshot count and examined references
+     * into it; a throw is logged and the next object reported.
+     */
+    void reportKills(KillObserver obs) {
+        int[] internal = sc.internal;
+        for (int k = 0; k < killedCount; k++) {
+            int i = sc.killedIdx[k];
+            try {
+                obs.killed(sc.killed[k], counts[i], internal[i]);
+            } catch (Throwable t) {
+                try {
+                    LOG.warn("safethread: the collector's kill observer threw: {}", SafeText.of(t));
+                } catch (Throwable ignored) {
+                    // the logging backend failed: carry on
+                }
+            }
+        }
+    }
 
     /** Removes SCAN/TOUCHED from every examined object that did not die. */
     void clearScanFlags() {

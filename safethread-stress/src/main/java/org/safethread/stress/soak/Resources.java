@@ -126,9 +126,12 @@ final class Resources {
         @FinalizerCore
         private final BufferCore core;
         final Ref<Buffer> peer = new Ref<>();
+        /** Made by {@code makeCycle}: the collector may kill it (see {@link KillLedger}). */
+        final boolean cycleMember;
 
-        Buffer(BufferCore core) {
+        Buffer(BufferCore core, boolean cycleMember) {
             this.core = core;
+            this.cycleMember = cycleMember;
         }
     }
 
@@ -187,6 +190,7 @@ final class Resources {
     private final AtomicBoolean skipped = new AtomicBoolean();
     private final AtomicBoolean doubled = new AtomicBoolean();
     private final AtomicBoolean leaked = new AtomicBoolean();
+    private final AtomicBoolean uncounted = new AtomicBoolean();
     /** --break=leak-buffer: the buffer whose reference is never released. */
     private final List<Buffer> leakedBuffers = new ArrayList<>();
     /** --break=leak-heap: garbage kept reachable forever. */
@@ -214,7 +218,7 @@ final class Resources {
             int r = rnd.nextInt(100);
             try {
                 if (r < 45) {
-                    send(makeBuffer());
+                    send(makeBuffer(false));
                 } else if (r < 60) {
                     makeCycle();
                 } else if (r < 92) {
@@ -231,8 +235,11 @@ final class Resources {
         }
     }
 
-    /** @return a new buffer holding its bytes of the budget, or null if the budget was exhausted */
-    Buffer makeBuffer() throws InterruptedException {
+    /**
+     * @param cycleMember whether it is made to be half of a garbage cycle
+     * @return a new buffer holding its bytes of the budget, or null if the budget was exhausted
+     */
+    Buffer makeBuffer(boolean cycleMember) throws InterruptedException {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         long bytes = 1024L * (1 + rnd.nextInt(64));
         if (!budget.allocate(bytes, ALLOCATE_WAIT)) {
@@ -255,7 +262,7 @@ final class Resources {
         }
         boolean skip = breaks.contains(Break.SKIP_FINALIZER) && skipped.compareAndSet(false, true);
         boolean twice = breaks.contains(Break.DOUBLE_FINALIZER) && doubled.compareAndSet(false, true);
-        Buffer b = new Buffer(new BufferCore(budget, bytes, ledger, fault, hangMillis, skip, twice));
+        Buffer b = new Buffer(new BufferCore(budget, bytes, ledger, fault, hangMillis, skip, twice), cycleMember);
         buffers.increment();
         bytesAllocated.add(bytes);
         if (breaks.contains(Break.LEAK_HEAP) && rnd.nextInt(20) == 0) {
@@ -295,13 +302,13 @@ final class Resources {
     }
 
     private void makeCycle() throws InterruptedException {
-        Buffer a = makeBuffer();
+        Buffer a = makeBuffer(true);
         if (a == null) {
             return;
         }
         Buffer b;
         try {
-            b = makeBuffer();
+            b = makeBuffer(true);
         } catch (InterruptedException e) {
             a.decref();
             throw e;
@@ -314,6 +321,9 @@ final class Resources {
         b.peer.set(a);
         a.decref();
         b.decref();   // now only the cycle keeps them: garbage for the collector
+        if (breaks.contains(Break.UNCOUNTED_CYCLE) && uncounted.compareAndSet(false, true)) {
+            return;   // --break=uncounted-cycle: made, not counted (the collector finds 2 more)
+        }
         cycles.increment();
     }
 
@@ -335,7 +345,7 @@ final class Resources {
         endingOwnersRunning.incrementAndGet();
         Thread t = new Thread(() -> {
             try {
-                send(makeBuffer());
+                send(makeBuffer(false));
             } catch (InterruptedException e) {
                 interrupts.increment();
             } finally {

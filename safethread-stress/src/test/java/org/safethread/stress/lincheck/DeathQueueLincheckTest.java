@@ -22,8 +22,8 @@ import org.safethread.RefCounted;
  * part), with payload {@code 10 t + k}. {@code cancel} may name any thread's node, so cancels
  * race deliveries and polls race both.
  *
- * <p>Stress mode only, for the reason given in {@link RefLincheckTest} (Lincheck's model checker
- * restores static memory under the runtime's own daemon threads).
+ * <p>Stress and model checking, the latter with the runtime's plumbing left alone (see
+ * {@link RefLincheckTest} and {@link LincheckRuns#IGNORED_PACKAGES}).
  *
  * <p>Not driven here: watches of plain (not counted) objects, whose notice comes when the JVM's
  * collector finds them unreachable: not a deterministic event, so not something a sequential
@@ -94,6 +94,11 @@ public class DeathQueueLincheckTest {
     @Test
     void stress() {
         LincheckRuns.stressOnly(Spec.class).check(DeathQueueLincheckTest.class);
+    }
+
+    @Test
+    void modelChecking() {
+        LincheckRuns.modelChecking(Spec.class).check(DeathQueueLincheckTest.class);
     }
 
     /** The sequential specification. */

@@ -5,7 +5,6 @@ import java.util.Map;
 import org.jetbrains.lincheck.datastructures.IntGen;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.safethread.SharedMap;
 
@@ -22,8 +21,8 @@ import org.safethread.SharedMap;
  * holds for them under concurrency.
  *
  * <p>Stress mode (real threads): a {@code computeIfAbsent} that finds its key pending parks in the
- * runtime's wait-for graph until the computing thread installs the value. Model checking is off
- * (see {@link #modelChecking()}).
+ * runtime's wait-for graph until the computing thread installs the value. Model checking explores
+ * the same operations' interleavings, the pending-key wait included (see {@link #modelChecking()}).
  *
  * <p>It fails on a non-linearizable history: with the specification's {@code merge} made to
  * keep the old value, stress failed at once ({@code putIfAbsent(3, 1): null; merge(3, 1): 2}).
@@ -86,24 +85,26 @@ public class SharedMapLincheckTest {
     }
 
     /**
-     * Off: Lincheck 3.7's model checker fails in its own code on this test, before any verdict,
-     * with a {@code ConcurrentModificationException} or {@code NullPointerException} in
-     * {@code SnapshotTracker.restoreValues} (the rewinding of static memory after each
-     * interleaving), or, when the first shareability check of {@code Integer} ran inside it, an
-     * {@code InaccessibleObjectException} on {@code ConcurrentHashMap.U}. It passed once, when the
-     * stress test had run first in the same JVM; a warm-up of every path outside Lincheck (a wait
-     * for a pending key, a self-deadlock) and a short stress run inside the same test did not make
-     * it pass. The runtime keeps static state that every thread's first call writes (the thread
-     * registry, a {@code ConcurrentHashMap}; the thread-local runtime state), which is the same
-     * kind of state that keeps {@link RefLincheckTest} off model checking. Checked instead:
-     * {@link #stress()}, SharedMapTest/VirtualThreadSharedMapTest in the core, and the soak's
-     * map-counts and map-deadlock checks.
+     * Model checking, with the runtime's plumbing left alone ({@link LincheckRuns#IGNORED_PACKAGES}).
+     * Without that, Lincheck 3.7 failed in its own code before any verdict
+     * ({@code SnapshotTracker.restoreValues}: {@code ConcurrentModificationException},
+     * {@code NullPointerException}; {@code InaccessibleObjectException} on
+     * {@code ConcurrentHashMap.U}/{@code ASHIFT}; or minutes spinning in the JDK's annotation
+     * parsing under the first shareability check), and the method was disabled. It fails on a
+     * non-linearizable history: against a specification whose {@code merge} keeps the old value
+     * it failed with {@code merge(2, 1): 1; merge(2, 1): 2} (checked 2026-11-30, then reverted).
+     * It also finds a concurrency bug in the map itself, with the correct specification: with
+     * {@code CheckedMap.compute}'s {@code putIfAbsent} of a first value made a {@code put} (a
+     * lost update when another thread installs the key between the read and the write, which no
+     * sequential run can show), model checking failed with
+     * {@code putIfAbsent(2, 2): null || merge(2, 1): 1} at 24 scenarios (and at 16 x 200
+     * interleavings), not at 8 x 100: hence three times the usual scenarios here.
      */
-    @Disabled("Lincheck 3.7 model checker fails in SnapshotTracker.restoreValues on the runtime's static "
-            + "state; see the comment and docs/testing.md section 3")
     @Test
     void modelChecking() {
-        LincheckRuns.modelChecking(Spec.class).check(SharedMapLincheckTest.class);
+        LincheckRuns.modelChecking(Spec.class)
+                .iterations(3 * LincheckRuns.ITERATIONS) // 8 scenarios missed the lost-update mutant below; 24 find it
+                .check(SharedMapLincheckTest.class);
     }
 
     /** The sequential specification: a {@link HashMap}. */

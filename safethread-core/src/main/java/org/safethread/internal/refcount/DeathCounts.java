@@ -13,8 +13,9 @@ import org.safethread.internal.runtime.ThreadState;
  *
  * <h2>Implementation notes</h2>
  *
- * <p><b>State.</b> One {@code DeathCounts} per thread that has processed a death (created, and
- * registered here, at its first death), holding {@code count}. A global list of registered
+ * <p><b>State.</b> One {@code DeathCounts} per thread that has processed a death or counted on
+ * an object it does not own (created, and registered here, at the first of these, on the thread
+ * itself), holding {@code count} and the thread's state. A global list of registered
  * counters and {@code retired}, the sum of the counters of threads that have ended and were folded.
  * The list and {@code retired} change only under {@code LOCK}.
  *
@@ -39,9 +40,10 @@ import org.safethread.internal.runtime.ThreadState;
  * Successive sums by one thread never decrease (opaque reads of one variable are coherent, and a
  * fold moves a final count whole).
  *
- * <p><b>Found by thread id.</b> The release of an object without owner ({@link UnownedRelease})
- * finds the calling thread's counter, and through it the thread's state, without the
- * {@code ThreadLocal} lookup: {@code BY_THREAD} is a direct-mapped table indexed by the low bits
+ * <p><b>Found by thread id.</b> The count engine's non-owner paths ({@link CurrentThread}: the
+ * release of an object without owner, {@link UnownedRelease}, and the slow paths of
+ * {@code incref}/{@code decref}) find the calling thread's counter, and through it the thread's
+ * state, without the {@code ThreadLocal} lookup: {@code BY_THREAD} is a direct-mapped table indexed by the low bits
  * of {@link Thread#getId()}, whose entry is used only if its {@code thread} is the calling
  * thread. Its elements are read and written plainly, racily; that is sound because:
  * <ul>
@@ -88,7 +90,7 @@ public final class DeathCounts {
     private static final DeathCounts[] BY_THREAD = new DeathCounts[SLOTS];
 
     private final Thread thread;
-    /** The state of {@link #thread}, for the release path that finds the counter by thread id. */
+    /** The state of {@link #thread}, for the paths that find the counter by thread id ({@link CurrentThread}). */
     final ThreadState state;
     /** Deaths processed by {@link #thread}; written by it only (opaque), read by anyone (opaque). */
     @SuppressWarnings("unused")

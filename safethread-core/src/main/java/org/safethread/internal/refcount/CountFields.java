@@ -44,8 +44,10 @@ import org.safethread.internal.runtime.ThreadState;
  *       (strong; weak only in {@code sharedAdd}'s retry loop, which only adds references) for
  *       every change, so a thread's actions before a release happen-before the CAS that kills
  *       the object. A plain write only in the construction of an unbiased object, before
- *       publication. A volatile write only where the collector restores a word it had marked
- *       DEAD, inside its {@link KillWindow} (every other writer CASes and fails on DEAD).</li>
+ *       publication (the unbiased birth: MERGED, one reference, and for a class with nothing to
+ *       do at death the immutable BARE bit, from which {@link UnownedRelease} decides such a
+ *       death). A volatile write only where the collector restores a word it had marked DEAD,
+ *       inside its {@link KillWindow} (every other writer CASes and fails on DEAD).</li>
  *   <li>{@code RefCounted.extras}: the object's {@link Extras} (cells, watches, bindings, core)
  *       or null. Volatile reads; installed once by compareAndExchange; a plain write only in the
  *       constructor path, before publication. Volatile, not merely acquire, because of the
@@ -68,7 +70,8 @@ import org.safethread.internal.runtime.ThreadState;
  * mode of {@link #refValueVolatile}).
  *
  * <p><b>Dekker pairs.</b> Death processing reads {@code extras} ({@link #extrasVolatile}) after
- * the CAS that set DEAD ({@link Deaths#die}); whoever installs Extras
+ * the CAS that set DEAD ({@link Deaths#die}, and {@link UnownedRelease#release} before it takes
+ * a bare death); whoever installs Extras
  * ({@link #compareAndExchangeExtras}, through {@link RefCounts#extrasOrCreate}) reads the word
  * afterwards ({@link #wordVolatile}: {@link RefCounts#watch} re-checks liveness,
  * {@link RefCounts#touchForBindings} checks it before a binding is added). All four accesses are

@@ -5,8 +5,8 @@ package org.safethread.internal.refcount;
  * the owner's plain {@code int} count.
  *
  * <pre>
- * shared:  63 ............ 16 | 15 .... 8 | 7 6 | 5       | 4    | 3    | 2    | 1      | 0
- *          refs (signed 48)   | pins      | -   | TOUCHED | SCAN | CAND | DEAD | QUEUED | MERGED
+ * shared:  63 ............ 16 | 15 .... 8 | 7 | 6    | 5       | 4    | 3    | 2    | 1      | 0
+ *          refs (signed 48)   | pins      | - | BARE | TOUCHED | SCAN | CAND | DEAD | QUEUED | MERGED
  * local:   31 | 30       | 29 ........................ 0
  *          -  | BUFFERED | count (owner's references)
  * </pre>
@@ -23,6 +23,10 @@ package org.safethread.internal.refcount;
  *   <li>CAND: the object is on the collector's global candidate queue.</li>
  *   <li>SCAN / TOUCHED: set by the collector when it snapshots the word; any later change by
  *       another thread sets TOUCHED, so the collector can tell that its snapshot went stale.</li>
+ *   <li>BARE: set at the birth of an unbiased object whose class has nothing to do at death
+ *       ({@link ClassInfo#bareDeath}), never changed after: a release decides such an object's
+ *       death from the word alone, without looking its class up ({@link UnownedRelease}). Every
+ *       update keeps it (they add to {@code refs}/{@code pins} or set and clear other flags).</li>
  * </ul>
  */
 public final class CountWord {
@@ -32,6 +36,8 @@ public final class CountWord {
     public static final long CAND = 1L << 3;
     public static final long SCAN = 1L << 4;
     public static final long TOUCHED = 1L << 5;
+    /** Born unbiased, of a class with nothing to do at death; immutable (see the class comment). */
+    public static final long BARE = 1L << 6;
 
     static final int PIN_SHIFT = 8;
     static final long PIN_ONE = 1L << PIN_SHIFT;
@@ -101,6 +107,9 @@ public final class CountWord {
         }
         if ((w & TOUCHED) != 0) {
             b.append(" TOUCHED");
+        }
+        if ((w & BARE) != 0) {
+            b.append(" BARE");
         }
         return b.toString();
     }

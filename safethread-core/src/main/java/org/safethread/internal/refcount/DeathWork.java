@@ -2,6 +2,7 @@ package org.safethread.internal.refcount;
 
 import java.util.Arrays;
 import org.safethread.RefCounted;
+import org.safethread.internal.runtime.ThreadState;
 
 /**
  * A thread's worklist of objects that died and still need their {@link org.safethread.Ref}
@@ -24,6 +25,18 @@ final class DeathWork {
             c = counts = DeathCounts.registerCurrentThread();
         }
         c.add(n);
+    }
+
+    /**
+     * @param ts the calling thread's state, whose work this is
+     * @return this thread's death counter, registered now if it has none (owner thread only)
+     */
+    DeathCounts counts(ThreadState ts) {
+        DeathCounts c = counts;
+        if (c == null) {
+            c = counts = DeathCounts.registerCurrentThread(ts);
+        }
+        return c;
     }
 
     void push(RefCounted x) {

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *       the word afterwards (a watch re-checks {@code isAlive}, a binding checks the word under
  *       the Extras lock before it is added). All four accesses are volatile, so either this
  *       death sees the Extras and takes the full path, or the installer sees DEAD and handles
- *       it itself. Pairs with {@link RefCounts#watch} and {@link RefCounts#touchForBindings}.</li>
+ *       it itself. Pairs with {@link RefCounts#watch} and {@link RefCounts#touchForBindings}.
+ *       {@link UnownedRelease} takes the same decision for an unbiased object born BARE (the bit
+ *       in its word replaces the class check), with the same Extras read after its DEAD CAS.</li>
  *   <li>Deaths are counted on the dying thread's own counter ({@link DeathCounts}), before
  *       (2) and (3), so a thread that learns of a death from a watch or a finalizer and then
  *       reads {@code stats()} sees it counted.</li>

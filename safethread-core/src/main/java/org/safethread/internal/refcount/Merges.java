@@ -92,11 +92,20 @@ public final class Merges {
                 }
             }
         }
+        forget(o);
+        return overWatched;
+    }
+
+    /**
+     * Drops {@code o} from the owners with work, unless its queue is non-empty after the removal
+     * (a push racing with the removal: the pusher adds {@code o} after pushing, so either its add
+     * comes after this remove, or this re-check sees its push and adds {@code o} back).
+     */
+    private static void forget(ThreadState o) {
         OWNERS_WITH_WORK.remove(o);
-        if (!q.isEmpty()) {
+        if (OwnerWork.of(o).hasQueuedMerges()) {
             OWNERS_WITH_WORK.add(o);
         }
-        return overWatched;
     }
 
     /**
@@ -145,13 +154,13 @@ public final class Merges {
     public static boolean helpOwners() {
         boolean did = false;
         long now = System.nanoTime();
-        for (ThreadState o : OWNERS_WITH_WORK) {
+        // A snapshot of the set: the loop removes (and may re-add) owners, so it walks a copy
+        // rather than the set it changes. An owner added after the copy is seen next round
+        // (its pusher also wakes the housekeeper).
+        for (ThreadState o : OWNERS_WITH_WORK.toArray(new ThreadState[0])) {
             if (!OwnerWork.of(o).hasQueuedMerges()) {
                 IdleOwners.cameBack(o);
-                OWNERS_WITH_WORK.remove(o);
-                if (OwnerWork.of(o).hasQueuedMerges()) {
-                    OWNERS_WITH_WORK.add(o);
-                }
+                forget(o);
                 continue;
             }
             if (o.tryHold()) {

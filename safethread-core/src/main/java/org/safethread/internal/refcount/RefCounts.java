@@ -1,5 +1,6 @@
 package org.safethread.internal.refcount;
 
+import static org.safethread.internal.refcount.CountWord.BARE;
 import static org.safethread.internal.refcount.CountWord.BUFFERED;
 import static org.safethread.internal.refcount.CountWord.CAND;
 import static org.safethread.internal.refcount.CountWord.DEAD;
@@ -86,6 +87,11 @@ import org.slf4j.LoggerFactory;
  * count). The constructor's plain writes of the initial word reach other threads through the
  * object's publication, like any field.
  *
+ * <p><b>Releases of unowned objects.</b> A release of an object whose owner field is null and
+ * whose word is MERGED without pins is decided from the word alone, without the thread-state
+ * lookup ({@link UnownedRelease}, whose notes argue it); everything else takes
+ * {@link #decrefSlow}'s general path.
+ *
  * <p><b>Memory ordering.</b> All shared-word and cell accesses are volatile or CAS, so a
  * thread's actions before a release happen-before the CAS that finally kills the object, and so
  * before death processing. The owner's plain accesses are ordered for other threads only through
@@ -169,15 +175,16 @@ public final class RefCounts {
      */
     public static void constructed(RefCounted x, ThreadState ts) {
         OwnerWork w = OwnerWork.of(ts);
+        ClassInfo info = w.classInfo(x.getClass());
         if (w.unbiased()) {
-            // Plain writes: x is not yet published; whoever receives it safely sees them.
+            // Plain writes: x is not yet published; whoever receives it safely sees them. BARE
+            // lets the release that kills x decide from the word alone (UnownedRelease).
             CountFields.setOwnerPlain(x, null);
             CountFields.setLocalPlain(x, 0);
-            CountFields.setWordPlain(x, MERGED | REF_ONE);
+            CountFields.setWordPlain(x, info.bareDeath ? MERGED | REF_ONE | BARE : MERGED | REF_ONE);
         } else {
             ts.markOwner();
         }
-        ClassInfo info = w.classInfo(x.getClass());
         info.checkUsable();
         if (LeakSites.watched(info.hasCore())) {
             Extras e = new Extras(x.getClass(), LeakSites.site());
@@ -194,7 +201,7 @@ public final class RefCounts {
 
     /** Slow path of {@link RefCounted#incref()}: not the owner, requests pending, or overflow. */
     public static void increfSlow(RefCounted x) {
-        ThreadState ts = ThreadState.current();
+        ThreadState ts = CurrentThread.state();
         if (ts.requests() != 0) {
             ts.poll();
         }
@@ -319,8 +326,9 @@ public final class RefCounts {
      * {@link #snapshotWord}, which sets SCAN under that lock once the Extras exists: so either
      * the collector set SCAN before this read (and the CAS marks TOUCHED), or it reads the
      * bindings after this change. Its volatile read of the word also pairs with
-     * {@link Deaths#die}'s read of the Extras field after a DEAD CAS: a binding is added only
-     * after this read saw the key alive, and then that death sees the Extras (bare-death path).
+     * {@link Deaths#die}'s and {@link UnownedRelease#release}'s reads of the Extras field after
+     * a DEAD CAS: a binding is added only after this read saw the key alive, and then that death
+     * sees the Extras (bare-death path).
      *
      * @return false if {@code x} is dead for good (the caller must not change its bindings)
      */
@@ -380,7 +388,12 @@ public final class RefCounts {
 
     /** Slow path of {@link RefCounted#decref()}. */
     public static void decrefSlow(RefCounted x) {
-        ThreadState ts = ThreadState.current();
+        // An object without owner (unbiased, or merged) whose word alone decides the release:
+        // released without the thread-state lookup (UnownedRelease); anything else comes here.
+        if (CountFields.ownerPlain(x) == null && UnownedRelease.release(x)) {
+            return;
+        }
+        ThreadState ts = CurrentThread.state();
         if (ts.requests() != 0) {
             ts.poll();
         }
@@ -623,8 +636,9 @@ public final class RefCounts {
         Extras e = extrasOrCreate(x);
         e.ensureLeakRef(() -> FinalizerHooks.Installed.get().trackLeak(x, e));
         e.addWatch(w);
-        // pairs with Deaths.die's volatile read of the Extras field (CountFields.extrasVolatile)
-        // after its DEAD CAS: this is a volatile read of the word after installing the Extras
+        // pairs with Deaths.die's and UnownedRelease.release's volatile reads of the Extras field
+        // (CountFields.extrasVolatile) after their DEAD CAS: this is a volatile read of the word
+        // after installing the Extras
         if (!isAlive(x)) {
             // It died while we attached the watch; death processing may have missed this Extras.
             e.onDeath();

@@ -1,14 +1,38 @@
 package org.safethread.internal.monitor;
 
 import java.util.Arrays;
+import org.safethread.internal.runtime.ThreadState;
 
 /**
- * The monitors a thread is inside, outermost first; owner thread only. A {@link #LEFT} marker is
- * pushed while the thread runs a {@code Monitor.leave} action, so that the left monitor is no
- * longer its innermost (and {@code await} there refuses).
+ * The monitor layer's per-thread state: the monitors a thread is inside, outermost first, and
+ * what its entries need to remember (a lost deadlock, its operation's age); owner thread only. A
+ * {@link #LEFT} marker is pushed while the thread runs a {@code Monitor.leave} action, so that
+ * the left monitor is no longer its innermost (and {@code await} there refuses).
+ *
+ * <p><b>Where it lives.</b> In a thread-local of this layer ({@link #current()}), not in the
+ * runtime's {@link ThreadState}: only the thread itself ever uses its stack (every entry, exit,
+ * {@code await}, {@code leave} and branch pin is made by the thread on its own stack; the
+ * detector's re-try runs on the waiter's own thread), so nothing needs to find another thread's
+ * stack, and the runtime, below this layer, never names it. The stack knows its thread's state
+ * ({@link #ts}, final), so a monitor entry that has its stack reaches the request bits and the
+ * attach protocol without a second lookup; and a monitor caches its last holder's stack
+ * ({@code MonitorLock.lastHolder}), so that an entry by the same thread as last time does no
+ * thread-local lookup at all (see {@link ProxySupport#enter}).
+ *
+ * <p>A thread's stack is made once, on its first monitor call, and never replaced while the
+ * thread lives (nothing removes the thread-local), and its {@link #thread} is final: so
+ * {@code stack.thread == Thread.currentThread()} proves that a stack is the caller's own.
  */
 public final class MonitorStack {
     private static final Object LEFT = new Object();
+
+    /** Made on a thread's first monitor call, on the thread itself; never removed. */
+    private static final ThreadLocal<MonitorStack> CURRENT = ThreadLocal.withInitial(MonitorStack::new);
+
+    /** The thread whose stack this is (final: read racily to validate a cached stack). */
+    final Thread thread;
+    /** That thread's runtime state (requests, attach protocol, wait-for graph node). */
+    final ThreadState ts;
 
     private Object[] items = new Object[8];
     private int size;
@@ -38,6 +62,22 @@ public final class MonitorStack {
      */
     private MonitorLock[] pins = new MonitorLock[0];
     private int pinCount;
+
+    /** The calling thread's stack (made on the thread itself). */
+    private MonitorStack() {
+        this.ts = ThreadState.current();
+        this.thread = ts.thread;
+    }
+
+    /** @return the calling thread's monitor stack, made on its first use (a thread-local lookup) */
+    public static MonitorStack current() {
+        return CURRENT.get();
+    }
+
+    /** @return the runtime state of this stack's thread */
+    public ThreadState threadState() {
+        return ts;
+    }
 
     void push(MonitorLock m) {
         if (size == items.length) {

@@ -5,14 +5,17 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
-import org.safethread.internal.monitor.MonitorStack;
 
 /**
  * The runtime's view of one thread (platform or virtual): its attach state, the requests other
- * threads have made of it, its monitor stack, and one typed slot per subsystem above
- * ({@link #newSlot}); the count engine's slot, read on its every non-owner operation, is a field of
- * its own typed by the runtime's {@link ThreadWork} (merge queue, cells, candidates), through which
- * the runtime drives it without naming it.
+ * threads have made of it, and one typed slot per subsystem above ({@link #newSlot}) whose state
+ * other threads must find from this one (the wait-for graph's node); the count engine's slot, read
+ * on its every non-owner operation, is a field of its own typed by the runtime's
+ * {@link ThreadWork} (merge queue, cells, candidates), through which the runtime drives it without
+ * naming it. A subsystem whose per-thread state only its own thread ever uses keeps it in a
+ * thread-local of its own and reaches this state from there (the monitor layer's
+ * {@code MonitorStack}, which has a final reference to its thread's state), so the runtime names
+ * nothing above it.
  *
  * <h2>Implementation notes: the attach protocol</h2>
  *
@@ -95,8 +98,6 @@ public final class ThreadState {
 
     /** The thread this state belongs to. */
     public final Thread thread;
-    /** Its monitor stack (owner only). */
-    public final MonitorStack monitors = new MonitorStack();
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;

@@ -37,7 +37,7 @@ public final class ProxySupport {
      * re-entry), or the caller has runtime requests to answer first (answered here, outside the
      * monitor), or it may not pass the queue's head.
      */
-    private static Object enterSlow(MonitorLock monitor, MonitorLock m) {
+    private static MonitorStack enterSlow(MonitorLock monitor, MonitorLock m) {
         MonitorStack s = MonitorStack.current();
         ThreadState ts = s.ts;
         ts.pollIfRequested();

@@ -79,9 +79,10 @@ import org.safethread.internal.runtime.ThreadState;
  * parked waiter stays parked while the holder runs alone, as with {@code ReentrantLock}); what
  * costs is the lock word's cache line
  * moving between cores. So a fresh call reads nothing of the monitor's between its
- * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
- * window in which another thread can take the free lock is as short as
- * {@code ReentrantLock}'s). Padding the lock word onto a line of its own (the object is 72 bytes,
+ * {@code space} and its CAS, and finds its own stack only after the CAS (the cache below, so no
+ * thread-local lookup runs while the lock is free between a holder's release and its next
+ * call's CAS); and a holder leaving pops its monitor stack before it unlocks (the window in which
+ * another thread can take the free lock is as short as {@code ReentrantLock}'s). Padding the lock word onto a line of its own (the object is 72 bytes,
  * so for some allocation addresses {@code firstWaiter} or {@code space} share its line) was
  * measured and showed no effect, so the monitor stays 72 bytes.
  *

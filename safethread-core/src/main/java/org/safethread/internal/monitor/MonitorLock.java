@@ -79,43 +79,21 @@ import org.safethread.internal.runtime.ThreadState;
  * parked waiter stays parked while the holder runs alone, as with {@code ReentrantLock}); what
  * costs is the lock word's cache line
  * moving between cores. So a fresh call reads nothing of the monitor's between its
- * {@code space} and its CAS, and finds its own stack only after the CAS (the cache below, so no
- * thread-local lookup runs while the lock is free between a holder's release and its next
- * call's CAS); and a holder leaving pops its monitor stack before it unlocks (the window in which
- * another thread can take the free lock is as short as {@code ReentrantLock}'s). Padding the lock word onto a line of its own (the object is 72 bytes,
- * so for some allocation addresses {@code firstWaiter} or {@code space} share its line) was
+ * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
+ * window in which another thread can take the free lock is as short as {@code ReentrantLock}'s).
+ * Padding the lock word onto a line of its own (the object is 72 bytes, so for some allocation
+ * addresses {@code firstWaiter} or {@code space} share its line) was
  * measured and showed no effect, so the monitor stays 72 bytes.
  *
  * <p><b>Finding the caller's stack.</b> An entry needs the caller's {@link MonitorStack} (its
  * monitors, for re-entry detection and the hand-off rules; its thread's state, for the request
- * bits and the wait-for graph). The stack lives in a thread-local of this layer; a lookup costs a
- * hash probe of the thread's map, 5-8% of an uncontended call. So each monitor caches the stack of
- * the thread that last entered it ({@code lastHolder}), and the fast path ({@link #enterFast})
- * reads it after its CAS and uses it if its {@code thread} is {@code Thread.currentThread()}:
- * <ul>
- *   <li><b>No data race.</b> {@code lastHolder} is read and written only by a thread that has
- *       won the lock word (after a successful CAS, or the slow path's acquisition), before it
- *       releases. Successive holders are ordered by the lock itself (a release's volatile write
- *       of 0 synchronizes-with the next CAS that reads it; a condition hand-off passes the lock
- *       with the volatile write of GRANTED that the waiter reads), so each read sees the last
- *       write (JLS 17.4.5). A give-back after a failed check is an ordinary release, so it orders
- *       its write the same way.</li>
- *   <li><b>A hit is the caller's own stack.</b> A stack's {@code thread} is final and its
- *       thread-local is never removed or replaced while the thread lives, so a stack whose
- *       {@code thread} is the caller is exactly the one the lookup would return (a stack of
- *       another thread names another {@code Thread} object; identity comparison cannot confuse a
- *       live thread with a dead one, because the cache keeps the dead one's {@code Thread}
- *       reachable). A miss costs the lookup and one write to a line the CAS has just taken
- *       exclusive.</li>
- *   <li><b>What the cache keeps alive.</b> The last holder's stack, its thread state and its
- *       {@code Thread} object stay reachable from the monitor until another thread enters it:
- *       at most one small graph per monitor, whose stack holds no monitors once the thread has
- *       left them (exits null their slots).</li>
- *   <li><b>Requests after the CAS.</b> The request bits are read after the CAS (from the stack's
- *       thread state), and a thread with requests gives the lock back and polls in the slow
- *       path, outside the monitor, as before; so no safe point, merge or owner-side work runs
- *       with a monitor held that the old order (poll, then CAS) would not have held.</li>
- * </ul>
+ * bits and the wait-for graph). It lives in a thread-local of this layer and is looked up before
+ * the CAS, with the request bits, so that nothing of the monitor's is read before the CAS. A
+ * per-monitor cache of the last holder's stack, read after the CAS and validated by its final
+ * {@code thread}, was built and measured (performance.md, "Issue 13, third round"): no gain on
+ * the uncontended call (a hot thread-local lookup costs nothing measurable there), and with many
+ * short-lived threads, every one of which misses, it held the monitor longer per first call and
+ * left thousands of ended threads registered in {@code EndedThreadsTest}; so it was dropped.
  *
  * <p><b>Every cycle has a victim.</b> Re-entries after {@code await}/{@code leave} are not
  * abortable (the caller holds the monitor on its stack and cannot throw there). A cycle of
@@ -202,13 +180,6 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     private transient volatile ThreadState firstWaiter;
     /** Whether {@link #firstWaiter} holds other monitors: fresh entrants then do not barge past it. */
     private transient volatile boolean firstHolds;
-    /**
-     * The monitor stack of the thread that last entered this monitor through {@link #enterFast}
-     * or the slow path: a cache that spares an entry by the same thread its thread-local lookup.
-     * Read and written only by a thread that holds the lock word (after its CAS), so every access
-     * is ordered by the lock itself; see the class notes, "Finding the caller's stack".
-     */
-    private transient MonitorStack lastHolder;
 
     /** A monitor of its own (a space of one), named e.g. {@code Account#3}. */
     public MonitorLock(String name) {
@@ -258,55 +229,15 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     /**
-     * The entry fast path of a fresh entry ({@link ProxySupport#enter}): CAS the lock word from
-     * free to locked; then, holding it, find the caller's stack (the cached {@link #lastHolder}
-     * if it is the caller's, else the thread-local lookup, cached for next time), check that the
-     * caller has no pending runtime requests and may take the monitor past any queued waiter
-     * ({@link #mayTake}), set the owner and push the monitor on the caller's stack. If a check
-     * fails the lock is given back at once (a full {@link #unlock}, which wakes the first waiter
-     * if it armed itself) and the caller takes the slow path, which polls its requests outside the
-     * monitor or queues.
-     *
-     * <p>CAS first: the CAS takes the lock word's line exclusive at once, and the reads after it
-     * ({@code lastHolder}, {@code firstWaiter}) are then local, where reading them first could
-     * fetch that line shared from the last holder's core and then upgrade it for the CAS. Taking
-     * the lock for a moment before finding that one must queue (or poll) is invisible to the
-     * others: the owner field is not set, so the detector sees no holder (as in the window
-     * between any CAS and its owner write), and the give-back is an ordinary release.
-     *
-     * @return the caller's stack, the monitor held and pushed; null if the lock is taken (maybe by
-     *     the caller: a re-entry), or was given back
-     */
-    MonitorStack enterFast() {
-        if (!compareAndSetState(0, LOCKED)) {
-            return null;
-        }
-        MonitorStack s = lastHolder; // we hold the lock: the last write was a holder's, before its release
-        if (s == null || s.thread != Thread.currentThread()) {
-            s = MonitorStack.current();
-            lastHolder = s;
-        }
-        ThreadState first;
-        if (s.ts.requests() == 0 && ((first = firstWaiter) == null || first == s.ts || mayTakePast(s))) {
-            setExclusiveOwnerThread(s.thread);
-            s.push(this);
-            return s;
-        }
-        unlock();
-        return null;
-    }
-
-    /** Records {@code s} as the last holder's stack (the caller holds the lock; written only when it changes). */
-    void cacheHolder(MonitorStack s) {
-        if (lastHolder != s) {
-            lastHolder = s;
-        }
-    }
-
-    /**
-     * The slow path's first try: takes the lock if it is free, then checks that the caller may
-     * take it ({@link #mayTake}); if not, gives it back at once and returns false (CAS first, as
-     * in {@link #enterFast}).
+     * The entry fast path: takes the lock if it is free, then checks that the caller (whose stack
+     * is {@code s}) may take it ({@link #mayTake}); if not, gives it back at once (a full
+     * {@link #unlock}, which wakes the first waiter if it armed itself) and returns false. CAS
+     * first: the CAS takes the lock word's line exclusive at once, and the queue head read after
+     * it is then a local read, where reading it first could fetch that line shared from the last
+     * holder's core and then upgrade it for the CAS. Taking the lock for a moment before finding
+     * that one must queue is invisible to the others: the owner field is not set, so the detector
+     * sees no holder (as in the window between any CAS and its owner write), and the give-back is
+     * an ordinary release.
      */
     boolean tryEnter(MonitorStack s) {
         if (!compareAndSetState(0, LOCKED)) {

@@ -15,21 +15,20 @@ import org.safethread.internal.runtime.ThreadState;
  * detector's re-try runs on the waiter's own thread), so nothing needs to find another thread's
  * stack, and the runtime, below this layer, never names it. The stack knows its thread's state
  * ({@link #ts}, final), so a monitor entry that has its stack reaches the request bits and the
- * attach protocol without a second lookup; and a monitor caches its last holder's stack
- * ({@code MonitorLock.lastHolder}), so that an entry by the same thread as last time does no
- * thread-local lookup at all (see {@link ProxySupport#enter}).
- *
- * <p>A thread's stack is made once, on its first monitor call, and never replaced while the
- * thread lives (nothing removes the thread-local), and its {@link #thread} is final: so
- * {@code stack.thread == Thread.currentThread()} proves that a stack is the caller's own.
+ * attach protocol without a second lookup (one thread-local lookup per fresh entry, as before the
+ * stack moved here). A thread's stack is made once, on its first monitor call, before that call's
+ * CAS, and never replaced while the thread lives (nothing removes the thread-local).
  */
 public final class MonitorStack {
     private static final Object LEFT = new Object();
+    private static final Object[] NO_ENTRIES = new Object[0];
+    /** The first array for nested entries: deep enough for the usual nesting of a few monitors. */
+    private static final int FIRST_BELOW = 8;
 
     /** Made on a thread's first monitor call, on the thread itself; never removed. */
     private static final ThreadLocal<MonitorStack> CURRENT = ThreadLocal.withInitial(MonitorStack::new);
 
-    /** The thread whose stack this is (final: read racily to validate a cached stack). */
+    /** The thread whose stack this is. */
     final Thread thread;
     /** That thread's runtime state (requests, attach protocol, wait-for graph node). */
     final ThreadState ts;
@@ -42,8 +41,11 @@ public final class MonitorStack {
      * (measured, docs/performance.md "Issue 13, third round").
      */
     private Object top;
-    /** The entries below {@link #top}, outermost first: {@code below[0 .. size - 2]}. */
-    private Object[] below = new Object[8];
+    /**
+     * The entries below {@link #top}, outermost first: {@code below[0 .. size - 2]}; made on the
+     * first nested entry (a thread that never nests, such as most virtual threads, has none).
+     */
+    private Object[] below = NO_ENTRIES;
     /** How many entries: {@link #top} and {@code size - 1} of {@link #below}. */
     private int size;
     /** Set while this thread evaluates other threads' conditions during a release. */
@@ -79,7 +81,11 @@ public final class MonitorStack {
         this.thread = ts.thread;
     }
 
-    /** @return the calling thread's monitor stack, made on its first use (a thread-local lookup) */
+    /**
+     * @return the calling thread's monitor stack, made on its first use (a thread-local lookup;
+     *     the first use also makes and registers the thread's {@link ThreadState}, and a
+     *     registration may prune the registry, so call it before taking a monitor)
+     */
     public static MonitorStack current() {
         return CURRENT.get();
     }
@@ -114,7 +120,7 @@ public final class MonitorStack {
     private void spill() {
         int i = size - 1;
         if (i == below.length) {
-            below = Arrays.copyOf(below, i * 2);
+            below = Arrays.copyOf(below, Math.max(FIRST_BELOW, i * 2));
         }
         below[i] = top;
     }

@@ -28,19 +28,20 @@ public final class ProxySupport {
      */
     public static Object enter(MonitorLock monitor) {
         MonitorLock m = monitor.space; // the lock really taken: the monitor's own, or its space's
-        MonitorStack s = m.enterFast(); // CAS; then the caller's stack (cached), requests, queue head
-        return s != null ? s : enterSlow(monitor, m);
-    }
-
-    /**
-     * A fresh entry that the fast path did not make: the monitor is held (maybe by the caller, a
-     * re-entry), or the caller has runtime requests to answer first (answered here, outside the
-     * monitor), or it may not pass the queue's head.
-     */
-    private static MonitorStack enterSlow(MonitorLock monitor, MonitorLock m) {
         MonitorStack s = MonitorStack.current();
         ThreadState ts = s.ts;
-        ts.pollIfRequested();
+        if (ts.requests() != 0) {
+            ts.poll();
+        }
+        if (m.tryEnter(s)) {
+            m.setOwner(s.thread);
+            s.push(m);
+            return s;
+        }
+        return enterSlow(monitor, m, s);
+    }
+
+    private static MonitorStack enterSlow(MonitorLock monitor, MonitorLock m, MonitorStack s) {
         if (m.ownerThread() == s.thread) {
             if (s.top() == m) {
                 m.holds++; // the innermost space: a direct re-entry, from this monitor or another of its space
@@ -48,10 +49,7 @@ public final class ProxySupport {
             }
             throw reentry(monitor, m, s);
         }
-        if (!m.tryEnter(s)) {
-            m.lockContended(monitor, s, true, Settings.monitorSpins());
-        }
-        m.cacheHolder(s);
+        m.lockContended(monitor, s, true, Settings.monitorSpins());
         m.setOwner(s.thread);
         s.push(m);
         return s;

@@ -14,29 +14,28 @@ import org.safethread.Monitor;
 import org.safethread.MonitorMethod;
 
 /**
- * Protocol: the entry fast path's cached stack ({@code MonitorLock.enterFast}: CAS the lock
- * word, then use the monitor's {@code lastHolder} stack if its thread is the caller, else look
- * the caller's stack up and cache it; see MonitorLock's notes, "Finding the caller's stack").
+ * Protocol: the entry fast path with each thread's own monitor stack ({@code ProxySupport.enter}:
+ * the caller's {@code MonitorStack}, a thread-local of the monitor layer, then the CAS on the lock
+ * word, the owner write and the push; the direct re-entry check in {@code enterSlow} reads the
+ * owner and the caller's stack top).
  *
- * <p>The monitor is entered once by the thread that builds the state, so the cache starts with a
- * third thread's stack; then both actors make a call that re-enters the same monitor directly
- * (through its proxy, passed in as an argument) and does a non-atomic increment inside. Each
- * entry by an actor finds the other thread's (or the builder's) stack cached. Were a cached
- * stack of another thread used, the monitor would be pushed on that thread's stack, not the
- * caller's, and the direct re-entry (which looks up the caller's own stack and requires the
- * monitor on its top) would be refused with a {@code DeadlockException} (-1); were two threads
- * inside at once, an update would be lost. r1/r2 = the value each actor's inner call read (-1:
- * refused), r3 = the final value.
+ * <p>The monitor is entered once by the thread that builds the state; then both actors make a
+ * call that re-enters the same monitor directly (through its proxy, passed in as an argument) and
+ * does a non-atomic increment at each level. Were an entry pushed on another thread's stack, or
+ * the owner seen wrong, the direct re-entry (which requires the monitor on top of the caller's
+ * own stack and the caller as owner) would be refused with a {@code DeadlockException} (-1), or
+ * would wait; were two threads inside at once, an update would be lost. r1/r2 = the value each
+ * actor's inner call read (-1: refused), r3 = the final value.
  * <ul>
  *   <li>{@code 1, 3, 4} / {@code 3, 1, 4}: the calls ran one after the other, each re-entry accepted (ACCEPTABLE).</li>
  *   <li>anything else: a refused re-entry or a lost update (FORBIDDEN).</li>
  * </ul>
  */
 @JCStressTest
-@Outcome(id = {"1, 3, 4", "3, 1, 4"}, expect = ACCEPTABLE, desc = "serialized; each direct re-entry found its own stack")
-@Outcome(expect = FORBIDDEN, desc = "a re-entry refused (a cached stack of another thread was used) or a lost update")
+@Outcome(id = {"1, 3, 4", "3, 1, 4"}, expect = ACCEPTABLE, desc = "serialized; each direct re-entry found the monitor on its own stack")
+@Outcome(expect = FORBIDDEN, desc = "a re-entry refused (the entry went on another stack) or a lost update")
 @State
-public class MonitorHolderCacheTest {
+public class MonitorOwnStackTest {
 
     /** The guarded state: a plain counter with a deliberately non-atomic increment. */
     public static class Counter {
@@ -74,8 +73,8 @@ public class MonitorHolderCacheTest {
 
     final Counter counter = Monitor.of(new Counter());
 
-    public MonitorHolderCacheTest() {
-        counter.get(); // the builder's stack is cached first
+    public MonitorOwnStackTest() {
+        counter.get(); // a third thread held it first
     }
 
     @Actor

@@ -87,13 +87,13 @@ import org.safethread.internal.runtime.ThreadState;
  *
  * <p><b>Finding the caller's stack.</b> An entry needs the caller's {@link MonitorStack} (its
  * monitors, for re-entry detection and the hand-off rules; its thread's state, for the request
- * bits and the wait-for graph). It lives in a thread-local of this layer and is looked up before
- * the CAS, with the request bits, so that nothing of the monitor's is read before the CAS. A
+ * bits and the wait-for graph). It lives in this layer's slot of the thread's state and is looked
+ * up before the CAS, with the request bits, so that nothing of the monitor's is read before the CAS. A
  * per-monitor cache of the last holder's stack, read after the CAS and validated by its final
  * {@code thread}, was built and measured (performance.md, "Issue 13, third round"): no gain on
  * the uncontended call (a hot thread-local lookup costs nothing measurable there), and with many
- * short-lived threads, every one of which misses, it held the monitor longer per first call and
- * left thousands of ended threads registered in {@code EndedThreadsTest}; so it was dropped.
+ * short-lived threads, every one of which misses it, runs of {@code EndedThreadsTest}'s program
+ * left thousands of ended threads registered; so it was dropped.
  *
  * <p><b>Every cycle has a victim.</b> Re-entries after {@code await}/{@code leave} are not
  * abortable (the caller holds the monitor on its stack and cannot throw there). A cycle of

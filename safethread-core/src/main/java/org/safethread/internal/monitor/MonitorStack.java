@@ -9,15 +9,17 @@ import org.safethread.internal.runtime.ThreadState;
  * {@link #LEFT} marker is pushed while the thread runs a {@code Monitor.leave} action, so that
  * the left monitor is no longer its innermost (and {@code await} there refuses).
  *
- * <p><b>Where it lives.</b> In a thread-local of this layer ({@link #current()}), not in the
- * runtime's {@link ThreadState}: only the thread itself ever uses its stack (every entry, exit,
- * {@code await}, {@code leave} and branch pin is made by the thread on its own stack; the
- * detector's re-try runs on the waiter's own thread), so nothing needs to find another thread's
- * stack, and the runtime, below this layer, never names it. The stack knows its thread's state
- * ({@link #ts}, final), so a monitor entry that has its stack reaches the request bits and the
- * attach protocol without a second lookup (one thread-local lookup per fresh entry, as before the
- * stack moved here). A thread's stack is made once, on its first monitor call, before that call's
- * CAS, and never replaced while the thread lives (nothing removes the thread-local).
+ * <p><b>Where it lives.</b> In this layer's typed slot of the runtime's {@link ThreadState}
+ * ({@link ThreadState#newSlot}), so the runtime, below this layer, never names it. Only the thread
+ * itself ever uses its stack (every entry, exit, {@code await}, {@code leave} and branch pin is
+ * made by the thread on its own stack; the detector's re-try runs on the waiter's own thread). The
+ * stack knows its thread's state ({@link #ts}, final), so an entry that has its stack reaches the
+ * request bits and the attach protocol without a second lookup: one thread-local lookup (the
+ * thread state's) and one slot read per fresh entry. A thread's stack is made once, on its first
+ * monitor call, before that call's CAS, and never replaced while the thread lives. (A thread-local
+ * of this layer's own was tried: with 10^6 short virtual threads, one monitor call each,
+ * {@code EndedThreadsTest}'s program then ended with 3,000-4,800 ended threads still registered
+ * in 3 runs of 3, against 2-62 for main and for this slot; see docs/performance.md.)
  */
 public final class MonitorStack {
     /**
@@ -29,8 +31,8 @@ public final class MonitorStack {
     /** The stack's first array: deep enough for the usual nesting of a few monitors. */
     private static final int FIRST_CAPACITY = 8;
 
-    /** Made on a thread's first monitor call, on the thread itself; never removed. */
-    private static final ThreadLocal<MonitorStack> CURRENT = ThreadLocal.withInitial(MonitorStack::new);
+    /** This layer's slot in every thread's state: made on the thread's first monitor call, on the thread itself. */
+    private static final ThreadState.Slot<MonitorStack> SLOT = ThreadState.newSlot(MonitorStack::new);
 
     /** The thread whose stack this is. */
     final Thread thread;
@@ -74,19 +76,18 @@ public final class MonitorStack {
     private MonitorLock[] pins = new MonitorLock[0];
     private int pinCount;
 
-    /** The calling thread's stack (made on the thread itself). */
-    private MonitorStack() {
-        this.ts = ThreadState.current();
+    /** The stack of {@code ts}'s thread (made on that thread itself, by its first {@link #current()}). */
+    private MonitorStack(ThreadState ts) {
+        this.ts = ts;
         this.thread = ts.thread;
     }
 
     /**
-     * @return the calling thread's monitor stack, made on its first use (a thread-local lookup;
-     *     the first use also makes and registers the thread's {@link ThreadState}, and a
-     *     registration may prune the registry, so call it before taking a monitor)
+     * @return the calling thread's monitor stack, made on its first use (the thread-state lookup,
+     *     a {@code ThreadLocal}, then this layer's slot in it)
      */
     public static MonitorStack current() {
-        return CURRENT.get();
+        return ThreadState.current().get(SLOT);
     }
 
     /** @return the runtime state of this stack's thread */

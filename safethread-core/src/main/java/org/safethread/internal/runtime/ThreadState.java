@@ -8,14 +8,11 @@ import java.util.function.Function;
 
 /**
  * The runtime's view of one thread (platform or virtual): its attach state, the requests other
- * threads have made of it, and one typed slot per subsystem above ({@link #newSlot}) whose state
- * other threads must find from this one (the wait-for graph's node); the count engine's slot, read
- * on its every non-owner operation, is a field of its own typed by the runtime's
- * {@link ThreadWork} (merge queue, cells, candidates), through which the runtime drives it without
- * naming it. A subsystem whose per-thread state only its own thread ever uses keeps it in a
- * thread-local of its own and reaches this state from there (the monitor layer's
- * {@code MonitorStack}, which has a final reference to its thread's state), so the runtime names
- * nothing above it.
+ * threads have made of it, and one typed slot per subsystem above ({@link #newSlot}: the wait-for
+ * graph's node, the monitor layer's stack), so that the runtime names nothing above it; the count
+ * engine's slot, read on its every non-owner operation, is a field of its own typed by the
+ * runtime's {@link ThreadWork} (merge queue, cells, candidates), through which the runtime drives
+ * it without naming it.
  *
  * <h2>Implementation notes: the attach protocol</h2>
  *
@@ -166,7 +163,7 @@ public final class ThreadState {
         }
     }
 
-    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph today; the count engine has its own field, see {@link #work()}). */
+    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph and the monitor stack today; the count engine has its own field, see {@link #work()}). */
     private static final int MAX_SLOTS = 8;
     private static final AtomicInteger SLOT_COUNT = new AtomicInteger();
 

@@ -223,6 +223,39 @@ class MonitorReentryTest {
     }
 
     @Test
+    void aReEntryDeepInANestingNamesTheWholeChainAndEveryLevelUnwinds() throws Throwable {
+        // 20 monitors nested (deeper than the monitor stack's first array), then back into the
+        // 13th: the message lists the chain from it to the top, in order, and every level is
+        // released as the exception unwinds.
+        int n = 20;
+        int back = 12;
+        Node[] nodes = new Node[n];
+        for (int i = 0; i < n; i++) {
+            nodes[i] = node();
+        }
+        for (int i = 0; i < n - 1; i++) {
+            nodes[i].setNext(nodes[i + 1]);
+        }
+        nodes[n - 1].setNext(nodes[back]);
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> nodes[0].relay(n - 1));
+        assertThat(thrown).isInstanceOf(DeadlockException.class);
+        StringBuilder chain = new StringBuilder();
+        for (int i = back; i < n; i++) {
+            chain.append(nodes[i]).append(" → ");
+        }
+        chain.append(nodes[back]);
+        assertThat(thrown.getMessage()).contains("(" + chain + ")");
+        assertThat(nodes[back].marks()).isZero();
+        start("after", () -> {
+            for (Node x : nodes) {
+                x.touch();
+            }
+        }).joinAndCheck();
+        // The same thread nests again from an empty stack: a re-entry one level down is direct.
+        assertThat(nodes[n - 1].recurse(3)).isEqualTo(5); // touched once above, then 4 levels
+    }
+
+    @Test
     void theOuterCallCanCatchTheReEntryExceptionAndStillHoldsItsMonitor() {
         Node a = node();
         Node b = node();

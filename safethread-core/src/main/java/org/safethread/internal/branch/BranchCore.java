@@ -14,6 +14,7 @@ import org.safethread.UnshareableException;
 import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.deadlock.Waitable;
 import org.safethread.internal.monitor.MonitorLock;
+import org.safethread.internal.monitor.MonitorStack;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.SafeText;
@@ -91,6 +92,8 @@ public final class BranchCore extends CancelScope implements Waitable {
     private final String name;
     private final Thread owner;
     private final ThreadState ownerTs;
+    /** The owner's monitor stack (the owner's own thread-local: only the owner reads it). */
+    private final MonitorStack ownerStack;
     private final ThreadFactory factory;
     /** The branch the owner runs as a child of, or null. */
     private final BranchCore parent;
@@ -116,13 +119,14 @@ public final class BranchCore extends CancelScope implements Waitable {
 
     private BranchCore(ThreadFactory factory) {
         this.owner = Thread.currentThread();
-        this.ownerTs = ThreadState.current();
+        this.ownerStack = MonitorStack.current();
+        this.ownerTs = ownerStack.threadState();
         this.factory = factory;
         this.id = IDS.incrementAndGet();
         this.name = "branch#" + id + " (opened by " + label(owner) + ")";
-        this.pinned = ownerTs.monitors.innermost();
-        this.openDepth = ownerTs.monitors.depth();
-        this.openTop = ownerTs.monitors.topEntry();
+        this.pinned = ownerStack.innermost();
+        this.openDepth = ownerStack.depth();
+        this.openTop = ownerStack.topEntry();
         CancelScope s = CancelScope.current();
         this.parent = s instanceof BranchCore ? (BranchCore) s : null;
     }
@@ -137,7 +141,7 @@ public final class BranchCore extends CancelScope implements Waitable {
         ts.pollIfRequested();
         BranchCore b = new BranchCore(factory);
         if (b.pinned != null) {
-            ts.monitors.pin(b.pinned);
+            b.ownerStack.pin(b.pinned);
         }
         Counters.BRANCHES_OPENED.increment();
         BranchCore p = b.parent;
@@ -311,7 +315,7 @@ public final class BranchCore extends CancelScope implements Waitable {
             throw new IllegalStateException("Branch.join: " + name + " was already " + (phase == JOINED ? "joined" : "closed")
                     + "; a branch is joined once");
         }
-        if (ownerTs.monitors.depth() != openDepth || ownerTs.monitors.topEntry() != openTop) {
+        if (ownerStack.depth() != openDepth || ownerStack.topEntry() != openTop) {
             throw new IllegalStateException("Branch.join: " + name + " must be joined in the monitor context it was "
                     + "opened in (the same monitor method, outside any monitor entered since): joining while holding "
                     + "another monitor could make a deadlock that cannot be broken. Join it where it was opened");
@@ -438,7 +442,7 @@ public final class BranchCore extends CancelScope implements Waitable {
     /** Unpins and leaves the parent's nested list (owner, once, after the children ended). */
     private void finish() {
         if (pinned != null) {
-            ownerTs.monitors.unpin(pinned);
+            ownerStack.unpin(pinned);
         }
         BranchCore p = parent;
         if (p != null) {

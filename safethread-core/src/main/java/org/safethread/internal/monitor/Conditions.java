@@ -38,19 +38,20 @@ public final class Conditions {
      */
     public static boolean await(BooleanSupplier condition, long nanos, boolean timed) throws InterruptedException {
         Objects.requireNonNull(condition, "Monitor.await: condition is null");
-        ThreadState ts = ThreadState.current();
+        MonitorStack stack = MonitorStack.current();
+        ThreadState ts = stack.ts;
         ts.pollIfRequested();
-        MonitorLock m = ts.monitors.innermost();
+        MonitorLock m = stack.innermost();
         if (m == null) {
             throw new IllegalStateException("Monitor.await called outside a monitor method: call it from inside a "
                     + "@MonitorMethod (or an interface-proxy method) of the monitor whose state the condition reads"
-                    + (ts.monitors.depth() > 0 ? " (inside Monitor.leave you are outside the monitor)" : ""));
+                    + (stack.depth() > 0 ? " (inside Monitor.leave you are outside the monitor)" : ""));
         }
-        if (ts.monitors.evaluatingConditions) {
+        if (stack.evaluatingConditions) {
             throw new IllegalStateException("Monitor.await called while evaluating another thread's condition: "
                     + "conditions must be side-effect-free tests of the monitor's state");
         }
-        checkNotPinned(ts, m, "Monitor.await");
+        checkNotPinned(stack, m, "Monitor.await");
         CancelScope.check("Monitor.await");
         if (condition.getAsBoolean()) {
             return true;
@@ -65,7 +66,7 @@ public final class Conditions {
         w.savedHolds = m.holds;
         m.holds = 0;
         m.appendWaiter(w);
-        m.release(ts, w);
+        m.release(stack, w);
         boolean interrupted = false;
         boolean reinterrupt = false;
         long deadline = timed ? System.nanoTime() + nanos : 0L;
@@ -110,7 +111,7 @@ public final class Conditions {
             }
             return true;
         }
-        ProxySupport.reenter(m, ts);
+        ProxySupport.reenter(m, stack);
         m.holds = w.savedHolds;
         m.removeWaiter(w);
         if (interrupted) {
@@ -126,27 +127,27 @@ public final class Conditions {
     /** {@code Monitor.leave}. */
     public static <R> R leave(Supplier<R> action) {
         Objects.requireNonNull(action, "Monitor.leave: action is null");
-        ThreadState ts = ThreadState.current();
-        ts.pollIfRequested();
-        MonitorLock m = ts.monitors.innermost();
+        MonitorStack stack = MonitorStack.current();
+        stack.ts.pollIfRequested();
+        MonitorLock m = stack.innermost();
         if (m == null) {
             throw new IllegalStateException("Monitor.leave called outside a monitor method: it releases the "
                     + "monitor whose method is running, so call it from inside a @MonitorMethod");
         }
-        if (ts.monitors.evaluatingConditions) {
+        if (stack.evaluatingConditions) {
             throw new IllegalStateException("Monitor.leave called while evaluating another thread's condition");
         }
-        checkNotPinned(ts, m, "Monitor.leave");
+        checkNotPinned(stack, m, "Monitor.leave");
         int saved = m.holds;
         m.holds = 0;
-        m.release(ts, null);
-        ts.monitors.pushLeft();
+        m.release(stack, null);
+        stack.pushLeft();
         R result;
         try {
             result = action.get();
         } finally {
-            ts.monitors.popLeft();
-            ProxySupport.reenter(m, ts);
+            stack.popLeft();
+            ProxySupport.reenter(m, stack);
             m.holds = saved;
         }
         if (result != null && !ShareRules.alwaysShareable(result.getClass())) {
@@ -161,8 +162,8 @@ public final class Conditions {
     }
 
     /** CONTRACT §6 "Pinned monitors": see {@code BranchCore}'s notes for why. */
-    private static void checkNotPinned(ThreadState ts, MonitorLock m, String op) {
-        if (ts.monitors.isPinned(m)) {
+    private static void checkNotPinned(MonitorStack stack, MonitorLock m, String op) {
+        if (stack.isPinned(m)) {
             throw new IllegalStateException(op + " on " + m.name + " while a Branch opened inside " + m.name
                     + " is still open: the branch's children may be waiting for " + m.name + ", and releasing it "
                     + "here could make a deadlock through the join that no thread can be chosen to break. Join or "

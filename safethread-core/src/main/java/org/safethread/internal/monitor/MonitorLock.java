@@ -80,10 +80,20 @@ import org.safethread.internal.runtime.ThreadState;
  * costs is the lock word's cache line
  * moving between cores. So a fresh call reads nothing of the monitor's between its
  * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
- * window in which another thread can take the free lock is as short as
- * {@code ReentrantLock}'s). Padding the lock word onto a line of its own (the object is 72 bytes,
- * so for some allocation addresses {@code firstWaiter} or {@code space} share its line) was
+ * window in which another thread can take the free lock is as short as {@code ReentrantLock}'s).
+ * Padding the lock word onto a line of its own (the object is 72 bytes, so for some allocation
+ * addresses {@code firstWaiter} or {@code space} share its line) was
  * measured and showed no effect, so the monitor stays 72 bytes.
+ *
+ * <p><b>Finding the caller's stack.</b> An entry needs the caller's {@link MonitorStack} (its
+ * monitors, for re-entry detection and the hand-off rules; its thread's state, for the request
+ * bits and the wait-for graph). It lives in this layer's slot of the thread's state and is looked
+ * up before the CAS, with the request bits, so that nothing of the monitor's is read before the CAS. A
+ * per-monitor cache of the last holder's stack, read after the CAS and validated by its final
+ * {@code thread}, was built and measured (performance.md, "Issue 13, third round"): no gain on
+ * the uncontended call (a hot thread-local lookup costs nothing measurable there), and with many
+ * short-lived threads, every one of which misses it, runs of {@code EndedThreadsTest}'s program
+ * left thousands of ended threads registered; so it was dropped.
  *
  * <p><b>Every cycle has a victim.</b> Re-entries after {@code await}/{@code leave} are not
  * abortable (the caller holds the monitor on its stack and cannot throw there). A cycle of
@@ -209,32 +219,32 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     // ------------------------------------------------------------------ lock word
 
     /**
-     * Takes the lock if it is free and {@code ts} may take it. The entry fast path, and every
-     * re-try of a queued entrant: one CAS from free to locked (a CAS takes the cache line exclusive at
-     * once, where a read first would fetch it shared and then upgrade it); a thread that lost a
-     * deadlock first checks that nobody is queued ahead of it ({@link #mayTake}).
+     * Takes the lock if it is free and the caller (whose stack is {@code s}) may take it. Every
+     * re-try of a queued entrant: one CAS from free to locked (a CAS takes the cache line
+     * exclusive at once, where a read first would fetch it shared and then upgrade it); a thread
+     * that lost a deadlock first checks that nobody is queued ahead of it ({@link #mayTake}).
      */
-    public boolean tryLock(ThreadState ts) {
-        return mayTake(ts) && compareAndSetState(0, LOCKED);
+    boolean tryLock(MonitorStack s) {
+        return mayTake(s) && compareAndSetState(0, LOCKED);
     }
 
     /**
-     * The entry fast path: takes the lock if it is free, then checks that {@code ts} may take it
-     * ({@link #mayTake}); if not, gives it back at once (a full {@link #unlock}, which wakes the
-     * first waiter if it armed itself) and returns false. CAS first: the CAS takes the lock
-     * word's line exclusive at once, and the queue head read after it is then a local read,
-     * where reading it first could fetch that line shared from the last holder's core and then
-     * upgrade it for the CAS. Taking the lock for a moment before finding that one must queue
-     * is invisible to the others: the owner field is not set, so the detector sees no holder (as
-     * in the window between any CAS and its owner write), and the give-back is an ordinary
-     * release.
+     * The entry fast path: takes the lock if it is free, then checks that the caller (whose stack
+     * is {@code s}) may take it ({@link #mayTake}); if not, gives it back at once (a full
+     * {@link #unlock}, which wakes the first waiter if it armed itself) and returns false. CAS
+     * first: the CAS takes the lock word's line exclusive at once, and the queue head read after
+     * it is then a local read, where reading it first could fetch that line shared from the last
+     * holder's core and then upgrade it for the CAS. Taking the lock for a moment before finding
+     * that one must queue is invisible to the others: the owner field is not set, so the detector
+     * sees no holder (as in the window between any CAS and its owner write), and the give-back is
+     * an ordinary release.
      */
-    boolean tryEnter(ThreadState ts) {
+    boolean tryEnter(MonitorStack s) {
         if (!compareAndSetState(0, LOCKED)) {
             return false;
         }
         ThreadState first = firstWaiter;
-        if (first == null || first == ts || mayTakePast(ts)) {
+        if (first == null || first == s.ts || mayTakePast(s)) {
             return true;
         }
         unlock();
@@ -242,19 +252,18 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     /**
-     * @return whether {@code ts} may take this monitor when it is free: always when nobody is
-     *     queued; otherwise not if it lost a deadlock (see {@code MonitorStack.yieldsEntry}), nor
-     *     if it makes a fresh outermost entry while a thread mid-way through an operation waits
-     *     (the hand-off below)
+     * @return whether the caller (whose stack is {@code s}) may take this monitor when it is
+     *     free: always when nobody is queued; otherwise not if it lost a deadlock (see
+     *     {@code MonitorStack.yieldsEntry}), nor if it makes a fresh outermost entry while a
+     *     thread mid-way through an operation waits (the hand-off below)
      */
-    public boolean mayTake(ThreadState ts) {
+    boolean mayTake(MonitorStack s) {
         ThreadState first = firstWaiter;
-        return first == null || first == ts || mayTakePast(ts);
+        return first == null || first == s.ts || mayTakePast(s);
     }
 
-    /** @return whether {@code ts} may take this monitor past the queue's head, which is another thread */
-    private boolean mayTakePast(ThreadState ts) {
-        MonitorStack stack = ts.monitors;
+    /** @return whether the caller may take this monitor past the queue's head, which is another thread */
+    private boolean mayTakePast(MonitorStack stack) {
         return !stack.yieldsEntry && (!firstHolds || stack.depth() > 0);
     }
 
@@ -263,8 +272,8 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         return getState() == 0;
     }
 
-    void setOwner(ThreadState ts) {
-        setExclusiveOwnerThread(ts.thread);
+    void setOwner(Thread t) {
+        setExclusiveOwnerThread(t);
     }
 
     /**
@@ -290,9 +299,10 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     // ------------------------------------------------------------------ entry queue (graph lock held)
 
-    /** Registers {@code ts} (its own thread) as waiting to enter. Caller holds the graph lock. */
-    private void enqueueEntry(ThreadState ts) {
-        if (ts.monitors.depth() > 0) {
+    /** Registers the caller (whose stack is {@code s}) as waiting to enter. Caller holds the graph lock. */
+    private void enqueueEntry(MonitorStack s) {
+        ThreadState ts = s.ts;
+        if (s.depth() > 0) {
             if (holdingQueue == null) {
                 holdingQueue = new ArrayDeque<>(4);
             }
@@ -338,13 +348,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      *     monitor of the space whose shared lock this is
      * @throws org.safethread.DeadlockException if this entry is chosen to break a deadlock
      */
-    void lockContended(MonitorLock monitor, ThreadState ts, boolean abortable, int maxSpins) {
+    void lockContended(MonitorLock monitor, MonitorStack s, boolean abortable, int maxSpins) {
         // Adaptive spinning: spin up to this monitor's budget; a spin that gets in grows the
         // budget, one that does not halves it. A holder that re-enters at once (a tight loop)
         // makes spinning useless and costly (every spin bounces the lock word's cache line).
-        int budget = ts.monitors.yieldsEntry ? 0 : Math.min(spinBudget, maxSpins); // a deadlock loser queues
+        int budget = s.yieldsEntry ? 0 : Math.min(spinBudget, maxSpins); // a deadlock loser queues
         for (int i = 0; i < budget; i++) {
-            if (isFree() && tryLock(ts)) { // read first: a failing CAS would steal the holder's line
+            if (isFree() && tryLock(s)) { // read first: a failing CAS would steal the holder's line
                 int grown = Math.min(maxSpins, budget * 2 + 1);
                 if (grown != budget) {
                     spinBudget = grown; // written only when it changes: this line is contended
@@ -356,7 +366,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         if (budget > 0) {
             spinBudget = budget >> 1;
         }
-        waitToEnter(monitor, ts, abortable);
+        waitToEnter(monitor, s, abortable);
         if (spinBudget == 0 && maxSpins > 0) {
             spinBudget = 1; // let spinning prove itself again now and then
         }
@@ -368,24 +378,24 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      *
      * @throws DeadlockException if this entry is the victim of a deadlock
      */
-    private void waitToEnter(MonitorLock monitor, ThreadState ts, boolean abortable) {
+    private void waitToEnter(MonitorLock monitor, MonitorStack stack, boolean abortable) {
         long delay = Settings.deadlockDelayNanos();
         boolean checked = delay == 0;
-        MonitorStack stack = ts.monitors;
+        ThreadState ts = stack.ts;
         if (stack.opAge == 0) {
             stack.opAge = System.nanoTime();
         }
         WaitForGraph.lock();
         try {
-            enqueueEntry(ts);
+            enqueueEntry(stack);
             // a space member names itself; its edges are the space's
             WaitForGraph.register(ts, monitor, abortable, stack.opAge);
             ts.wantEntryWake(true);
-            if (tryLock(ts)) {
-                leaveQueue(ts);
+            if (tryLock(stack)) {
+                leaveQueue(stack);
                 return;
             }
-            if (checked && detectFor(ts)) {
+            if (checked && detectFor(stack)) {
                 return; // the re-try before declaring succeeded
             }
         } finally {
@@ -405,7 +415,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
                 // it reads the flag, so either this re-check sees the lock free, or that releaser
                 // sees the flag, wins it, and unparks us. Pairs with unlock().
                 ts.wantEntryWake(true);
-                boolean acquired = tryLock(ts);
+                boolean acquired = tryLock(stack);
                 if (!acquired) {
                     if (checked) {
                         LockSupport.park(this);
@@ -416,13 +426,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
                         interrupted = true; // else park would return at once, and we would spin
                     }
                     // Woken (or spurious): spin a little, the holder may be about to release.
-                    acquired = tryLock(ts);
+                    acquired = tryLock(stack);
                     wakeSpins = Math.min(MAX_WAKE_SPINS, wakeSpins * 2 + 1);
                     for (int i = 0; i < wakeSpins && !acquired; i++) {
                         Thread.onSpinWait();
                         // Read before CAS: a failing CAS would take the lock word's cache line
                         // away from the holder, which is about to need it.
-                        acquired = isFree() && tryLock(ts);
+                        acquired = isFree() && tryLock(stack);
                     }
                 }
                 if (!acquired && checked && !WaitForGraph.hasVerdict(ts)) {
@@ -435,17 +445,17 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
                 try {
                     // A thread that gets the monitor cannot be a victim: its monitor was not held
                     // by a blocked thread.
-                    if (acquired || tryLock(ts)) {
-                        leaveQueue(ts);
+                    if (acquired || tryLock(stack)) {
+                        leaveQueue(stack);
                         return;
                     }
                     DeadlockException verdict = WaitForGraph.takeVerdict(ts);
                     if (verdict != null) {
-                        throw lostDeadlock(ts, verdict);
+                        throw lostDeadlock(stack, verdict);
                     }
                     if (!checked && System.nanoTime() - start >= delay) {
                         checked = true;
-                        if (detectFor(ts)) {
+                        if (detectFor(stack)) {
                             return;
                         }
                     }
@@ -463,34 +473,34 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     /** Runs the detector for this entry. Graph lock held. @return true if the entry got the monitor */
-    private boolean detectFor(ThreadState ts) {
+    private boolean detectFor(MonitorStack s) {
         boolean got;
         try {
-            got = WaitForGraph.detect(ts);
+            got = WaitForGraph.detect(s.ts);
         } catch (DeadlockException e) {
-            throw lostDeadlock(ts, e);
+            throw lostDeadlock(s, e);
         }
         if (got) {
-            leaveQueue(ts);
+            leaveQueue(s);
         }
         return got;
     }
 
     /** Leaves the entry queue holding the monitor. Graph lock held. */
-    private void leaveQueue(ThreadState ts) {
-        ts.monitors.yieldsEntry = false; // waited its turn (a victim sets it again after losing)
-        ts.wantEntryWake(false);
-        dequeueEntry(ts);
-        WaitForGraph.deregister(ts);
+    private void leaveQueue(MonitorStack s) {
+        s.yieldsEntry = false; // waited its turn (a victim sets it again after losing)
+        s.ts.wantEntryWake(false);
+        dequeueEntry(s.ts);
+        WaitForGraph.deregister(s.ts);
     }
 
     /** Leaves the entry queue as a deadlock victim. Graph lock held. */
-    private DeadlockException lostDeadlock(ThreadState ts, DeadlockException e) {
-        ts.wantEntryWake(false);
-        dequeueEntry(ts);
-        WaitForGraph.deregister(ts);
-        ts.monitors.yieldsEntry = true;
-        ts.monitors.justLost = true;
+    private DeadlockException lostDeadlock(MonitorStack s, DeadlockException e) {
+        s.ts.wantEntryWake(false);
+        dequeueEntry(s.ts);
+        WaitForGraph.deregister(s.ts);
+        s.yieldsEntry = true;
+        s.justLost = true;
         return e;
     }
 
@@ -509,9 +519,12 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         }
     }
 
+    /** Runs on {@code waiter}'s own thread (the detector walks on the thread that registered). */
     @Override
     public boolean retry(ThreadState waiter) {
-        return space.tryLock(waiter);
+        MonitorStack s = MonitorStack.current();
+        assert s.ts == waiter : "the detector's re-try runs on the waiter's thread";
+        return space.tryLock(s);
     }
 
     /** @return {@code Account#3}, or {@code Account#3 in space bank} */
@@ -534,22 +547,21 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     /**
-     * Fully releases the monitor held by {@code ts} (its outermost exit, an {@code await} or a
+     * Fully releases the monitor held by the caller, whose stack is {@code s} (its outermost exit, an {@code await} or a
      * {@code leave}): hands it to the oldest condition waiter whose condition now holds, else
      * unlocks. The caller still has this monitor on top of its stack, so conditions that call
      * back into the monitor re-enter it directly.
      *
      * @param skip a waiter not to evaluate (the caller's own, just found false), or null
      */
-    void release(ThreadState ts, ConditionWaiter skip) {
-        if (waiters != null && !waiters.isEmpty() && handOff(ts, skip)) {
+    void release(MonitorStack s, ConditionWaiter skip) {
+        if (waiters != null && !waiters.isEmpty() && handOff(s, skip)) {
             return;
         }
         unlock();
     }
 
-    private boolean handOff(ThreadState ts, ConditionWaiter skip) {
-        MonitorStack stack = ts.monitors;
+    private boolean handOff(MonitorStack stack, ConditionWaiter skip) {
         boolean outer = !stack.evaluatingConditions;
         stack.evaluatingConditions = true;
         try {
@@ -558,7 +570,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
                 return false;
             }
             this.holds = w.savedHolds;
-            setOwner(w.ts);
+            setOwner(w.ts.thread);
             // Only now may the waiter run: it ignores GRANTING (see ConditionWaiter).
             w.completeGrant();
             LockSupport.unpark(w.ts.thread);

@@ -1,16 +1,53 @@
 package org.safethread.internal.monitor;
 
 import java.util.Arrays;
+import org.safethread.internal.runtime.ThreadState;
 
 /**
- * The monitors a thread is inside, outermost first; owner thread only. A {@link #LEFT} marker is
- * pushed while the thread runs a {@code Monitor.leave} action, so that the left monitor is no
- * longer its innermost (and {@code await} there refuses).
+ * The monitor layer's per-thread state: the monitors a thread is inside, outermost first, and
+ * what its entries need to remember (a lost deadlock, its operation's age); owner thread only. A
+ * {@link #LEFT} marker is pushed while the thread runs a {@code Monitor.leave} action, so that
+ * the left monitor is no longer its innermost (and {@code await} there refuses).
+ *
+ * <p><b>Where it lives.</b> In this layer's typed slot of the runtime's {@link ThreadState}
+ * ({@link ThreadState#newSlot}), so the runtime, below this layer, never names it. Only the thread
+ * itself ever uses its stack (every entry, exit, {@code await}, {@code leave} and branch pin is
+ * made by the thread on its own stack; the detector's re-try runs on the waiter's own thread). The
+ * stack knows its thread's state ({@link #ts}, final), so an entry that has its stack reaches the
+ * request bits and the attach protocol without a second lookup: one thread-local lookup (the
+ * thread state's) and one slot read per fresh entry. A thread's stack is made once, on its first
+ * monitor call, before that call's CAS, and never replaced while the thread lives. (A thread-local
+ * of this layer's own was tried: with 10^6 short virtual threads, one monitor call each,
+ * {@code EndedThreadsTest}'s program then ended with 3,000-4,800 ended threads still registered
+ * in 3 runs of 3, against 2-62 for main and for this slot; see docs/performance.md.)
  */
 public final class MonitorStack {
-    private static final Object LEFT = new Object();
+    /**
+     * The leave marker: a lock that is never taken, so that every entry is a {@link MonitorLock}
+     * and the stack's array is a {@code MonitorLock[]}, whose stores need no element-type check
+     * (the class is final, so the array's type is exact).
+     */
+    private static final MonitorLock LEFT = new MonitorLock("(left)");
+    /** The stack's first array: deep enough for the usual nesting of a few monitors. */
+    private static final int FIRST_CAPACITY = 8;
 
-    private Object[] items = new Object[8];
+    /** This layer's slot in every thread's state: made on the thread's first monitor call, on the thread itself. */
+    private static final ThreadState.Slot<MonitorStack> SLOT = ThreadState.newSlot(MonitorStack::new);
+
+    /** The thread whose stack this is. */
+    final Thread thread;
+    /** That thread's runtime state (requests, attach protocol, wait-for graph node). */
+    final ThreadState ts;
+
+    /**
+     * The entries, outermost first: {@code items[0 .. size - 1]}. A {@code MonitorLock[]}, not an
+     * {@code Object[]}: the class is final, so the array's type is exact and a store needs no
+     * element-type check ({@code aastore} into an {@code Object[]} does). Push and pop were about
+     * 2 ns of a 12 ns uncontended call; with this array the call went from 1.09x to 1.04x the
+     * {@code ReentrantLock} wrapper (CPU time, docs/performance.md "Issue 13, third round").
+     */
+    private MonitorLock[] items = new MonitorLock[FIRST_CAPACITY];
+    /** How many entries. */
     private int size;
     /** Set while this thread evaluates other threads' conditions during a release. */
     boolean evaluatingConditions;
@@ -39,16 +76,39 @@ public final class MonitorStack {
     private MonitorLock[] pins = new MonitorLock[0];
     private int pinCount;
 
+    /** The stack of {@code ts}'s thread (made on that thread itself, by its first {@link #current()}). */
+    private MonitorStack(ThreadState ts) {
+        this.ts = ts;
+        this.thread = ts.thread;
+    }
+
+    /**
+     * @return the calling thread's monitor stack, made on its first use (the thread-state lookup,
+     *     a {@code ThreadLocal}, then this layer's slot in it)
+     */
+    public static MonitorStack current() {
+        return ThreadState.current().get(SLOT);
+    }
+
+    /** @return the runtime state of this stack's thread */
+    public ThreadState threadState() {
+        return ts;
+    }
+
     void push(MonitorLock m) {
-        if (size == items.length) {
-            items = Arrays.copyOf(items, size * 2);
+        int n = size;
+        if (n == items.length) {
+            items = Arrays.copyOf(items, n * 2);
         }
-        items[size++] = m;
+        items[n] = m;
+        size = n + 1;
     }
 
     void pop() {
-        items[--size] = null;
-        if (size == 0 && opAge != 0) {
+        int n = size - 1;
+        items[n] = null;
+        size = n;
+        if (n == 0 && opAge != 0) {
             endOperation();
         }
     }
@@ -63,25 +123,30 @@ public final class MonitorStack {
     }
 
     void pushLeft() {
-        if (size == items.length) {
-            items = Arrays.copyOf(items, size * 2);
-        }
-        items[size++] = LEFT;
+        push(LEFT);
     }
 
     void popLeft() {
-        items[--size] = null;
+        int n = size - 1;
+        items[n] = null;
+        size = n;
     }
 
     /** @return the top entry (a monitor or the LEFT marker), or null */
-    Object top() {
-        return size == 0 ? null : items[size - 1];
+    MonitorLock top() {
+        int n = size;
+        return n == 0 ? null : items[n - 1];
+    }
+
+    /** @return entry {@code i} of the stack, 0 the outermost */
+    private MonitorLock entry(int i) {
+        return items[i];
     }
 
     /** @return the innermost monitor this thread is inside, or null (none, or in a leave action) */
     public MonitorLock innermost() {
-        Object t = top();
-        return t instanceof MonitorLock ? (MonitorLock) t : null;
+        MonitorLock t = top();
+        return t == LEFT ? null : t;
     }
 
     /** @return how many monitors (and leave markers) are on the stack */
@@ -126,10 +191,11 @@ public final class MonitorStack {
     /** @return the innermost monitor on this stack whose proxy's target is {@code target}, or null */
     MonitorLock findByTarget(Object target) {
         for (int i = size - 1; i >= 0; i--) {
-            if (items[i] instanceof MonitorLock) {
-                MonitorProxy p = ((MonitorLock) items[i]).proxy;
+            MonitorLock e = entry(i);
+            if (e != LEFT) {
+                MonitorProxy p = e.proxy;
                 if (p != null && p.__safethread_target() == target) {
-                    return (MonitorLock) items[i];
+                    return e;
                 }
             }
         }
@@ -140,7 +206,7 @@ public final class MonitorStack {
     String chainFrom(MonitorLock m) {
         int from = 0;
         for (int i = 0; i < size; i++) {
-            if (items[i] == m) {
+            if (entry(i) == m) {
                 from = i;
                 break;
             }
@@ -150,7 +216,8 @@ public final class MonitorStack {
             if (b.length() > 0) {
                 b.append(" → ");
             }
-            b.append(items[i] == LEFT ? "(left)" : ((MonitorLock) items[i]).name);
+            MonitorLock e = entry(i);
+            b.append(e == LEFT ? "(left)" : e.name);
         }
         return b.toString();
     }

@@ -12,8 +12,8 @@ import org.safethread.internal.share.ShareRules;
  * target's module at run time only when that module is named).
  *
  * <p>A proxy method is: check reference arguments, {@link #enter}, call the target, check the
- * result, {@link #exit} (also on exceptions). {@code enter} returns a token: the thread's state
- * for a fresh entry, null for a direct re-entry of the innermost monitor.
+ * result, {@link #exit} (also on exceptions). {@code enter} returns a token: the thread's
+ * monitor stack for a fresh entry, null for a direct re-entry of the innermost monitor.
  */
 public final class ProxySupport {
     private ProxySupport() {
@@ -28,30 +28,31 @@ public final class ProxySupport {
      */
     public static Object enter(MonitorLock monitor) {
         MonitorLock m = monitor.space; // the lock really taken: the monitor's own, or its space's
-        ThreadState ts = ThreadState.current();
+        MonitorStack s = MonitorStack.current();
+        ThreadState ts = s.ts;
         if (ts.requests() != 0) {
             ts.poll();
         }
-        if (m.tryEnter(ts)) {
-            m.setOwner(ts);
-            ts.monitors.push(m);
-            return ts;
+        if (m.tryEnter(s)) {
+            m.setOwner(s.thread);
+            s.push(m);
+            return s;
         }
-        return enterSlow(monitor, m, ts);
+        return enterSlow(monitor, m, s);
     }
 
-    private static Object enterSlow(MonitorLock monitor, MonitorLock m, ThreadState ts) {
-        if (m.ownerThread() == ts.thread) {
-            if (ts.monitors.top() == m) {
+    private static MonitorStack enterSlow(MonitorLock monitor, MonitorLock m, MonitorStack s) {
+        if (m.ownerThread() == s.thread) {
+            if (s.top() == m) {
                 m.holds++; // the innermost space: a direct re-entry, from this monitor or another of its space
                 return null;
             }
-            throw reentry(monitor, m, ts);
+            throw reentry(monitor, m, s);
         }
-        m.lockContended(monitor, ts, true, Settings.monitorSpins());
-        m.setOwner(ts);
-        ts.monitors.push(m);
-        return ts;
+        m.lockContended(monitor, s, true, Settings.monitorSpins());
+        m.setOwner(s.thread);
+        s.push(m);
+        return s;
     }
 
     /** Leaves {@code monitor} entered with {@code token}. */
@@ -61,39 +62,39 @@ public final class ProxySupport {
             m.holds--;
             return;
         }
-        ThreadState ts = (ThreadState) token;
+        MonitorStack s = (MonitorStack) token;
         if (m.hasConditionWaiters()) {
             try {
-                m.release(ts, null); // conditions that call back re-enter directly: m stays on the stack
+                m.release(s, null); // conditions that call back re-enter directly: m stays on the stack
             } finally {
-                ts.monitors.pop();
+                s.pop();
             }
             return;
         }
         // No condition to evaluate: pop first, then unlock, so that the free lock is re-taken by
         // this thread's next call as soon as possible (the window in which a woken entrant can
         // take it, costing a hand-off and a park, is as short as ReentrantLock's).
-        ts.monitors.pop();
+        s.pop();
         m.unlock();
     }
 
     /** Re-acquires {@code m} after an {@code await} or {@code leave}; never a deadlock victim. */
-    static void reenter(MonitorLock m, ThreadState ts) {
-        if (!m.tryLock(ts)) {
-            m.lockContended(m, ts, false, Settings.monitorSpins());
+    static void reenter(MonitorLock m, MonitorStack s) {
+        if (!m.tryLock(s)) {
+            m.lockContended(m, s, false, Settings.monitorSpins());
         }
-        m.setOwner(ts);
+        m.setOwner(s.thread);
     }
 
     @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
-    private static DeadlockException reentry(MonitorLock monitor, MonitorLock m, ThreadState ts) {
-        String thread = ts.thread.getName().isEmpty() ? "#" + ts.thread.getId() : ts.thread.getName();
+    private static DeadlockException reentry(MonitorLock monitor, MonitorLock m, MonitorStack s) {
+        String thread = s.thread.getName().isEmpty() ? "#" + s.thread.getId() : s.thread.getName();
         String what = monitor == m ? m.name + ", which" : monitor.displayName() + ", whose space";
         String msg = "Re-entering " + what + " thread " + thread + " holds further out on its own stack ("
-                + ts.monitors.chainFrom(m) + " → " + monitor.displayName() + "): the outer call is mid-way and its "
+                + s.chainFrom(m) + " → " + monitor.displayName() + "): the outer call is mid-way and its "
                 + "invariants may not hold. Move the inner call out of the outer monitor method, or run it inside "
                 + "Monitor.leave(...)";
-        long id = ts.thread.getId();
+        long id = s.thread.getId();
         return new DeadlockException(msg, java.util.List.of(
                 new DeadlockException.Link(thread, id, m.name, monitor.displayName())));
     }
@@ -198,8 +199,7 @@ public final class ProxySupport {
 
     /** @return the monitor this thread is inside whose target is {@code value}, or null */
     private static MonitorLock heldMonitorOf(Object value) {
-        ThreadState ts = ThreadState.current();
-        return ts.monitors.findByTarget(value);
+        return MonitorStack.current().findByTarget(value);
     }
 
     /** @return the exception a class proxy throws for a public method that is not a monitor method */

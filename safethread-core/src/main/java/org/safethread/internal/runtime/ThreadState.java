@@ -5,14 +5,14 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
-import org.safethread.internal.monitor.MonitorStack;
 
 /**
  * The runtime's view of one thread (platform or virtual): its attach state, the requests other
- * threads have made of it, its monitor stack, and one typed slot per subsystem above
- * ({@link #newSlot}); the count engine's slot, read on its every non-owner operation, is a field of
- * its own typed by the runtime's {@link ThreadWork} (merge queue, cells, candidates), through which
- * the runtime drives it without naming it.
+ * threads have made of it, and one typed slot per subsystem above ({@link #newSlot}: the wait-for
+ * graph's node, the monitor layer's stack), so that the runtime names nothing above it; the count
+ * engine's slot, read on its every non-owner operation, is a field of its own typed by the
+ * runtime's {@link ThreadWork} (merge queue, cells, candidates), through which the runtime drives
+ * it without naming it.
  *
  * <h2>Implementation notes: the attach protocol</h2>
  *
@@ -95,8 +95,6 @@ public final class ThreadState {
 
     /** The thread this state belongs to. */
     public final Thread thread;
-    /** Its monitor stack (owner only). */
-    public final MonitorStack monitors = new MonitorStack();
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
@@ -165,7 +163,7 @@ public final class ThreadState {
         }
     }
 
-    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph today; the count engine has its own field, see {@link #work()}). */
+    /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph and the monitor stack today; the count engine has its own field, see {@link #work()}). */
     private static final int MAX_SLOTS = 8;
     private static final AtomicInteger SLOT_COUNT = new AtomicInteger();
 

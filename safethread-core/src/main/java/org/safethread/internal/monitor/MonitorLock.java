@@ -267,7 +267,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         return !stack.yieldsEntry && (!firstHolds || stack.depth() > 0);
     }
 
-    /** @return whether the lock is free now (a volatile read: spin on this, then {@link #tryLock(ThreadState)}) */
+    /** @return whether the lock is free now (a volatile read: spin on this, then {@link #tryLock(MonitorStack)}) */
     public boolean isFree() {
         return getState() == 0;
     }

@@ -109,6 +109,137 @@ class RuntimeShutdownTest {
         }
     }
 
+    /**
+     * Starts a thread that opens a branch, forks a child that swallows the cancellation's
+     * interrupt {@code swallows - 1} times (giving in at the last), cancels the branch and joins
+     * it; returns once the owner is parked inside that join.
+     */
+    private static Thread ownerJoiningAStubbornChild(int swallows, AtomicReference<Object> outcome) throws Exception {
+        java.util.concurrent.CountDownLatch joining = new java.util.concurrent.CountDownLatch(1);
+        Thread owner = new Thread(() -> {
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+            try (Branch b = Branch.open()) {
+                Branch.Child<Integer> stubborn = b.fork(() -> {
+                    running.set(true);
+                    for (int swallowed = 0; ; ) {
+                        try {
+                            Thread.sleep(60_000);
+                        } catch (InterruptedException e) {
+                            if (++swallowed == swallows) {
+                                throw e;
+                            }
+                        }
+                    }
+                });
+                while (!running.get()) {
+                    Thread.onSpinWait(); // a child cancelled before its task starts would not run it at all
+                }
+                b.cancel(); // the first interrupt; the canceller repeats it every 100 ms
+                joining.countDown();
+                b.join();
+                outcome.set(stubborn.state());
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        }, "owner-joining");
+        owner.setDaemon(true);
+        owner.start();
+        joining.await();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (owner.getState() != Thread.State.WAITING && owner.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime() < deadline && owner.isAlive()).as("the owner parks in join: %s", outcome).isTrue();
+            Thread.sleep(1);
+        }
+        return owner;
+    }
+
+    @Test
+    // A separate thread: the bug this guards against made the owner's join wait forever.
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aShutdownWhileAnOwnerJoinsACancelledBranchLetsTheJoinEndAndWaitsForTheCanceller() throws Exception {
+        // The join registered its branch with the canceller before the shutdown; the shutdown once
+        // stopped the canceller under it and returned true, and the child (which needs ten
+        // interrupts) was never interrupted again, so the join hung.
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread owner = ownerJoiningAStubbornChild(10, outcome);
+        Thread.sleep(150); // the canceller has interrupted the child again at least once
+        long start = System.nanoTime();
+        boolean clean = SafeThread.shutdown(Duration.ofSeconds(20));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        owner.join(TimeUnit.SECONDS.toMillis(20));
+        assertThat(owner.isAlive()).as("the owner's join still waits").isFalse();
+        assertThat(outcome.get()).isEqualTo(Branch.Child.State.CANCELLED);
+        // the canceller served the cancelled branch until its child ended, then ended: in time
+        assertThat(clean).as("shutdown took %d ms", tookMs).isTrue();
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aShutdownThatCannotWaitForACancelledBranchsChildrenReportsFalseAndTheJoinStillEnds() throws Exception {
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread owner = ownerJoiningAStubbornChild(30, outcome); // about 3 s of re-interrupts
+        assertThat(SafeThread.shutdown(Duration.ofMillis(200))).as("the canceller is still needed").isFalse();
+        owner.join(TimeUnit.SECONDS.toMillis(20));
+        assertThat(owner.isAlive()).as("the owner's join still waits").isFalse();
+        assertThat(outcome.get()).isEqualTo(Branch.Child.State.CANCELLED);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void shutdownsRacingCancellationsNeverStrandAJoin() throws Exception {
+        // Each cancel registers its branch with the canceller (Reinterrupter.watch) while shutdowns
+        // stop it over and over: a branch registered with a canceller that was just told to stop
+        // must still be served (by it, draining, or by a fresh one the registration started).
+        java.util.Random rnd = new java.util.Random(42);
+        for (int round = 0; round < 6; round++) {
+            List<Thread> owners = new ArrayList<>();
+            List<AtomicReference<Object>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                AtomicReference<Object> outcome = new AtomicReference<>();
+                int delayMs = rnd.nextInt(40);
+                Thread owner = new Thread(() -> {
+                    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+                    try (Branch b = Branch.open()) {
+                        Branch.Child<Integer> stubborn = b.fork(() -> {
+                            running.set(true);
+                            for (int swallowed = 0; ; ) {
+                                try {
+                                    Thread.sleep(60_000);
+                                } catch (InterruptedException e) {
+                                    if (++swallowed == 4) {
+                                        throw e;
+                                    }
+                                }
+                            }
+                        });
+                        while (!running.get()) {
+                            Thread.onSpinWait();
+                        }
+                        Thread.sleep(delayMs);
+                        b.cancel();
+                        b.join();
+                        outcome.set(stubborn.state());
+                    } catch (Throwable e) {
+                        outcome.set(e);
+                    }
+                }, "owner-" + round + "-" + i);
+                owner.setDaemon(true);
+                owners.add(owner);
+                outcomes.add(outcome);
+                owner.start();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15); // each child needs about 0.4 s
+            while (BranchTesting.anyAlive(owners)) {
+                assertThat(System.nanoTime() < deadline).as("round %d: a join was stranded: %s", round, outcomes).isTrue();
+                SafeThread.shutdown(Duration.ofMillis(rnd.nextInt(30)));
+                Thread.sleep(rnd.nextInt(20));
+            }
+            for (AtomicReference<Object> o : outcomes) {
+                assertThat(o.get()).isEqualTo(Branch.Child.State.CANCELLED);
+            }
+        }
+    }
+
     @Shareable
     static final class ShuttingCore {
         static final AtomicReference<Throwable> SEEN = new AtomicReference<>();

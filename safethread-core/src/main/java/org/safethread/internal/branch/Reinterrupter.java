@@ -32,6 +32,27 @@ import org.slf4j.LoggerFactory;
  * running. It never runs user code except {@code Thread.interrupt()} of a thread a user's
  * {@code ThreadFactory} made (which could override it): any throwable from that is logged and
  * the loop goes on.
+ *
+ * <p><b>Stopping ({@code SafeThread.shutdown}) while branches are watched.</b> A watched branch
+ * is one whose owner may be parked in {@code join} or {@code close} right now, waiting for a
+ * child that only a repeated interrupt will end; that wait registered itself here once, before
+ * it parked, and never again. So a stopped canceller does not leave while {@code WATCHED} is not
+ * empty ({@link #mustDrain}): it keeps serving those branches, and leaves once none of their
+ * children runs, or as soon as a fresh canceller has been started (a {@link #watch} after the
+ * stop finds the slot empty and starts one, which serves all of {@code WATCHED} itself). The
+ * shutdown waits for it as for any runtime thread, within its timeout, and reports
+ * {@code false} if it is still serving at the deadline. States of the thread: serving (the slot
+ * holds it), draining (the slot is empty or holds a newer thread, and it still has branches to
+ * serve), ended.
+ *
+ * <p><i>Why no watched branch is stranded</i> (pairs with {@link #watch}): {@code watch} adds
+ * the branch under {@code LOCK}, then reads the slot ({@code ensureRunning}); a stopping
+ * canceller reads the slot (sees it no longer holds itself), then reads {@code WATCHED} under
+ * {@code LOCK} before it leaves. If {@code watch}'s read of the slot came before the stop's
+ * swap, it saw this thread; then its add, which precedes that read, happens-before the swap, which
+ * happens-before this thread's read of the emptied slot and so its later look at
+ * {@code WATCHED}: it sees the branch and keeps serving. Otherwise {@code watch} saw the slot
+ * empty (or a newer thread) and started (or unparked) a canceller that serves the branch.
  */
 final class Reinterrupter {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.BRANCH);
@@ -60,13 +81,33 @@ final class Reinterrupter {
         } finally {
             LOCK.unlock();
         }
-        LockSupport.unpark(THREAD.ensureRunning()); // started on first need, again after a shutdown
+        // Started on first need, again after a shutdown. Pairs with mustDrain: added, then the slot read.
+        LockSupport.unpark(THREAD.ensureRunning());
+    }
+
+    /**
+     * For a canceller that a shutdown stopped: whether it must go on serving (see the notes).
+     * Pairs with {@link #watch}: the slot read, then {@code WATCHED} under the lock.
+     *
+     * @return true while some branch is watched and no newer canceller has been started
+     */
+    private static boolean mustDrain() {
+        if (THREAD.peek() != null) {
+            return false; // a newer canceller (started by a watch after the stop) serves WATCHED
+        }
+        LOCK.lock();
+        try {
+            return !WATCHED.isEmpty();
+        } finally {
+            LOCK.unlock();
+        }
     }
 
     private static void run() {
         ThreadState.markRuntimeThread(); // counted in liveRuntimeThreads; may not call SafeThread.shutdown
         List<BranchCore> round = new ArrayList<>();
-        while (THREAD.keepRunning()) { // false once SafeThread.shutdown stopped this thread
+        // keepRunning is false once SafeThread.shutdown stopped this thread; it then drains
+        while (THREAD.keepRunning() || mustDrain()) {
             LOCK.lock();
             try {
                 round.clear();

@@ -81,7 +81,9 @@ public final class RuntimeThreads {
      * <p>Stopping ({@link #stop}, for {@code SafeThread.shutdown}): the slot is emptied by a
      * swap to null, then the thread is unparked. The body's loop runs only while
      * {@link #keepRunning()} (the slot still holds the calling thread: one volatile read per
-     * round), so the stopped thread leaves at its next round. A later {@link #ensureRunning}
+     * round), so the stopped thread leaves at its next round (a body whose pending work some
+     * other thread waits for may finish it first: the canceller serves the branches it watches
+     * until a fresh canceller takes over or their children end). A later {@link #ensureRunning}
      * finds the slot empty and starts a fresh thread: a stop is never a permanent state, and a
      * stopped thread that has not left yet cannot be confused with the fresh one (each compares
      * the slot with itself).
@@ -121,12 +123,21 @@ public final class RuntimeThreads {
          *     status is then set)
          */
         public boolean stop(long deadlineNanos) {
+            Thread t = tellToStop();
+            return t == null || join(t, deadlineNanos);
+        }
+
+        /**
+         * The first half of {@link #stop}: empties the slot and unparks the thread, without waiting.
+         *
+         * @return the thread told to stop, or null if the slot was empty
+         */
+        Thread tellToStop() {
             Thread t = current.getAndSet(null);
-            if (t == null) {
-                return true;
+            if (t != null) {
+                java.util.concurrent.locks.LockSupport.unpark(t);
             }
-            java.util.concurrent.locks.LockSupport.unpark(t);
-            return join(t, deadlineNanos);
+            return t;
         }
 
         /** Starts the thread if it has not started yet or has ended. @return the running thread */
@@ -156,15 +167,25 @@ public final class RuntimeThreads {
 
     /**
      * Stops the thread of every slot ({@link Slot#stop}): the housekeeper, the collector, the
-     * canceller. The finalizer's workers are not slots: {@code Finalizers} stops them.
+     * canceller. Every slot is told first, then each thread is waited for, so that one that takes
+     * long to leave (the canceller serves the cancelled branches whose owners still wait in
+     * {@code join} before it leaves) does not hold back the others' stop. The finalizer's workers
+     * are not slots: {@code Finalizers} stops them.
      *
      * @param deadlineNanos the {@link System#nanoTime()} by which to give up waiting
      * @return true if every slot's thread ended in time
      */
     public static boolean stopSlots(long deadlineNanos) {
-        boolean all = true;
+        java.util.List<Thread> told = new java.util.ArrayList<>(SLOTS.size());
         for (Slot s : SLOTS) {
-            all &= s.stop(deadlineNanos);
+            Thread t = s.tellToStop();
+            if (t != null) {
+                told.add(t);
+            }
+        }
+        boolean all = true;
+        for (Thread t : told) {
+            all &= join(t, deadlineNanos);
         }
         return all;
     }

@@ -67,7 +67,14 @@ public final class Branch implements AutoCloseable {
     /**
      * Opens a branch whose children run on threads made by {@code threads} (for example
      * {@code Thread.ofVirtual().factory()} on JDK 21+). The factory must return a new, unstarted
-     * thread that runs the given {@code Runnable}.
+     * thread that runs the given {@code Runnable} itself, once. What the branch checks: a thread
+     * already started is refused (the child FAILED, {@link IllegalThreadStateException}); the
+     * {@code Runnable} does nothing when run on any other thread, or a second time; a thread that
+     * ends without running it (the factory ignored it, ran something else, handed it to another
+     * thread, or the thread failed first) makes the child FAILED with
+     * {@link IllegalStateException}, found by {@code join} or {@code close} within about 100 ms
+     * of that thread's end. A thread that stays alive and never runs it cannot be told from a
+     * slow one: {@code join} waits for it.
      *
      * @param threads the thread factory
      * @return the branch
@@ -207,7 +214,10 @@ public final class Branch implements AutoCloseable {
             RUNNING,
             /** The task returned a shareable result. */
             SUCCEEDED,
-            /** The task threw (not because of the cancellation), or returned an unshareable result. */
+            /**
+             * The task threw (not because of the cancellation), or returned an unshareable result;
+             * or the child's thread could not start, or ended without running the task.
+             */
             FAILED,
             /** The branch was cancelled and the task ended by the cancellation, or never ran. */
             CANCELLED

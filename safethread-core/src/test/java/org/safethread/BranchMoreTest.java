@@ -256,6 +256,149 @@ class BranchMoreTest {
         assertThat(ran).hasValue(0); // not run outside the branch's control
     }
 
+    /** Ways a ThreadFactory's thread can end without running the runnable it was given. */
+    enum Abandoning {
+        /** Ignores the runnable: {@code r -> new Thread(() -> {})}. */
+        IGNORES,
+        /** Its thread throws before it gets to the runnable. */
+        THROWS_FIRST,
+        /** Runs something else, then ends. */
+        RUNS_SOMETHING_ELSE,
+        /** Hands the runnable to another thread (which is not the thread the branch started), waits for it, ends. */
+        HANDS_IT_ON;
+
+        Thread thread(Runnable r) {
+            Thread t;
+            switch (this) {
+                case IGNORES:
+                    t = new Thread(() -> { });
+                    break;
+                case THROWS_FIRST:
+                    t = new Thread(() -> {
+                        throw new IllegalStateException("the factory's thread broke before running its task");
+                    });
+                    t.setUncaughtExceptionHandler((th, e) -> { }); // expected: not printed
+                    break;
+                case RUNS_SOMETHING_ELSE:
+                    t = new Thread(() -> Thread.onSpinWait());
+                    break;
+                default:
+                    t = new Thread(() -> {
+                        Thread other = new Thread(r, "someone-else");
+                        other.start();
+                        try {
+                            other.join();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    break;
+            }
+            t.setName("abandoning-" + name());
+            return t;
+        }
+    }
+
+    @Test
+    // A separate thread: the bug this guards against made join wait forever, and a join does not
+    // end at the timeout's interrupt (it cancels the branch and goes on waiting for the children).
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFactoryWhoseThreadEndsWithoutRunningTheTaskFailsTheChildInsteadOfHangingJoin() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        for (Abandoning kind : Abandoning.values()) {
+            java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+            // the first child gets a proper thread and would sleep for a minute: fail fast must cancel it
+            try (Branch b = Branch.open(r -> made.getAndIncrement() == 0 ? new Thread(r) : kind.thread(r))) {
+                Branch.Child<Void> sibling = b.fork(BranchTesting::sleepLong);
+                Branch.Child<Integer> c = b.fork(ran::incrementAndGet);
+                Throwable reported = catchThrowable(b::join);
+                assertThat(c.state()).as(kind.name()).isEqualTo(State.FAILED);
+                assertThat(reported).as(kind.name()).isSameAs(c.failure());
+                assertThat(c.failure()).as(kind.name()).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("child 2 of " + b)
+                        .hasMessageContaining("abandoning-" + kind.name())
+                        .hasMessageContaining("ended without running the task")
+                        .hasMessageContaining("a ThreadFactory must return a thread that runs the Runnable it is given");
+                assertThat(sibling.state()).as(kind.name()).isEqualTo(State.CANCELLED);
+                assertThat(b.isCancelled()).isTrue();
+            }
+        }
+        assertThat(ran).hasValue(0); // never run, in particular not on a thread the branch did not start
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aVirtualThreadThatEndsWithoutRunningTheTaskFailsTheChildToo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(BranchTesting.Kind.VIRTUAL.available(), "virtual threads: JDK 21+");
+        java.util.concurrent.ThreadFactory virtual = BranchTesting.virtualFactory();
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 50; i++) {
+            // alternately a proper virtual thread and one that ignores its runnable
+            java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+            try (Branch b = Branch.open(r -> made.getAndIncrement() % 2 == 0 ? virtual.newThread(r) : virtual.newThread(() -> { }))) {
+                Branch.Child<Integer> proper = b.fork(() -> 7);
+                Branch.Child<Integer> abandoned = b.fork(ran::incrementAndGet);
+                Throwable reported = catchThrowable(b::join);
+                assertThat(abandoned.state()).isEqualTo(State.FAILED);
+                assertThat(reported).isSameAs(abandoned.failure()).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("ended without running the task");
+                assertThat(proper.state()).isIn(State.SUCCEEDED, State.CANCELLED); // fail fast may come first
+            }
+        }
+        assertThat(ran).hasValue(0);
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void closeWithoutJoinAlsoEndsAChildWhoseThreadNeverRanItsTask() throws Exception {
+        IllegalStateException closed = null;
+        Branch.Child<Integer> c = null;
+        try (Branch b = Branch.open(Abandoning.IGNORES::thread)) {
+            c = b.fork(() -> 1);
+        } catch (IllegalStateException e) {
+            closed = e;
+        }
+        assertThat(c.state()).isEqualTo(State.FAILED);
+        assertThat(closed).isNotNull().hasMessageContaining("closed without a completed join");
+        assertThat(closed.getSuppressed()).containsExactly(c.failure());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aThreadThatRunsItsTaskAndEndsAtOnceIsNeverTakenForOneThatDidNot() throws Exception {
+        // The detection reads a child's thread as ended, then whether the task was taken: a quick
+        // child ends around the moment its owner starts to join, which is where a wrong order
+        // (or a missing happens-before) would report a child that ran as abandoned.
+        for (int i = 0; i < 300; i++) {
+            try (Branch b = Branch.open(r -> new Thread(r))) {
+                List<Branch.Child<Integer>> kids = new ArrayList<>();
+                for (int k = 0; k < 4; k++) {
+                    int v = k;
+                    kids.add(b.fork(() -> v));
+                }
+                b.join();
+                for (int k = 0; k < 4; k++) {
+                    assertThat(kids.get(k).get()).isEqualTo(k);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aThreadThatRunsItsRunnableTwiceRunsTheTaskOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        try (Branch b = Branch.open(r -> new Thread(() -> {
+            r.run();
+            r.run();
+        }))) {
+            Branch.Child<Integer> c = b.fork(ran::incrementAndGet);
+            b.join();
+            assertThat(c.get()).isEqualTo(1);
+        }
+        assertThat(ran).hasValue(1);
+    }
+
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aBranchAChildLeavesOpenIsClosedBeforeTheChildEndsAndFailsIt() throws Exception {

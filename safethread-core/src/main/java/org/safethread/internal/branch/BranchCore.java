@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -63,6 +64,24 @@ import org.safethread.internal.share.ShareRules;
  * returns or throws, and everything the children did happens-before the owner's report
  * (JLS 17.4.5, the rule for {@code join}).
  *
+ * <p><b>Threads that never run their task.</b> A child is ended by the thread that took its
+ * launch ({@link ChildRun}: only the thread the branch started can, once). A thread from a
+ * user's {@code ThreadFactory} that ends without taking it (the factory ignored the runnable,
+ * ran something else, handed it to another thread, or its thread threw first) would leave
+ * {@code live} above 0 for ever, and nothing would unpark the owner. So while some launched
+ * thread has not taken its launch, the owner's wait is timed (1 ms, doubling to 100 ms:
+ * {@link #launchRecheckNanos}) and each wake-up looks ({@link #scanLaunches}: a volatile read
+ * per child not yet past the cursor, then {@code isAlive} of the pending ones; no user code, as
+ * it runs under the graph lock); a thread found ended with its launch still pending is claimed
+ * by {@link ChildRun#claimAbandoned} ({@code isAlive} first, then a CAS: see {@code ChildRun}'s
+ * notes for why a thread that ran its task is never claimed) and the owner ends that child
+ * FAILED with an {@code IllegalStateException} ({@link #endAbandoned}, outside the graph lock:
+ * it cancels the branch like any failure, which interrupts user threads). Once every launch is
+ * taken, the wait is untimed again: a correct factory costs a join at most a few early
+ * wake-ups, when it parks before its children's threads have started. A thread that is alive
+ * and never runs its task cannot be told from a slow one: the factory's duty, documented.
+ * {@code live}'s decrement by the owner itself does not unpark it (it is not parked).
+ *
  * <p><b>Pinned monitors and breakable cycles.</b> A branch opened while its owner is inside
  * monitor M pins M: until the branch ends the owner may not {@code await} or {@code leave} on M;
  * and {@code join} is refused unless the owner's monitor context (stack depth and innermost
@@ -87,6 +106,19 @@ public final class BranchCore extends CancelScope implements Waitable {
     private static final int OPEN = 0;
     private static final int JOINED = 1;
     private static final int CLOSED = 2;
+    /**
+     * The longest a join waits between two looks at whether a launched thread that has not
+     * taken its task yet has ended without it: bounds how late such a factory bug is reported.
+     * The looks start {@link #LAUNCH_RECHECK_FIRST_NANOS} apart and double up to this. Only while
+     * such a thread exists; a child's thread normally takes its task within microseconds of its
+     * start, so a join parks untimed after at most a few short waits.
+     */
+    private static final long LAUNCH_RECHECK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** The first re-check's wait: a thread that ignores its task usually ends within a millisecond. */
+    private static final long LAUNCH_RECHECK_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int LAUNCH_NONE_PENDING = 0;
+    private static final int LAUNCH_PENDING = 1;
+    private static final int LAUNCH_ABANDONED = 2;
 
     private final long id;
     private final String name;
@@ -116,6 +148,10 @@ public final class BranchCore extends CancelScope implements Waitable {
     private final AtomicInteger live = new AtomicInteger();
     /** Owner only. */
     private int phase = OPEN;
+    /** Owner only: children before this index have no pending launch ({@link #scanLaunches}). */
+    private int launchScanFrom;
+    /** Owner only: the join's next re-check wait while a launch is pending ({@link #launchRecheckNanos}). */
+    private long launchRecheck = LAUNCH_RECHECK_FIRST_NANOS;
 
     private BranchCore(ThreadFactory factory) {
         this.owner = Thread.currentThread();
@@ -210,15 +246,20 @@ public final class BranchCore extends CancelScope implements Waitable {
             child.end(ChildRun.State.CANCELLED, null, null);
             return child;
         }
+        boolean launched = false;
         try {
             if (t.getState() != Thread.State.NEW) {
                 throw new IllegalThreadStateException("Branch.fork: the ThreadFactory of " + name + " returned a thread "
                         + "that was already started (" + t.getState() + "); a ThreadFactory must return a new, "
                         + "unstarted thread: the branch starts it");
             }
-            child.launching();
+            child.launching(t);
+            launched = true;
             t.start();
         } catch (Throwable e) {
+            if (launched && !child.revokeLaunch(t)) {
+                return child; // t took its launch after all (someone else started it): it runs the task and ends the child
+            }
             child.thread = null;
             live.decrementAndGet(); // it will never run; the owner is not waiting now (it is here)
             child.end(ChildRun.State.FAILED, null, e); // cancels the siblings like any failure
@@ -258,8 +299,8 @@ public final class BranchCore extends CancelScope implements Waitable {
         } else if (end == ChildRun.State.CANCELLED) {
             Counters.CHILDREN_CANCELLED.increment();
         }
-        if (child.thread != null && live.decrementAndGet() == 0) {
-            LockSupport.unpark(owner); // pairs with the owner's wait on live == 0
+        if (child.thread != null && live.decrementAndGet() == 0 && Thread.currentThread() != owner) {
+            LockSupport.unpark(owner); // pairs with the owner's wait on live == 0 (the owner ends only abandoned children)
         }
     }
 
@@ -370,6 +411,7 @@ public final class BranchCore extends CancelScope implements Waitable {
      */
     private boolean awaitChildren() {
         boolean interrupted = false;
+        endAbandoned();
         if (live.get() != 0) {
             if (cancelled) {
                 // The canceller re-interrupts children that swallowed the cancellation's interrupt;
@@ -379,8 +421,13 @@ public final class BranchCore extends CancelScope implements Waitable {
             }
             // A graph wait on every live child, never a victim (see the notes); an interrupt
             // cancels the branch and the wait goes on. Pairs with childEnded's decrement and unpark.
-            WaitForGraph.await(this, false, this::allEnded, this::cancel);
-            interrupted = Thread.interrupted(); // the wait restored the status: take it over
+            // While a launched thread has not taken its task, the wait wakes now and then (1 ms,
+            // doubling to 100 ms) to look whether it ended without it (nobody would unpark us then).
+            while (!allEnded()) {
+                WaitForGraph.await(this, false, this::allEndedOrAbandoned, this::cancel, this::launchRecheckNanos);
+                endAbandoned(); // outside the graph lock: ending a child cancels the branch
+            }
+            interrupted = Thread.interrupted(); // the waits restored the status: take it over
         }
         for (ChildRun<?> c : children) {
             Thread t = c.thread;
@@ -544,6 +591,74 @@ public final class BranchCore extends CancelScope implements Waitable {
 
     private boolean allEnded() {
         return live.get() == 0;
+    }
+
+    // ------------------------------------------------------------------ threads that never ran their task
+
+    /** The join's done: every child ended, or one must be ended by the owner (see {@link #scanLaunches}). */
+    private boolean allEndedOrAbandoned() {
+        return allEnded() || scanLaunches() == LAUNCH_ABANDONED;
+    }
+
+    /**
+     * The join's re-check period: only while some launched thread has not taken its task yet,
+     * doubling from {@link #LAUNCH_RECHECK_FIRST_NANOS} to {@link #LAUNCH_RECHECK_MAX_NANOS}.
+     */
+    private long launchRecheckNanos() {
+        if (scanLaunches() == LAUNCH_NONE_PENDING) {
+            return 0;
+        }
+        long wait = launchRecheck;
+        launchRecheck = Math.min(LAUNCH_RECHECK_MAX_NANOS, wait * 2);
+        return wait;
+    }
+
+    /**
+     * Owner only (in its join's wait, possibly under the graph lock: no user code, nothing that
+     * blocks). Looks at the children from {@code launchScanFrom} on and moves that cursor past
+     * the leading ones whose launch is no longer pending (it never is again), so a join's scans
+     * cost about one look per child in all when children start in fork order.
+     *
+     * @return {@link #LAUNCH_ABANDONED} if some launched thread has ended without taking its
+     *     launch (a candidate: {@link ChildRun#claimAbandoned} decides), else
+     *     {@link #LAUNCH_PENDING} if some has not taken it yet, else {@link #LAUNCH_NONE_PENDING}
+     */
+    private int scanLaunches() {
+        int result = LAUNCH_NONE_PENDING;
+        for (int i = launchScanFrom, n = children.size(); i < n; i++) {
+            ChildRun<?> c = children.get(i);
+            if (!c.launchPending()) {
+                if (result == LAUNCH_NONE_PENDING) {
+                    launchScanFrom = i + 1;
+                }
+                continue;
+            }
+            if (!c.thread.isAlive()) { // after start() returned: it has terminated
+                return LAUNCH_ABANDONED;
+            }
+            result = LAUNCH_PENDING;
+        }
+        return result;
+    }
+
+    /**
+     * Owner only, outside the graph lock: ends FAILED every child whose thread terminated
+     * without taking its launch (the factory's thread ignored the runnable, ran something else,
+     * handed it to another thread, or failed before reaching it), so that join reports it
+     * instead of waiting for it for ever.
+     */
+    private void endAbandoned() {
+        for (int i = launchScanFrom, n = children.size(); i < n; i++) {
+            ChildRun<?> c = children.get(i);
+            Thread t = c.thread;
+            if (c.claimAbandoned()) {
+                c.end(ChildRun.State.FAILED, null, new IllegalStateException(c + " never ran: its thread " + label(t)
+                        + ", made by the ThreadFactory of " + name + ", ended without running the task it was given "
+                        + "(the factory ignored the Runnable, ran something else, handed it to another thread, or its "
+                        + "thread failed before reaching it); a ThreadFactory must return a thread that runs the Runnable "
+                        + "it is given, on that very thread (e.g. r -> new Thread(r))"));
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the join as a graph wait

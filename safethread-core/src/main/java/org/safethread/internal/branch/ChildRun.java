@@ -1,9 +1,10 @@
 package org.safethread.internal.branch;
 
 import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.safethread.CancelledException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.runtime.CancelScope;
@@ -26,6 +27,27 @@ import org.safethread.internal.share.ShareRules;
  * {@link ClosedByInterruptException} — ends CANCELLED; any other throwable ends FAILED, even in a
  * cancelled branch (a real error is never hidden by a cancellation). A task that returned ends
  * SUCCEEDED when its result is shareable, else FAILED with {@link UnshareableException}.
+ *
+ * <p><b>The launch</b> (who may run the task). {@code launch} goes {@code null -> t} (the owner,
+ * just before it starts the thread {@code t} it got from the factory) {@code -> TAKEN} (by
+ * {@code t} itself, first thing in {@link #run}) or {@code -> ABANDONED} (by the owner, once
+ * {@code t} has terminated without taking it), each by a CAS, once. So the task runs at most
+ * once, and only on the thread the branch started: a run on any other thread (one the factory
+ * handed the runnable to, or that it started itself before the branch launched it), or a
+ * second run, finds {@code launch} not equal to itself and does nothing. Exactly one of the two
+ * ends the child: the thread that took the launch (after its task), or the owner that claimed
+ * it abandoned (FAILED with an {@code IllegalStateException} naming the thread).
+ *
+ * <p><i>Why a thread that ran the task is never called abandoned</i> ({@link #claimAbandoned}):
+ * the owner reads {@code t.isAlive()} first and the launch after. {@code isAlive() == false},
+ * read after {@code t.start()} returned, means {@code t} has terminated, and the final action of
+ * a thread synchronizes-with any action of another thread that detects its termination (JLS
+ * 17.4.4): {@code t}'s CAS to {@code TAKEN}, if it made it, happens-before the owner's read of
+ * {@code launch}. Still {@code t} there means {@code t} never took it, and nobody else can now
+ * ({@code t} is the only thread whose CAS can take it, and it has ended). The opposite order
+ * (launch, then isAlive) would be wrong: {@code t} could take the launch, run and end between
+ * the two reads. A thread that is alive and never runs its task (it blocks for ever doing
+ * something else) cannot be told from a slow one, and is not detected.
  */
 public final class ChildRun<T> implements Runnable {
     /** A child's life, as {@code Branch.Child.State} (same names, same order). */
@@ -41,13 +63,26 @@ public final class ChildRun<T> implements Runnable {
     /** The child's thread; null when it never had one. Written by the owner before start(). */
     Thread thread;
 
+    /** {@code launch} once the launched thread took it (see the notes). */
+    private static final Object TAKEN = new Object();
+    /** {@code launch} once the owner found the launched thread ended without taking it. */
+    private static final Object ABANDONED = new Object();
+    private static final VarHandle LAUNCH;
+
+    static {
+        try {
+            LAUNCH = MethodHandles.lookup().findVarHandle(ChildRun.class, "launch", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /**
-     * Set by the owner just before it starts {@link #thread}; {@link #run} takes it (a CAS), so
-     * the task runs at most once and only on the thread the branch started. A run the branch did
-     * not launch — a thread that a user's {@code ThreadFactory} started itself, or a second call
-     * of {@code run} — does nothing: it must not end the child a second time.
+     * null, then the launched thread (set by the owner just before it starts it), then
+     * {@link #TAKEN} or {@link #ABANDONED} (see the notes). Through {@link #LAUNCH}.
      */
-    private final AtomicBoolean launch = new AtomicBoolean();
+    @SuppressWarnings("unused")
+    private volatile Object launch;
 
     private volatile State state = State.RUNNING;
     private T result;
@@ -59,15 +94,62 @@ public final class ChildRun<T> implements Runnable {
         this.task = task;
     }
 
-    /** The owner, just before {@code thread.start()}: allows one run. */
-    void launching() {
-        launch.set(true); // pairs with run()'s compareAndSet (Thread.start also orders it)
+    /** The owner, just before {@code t.start()}: allows one run, on {@code t}. */
+    void launching(Thread t) {
+        setLaunchVolatile(t); // pairs with run()'s CAS (Thread.start also orders it)
+    }
+
+    /**
+     * The owner, when {@code t.start()} threw: takes the launch back unless {@code t} took it
+     * (a thread someone else started after all).
+     *
+     * @return true if the launch was taken back: the task will never run
+     */
+    boolean revokeLaunch(Thread t) {
+        return casLaunch(t, ABANDONED);
+    }
+
+    /**
+     * The owner, after {@code thread.start()} returned: claims the launch if the thread ended
+     * without taking it. Reads {@code isAlive} first, then the launch (see the notes: this order
+     * is what makes it sound). Runs no user code ({@code Thread.isAlive} is final).
+     *
+     * @return true if the thread ended without running the task and the owner now owns the
+     *     child's ending (it must end it); false if the thread took it or may still take it
+     */
+    boolean claimAbandoned() {
+        Thread t = thread;
+        if (t == null || getLaunchVolatile() != t || t.isAlive()) {
+            return false; // (the first look at the launch is only a filter: the CAS decides)
+        }
+        // t has terminated: its CAS to TAKEN, if any, happens-before this one (JLS 17.4.4)
+        return casLaunch(t, ABANDONED);
+    }
+
+    /** @return whether this child's thread was launched and has not taken its launch (yet): it may start, or be abandoned */
+    boolean launchPending() {
+        Thread t = thread;
+        return t != null && getLaunchVolatile() == t;
+    }
+
+    private Object getLaunchVolatile() {
+        return LAUNCH.getVolatile(this);
+    }
+
+    private void setLaunchVolatile(Object v) {
+        LAUNCH.setVolatile(this, v);
+    }
+
+    private boolean casLaunch(Object expected, Object v) {
+        return LAUNCH.compareAndSet(this, expected, v);
     }
 
     @Override
     public void run() {
-        if (!launch.compareAndSet(true, false)) {
-            return; // not launched by the branch (see launch): the child is ended by whoever owns it
+        // Only the thread the branch launched takes the launch, once (see the notes); any other
+        // run does nothing: the child is ended by whoever owns it. Pairs with claimAbandoned.
+        if (!casLaunch(Thread.currentThread(), TAKEN)) {
+            return;
         }
         CancelScope saved = CancelScope.current();
         CancelScope.set(branch);

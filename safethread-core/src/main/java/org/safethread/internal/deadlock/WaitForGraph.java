@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.safethread.DeadlockException;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.Settings;
@@ -339,6 +340,22 @@ public final class WaitForGraph {
      *     thread is no longer registered then
      */
     public static void await(Waitable target, boolean abortable, BooleanSupplier done, Runnable onInterrupt) {
+        await(target, abortable, done, onInterrupt, null);
+    }
+
+    /**
+     * As {@link #await(Waitable, boolean, BooleanSupplier, Runnable)}, for a wait whose
+     * {@code done} can also become true without anyone to unpark the thread (a branch join
+     * waiting for a thread that may end without running its task): before each park
+     * {@code recheckNanos} says how long the thread may stay parked before {@code done} is
+     * evaluated again.
+     *
+     * @param recheckNanos evaluated on the waiting thread before each park, without the graph
+     *     lock; must not block or call user code. A positive value parks at most that many
+     *     nanoseconds; zero or less (or a null supplier) parks until unparked
+     */
+    public static void await(Waitable target, boolean abortable, BooleanSupplier done, Runnable onInterrupt,
+            LongSupplier recheckNanos) {
         ThreadState ts = ThreadState.current();
         if (done.getAsBoolean()) {
             return;
@@ -364,10 +381,14 @@ public final class WaitForGraph {
         try {
             for (;;) {
                 if (!done.getAsBoolean() && !hasVerdict(ts)) {
-                    if (checked) {
-                        LockSupport.park(target);
+                    long recheck = recheckNanos == null ? 0 : recheckNanos.getAsLong();
+                    if (!checked) {
+                        long toDetect = Math.max(1, start + delay - System.nanoTime());
+                        LockSupport.parkNanos(target, recheck > 0 ? Math.min(recheck, toDetect) : toDetect);
+                    } else if (recheck > 0) {
+                        LockSupport.parkNanos(target, recheck);
                     } else {
-                        LockSupport.parkNanos(target, Math.max(1, start + delay - System.nanoTime()));
+                        LockSupport.park(target);
                     }
                     if (Thread.interrupted()) {
                         interrupted = true; // else park would return at once, and we would spin

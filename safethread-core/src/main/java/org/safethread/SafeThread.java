@@ -207,6 +207,12 @@ public final class SafeThread {
      * collects after the shutdown is finalized once the runtime runs again. The JMX bean is not
      * registered again.
      *
+     * <p><b>Branches still being joined.</b> A {@link Branch#join} or {@code close} in progress is
+     * never stranded: {@code safethread-canceller} goes on re-interrupting the running children
+     * of the cancelled branches whose owners still wait, and ends once those children have ended;
+     * this method waits for it like for the other threads (so {@code true} means they ended in
+     * time). A branch that is not cancelled needs no runtime thread to be joined.
+     *
      * <p>Concurrent calls run one after the other; each returns its own result. An interrupt cuts
      * the waits short (the threads are still told to stop) and stays set.
      *
@@ -218,7 +224,8 @@ public final class SafeThread {
      * @return true if every pending finalizer ran and every runtime thread ended within the
      *     timeout; false if some finalizer was still pending or running (a running one finishes
      *     on its thread; pending ones run when the runtime starts again), a thread had not ended
-     *     yet (it ends on its own shortly after), safethread was used meanwhile and restarted a
+     *     yet (it ends on its own shortly after; the canceller, once the children of the cancelled
+     *     branches still being joined have ended), safethread was used meanwhile and restarted a
      *     thread, or the calling thread was interrupted
      * @throws NullPointerException if {@code timeout} is null
      * @throws IllegalStateException if called on one of the runtime's threads, or from a

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * shutdown waits for it as for any runtime thread, within its timeout, and reports
  * {@code false} if it is still serving at the deadline. States of the thread: serving (the slot
  * holds it), draining (the slot is empty or holds a newer thread, and it still has branches to
- * serve), ended.
+ * serve), ended. A draining canceller never parks without a timeout: a fresh one may empty
+ * {@code WATCHED} under it, and nothing unparks a thread no longer in the slot.
  *
  * <p><i>Why no watched branch is stranded</i> (pairs with {@link #watch}): {@code watch} adds
  * the branch under {@code LOCK}, then reads the slot ({@code ensureRunning}); a stopping
@@ -115,9 +116,12 @@ final class Reinterrupter {
             } finally {
                 LOCK.unlock();
             }
-            if (round.isEmpty()) {
+            if (round.isEmpty() && THREAD.keepRunning()) {
                 LockSupport.park(Reinterrupter.class);
             } else {
+                // Branches to serve; or stopped (draining) with none in this round: a fresh
+                // canceller may have emptied WATCHED since mustDrain, and nothing unparks a thread
+                // no longer in the slot, so it looks again within a period (and then leaves).
                 LockSupport.parkNanos(Reinterrupter.class, TimeUnit.MILLISECONDS.toNanos(PERIOD_MS));
             }
             Thread.interrupted(); // nobody should interrupt this thread; ignore it if someone does

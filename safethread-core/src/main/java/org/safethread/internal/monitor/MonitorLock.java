@@ -41,7 +41,9 @@ import org.safethread.internal.runtime.ThreadState;
  *       read of {@code firstWaiter}; if there is one and it armed its wake flag, unpark it. No
  *       lock on any release path. The woken thread re-tries; a barging thread may win.</li>
  *   <li>No lost wake-up: a waiter enqueues itself (publishing {@code firstWaiter} if it is the
- *       head), arms its wake flag, then re-tries the CAS. A releaser writes {@code 0}, then reads
+ *       head), and before each park arms its wake flag, then re-tries the CAS (it arms only
+ *       there, right before parking: a flag armed earlier makes releasers unpark a thread that
+ *       is not parked yet). A releaser writes {@code 0}, then reads
  *       {@code firstWaiter} and its wake flag, and unparks it only if it wins the CAS that
  *       disarms the flag (so a waiter already woken is not woken again by every release: AQS's
  *       SIGNAL status). All these accesses are volatile (sequentially consistent among
@@ -390,7 +392,12 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             enqueueEntry(stack);
             // a space member names itself; its edges are the space's
             WaitForGraph.register(ts, monitor, abortable, stack.opAge);
-            ts.wantEntryWake(true);
+            // Not armed yet: the wake-up is armed in the park loop below, right before the re-check
+            // that precedes each park. Armed here, every release in the window until that park
+            // (the detection walk, the graph unlock, the JFR and counter bookkeeping) would pay an
+            // unpark for a thread that is not parked yet, and most entries that get this far take
+            // the monitor at the re-try just below: at 2 threads on one monitor that was 4-5
+            // unparks per park (docs/performance.md, session 4).
             if (tryLock(stack)) {
                 leaveQueue(stack);
                 return;

@@ -1,5 +1,7 @@
 package org.safethread.internal.monitor;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import org.safethread.internal.runtime.ThreadState;
 
@@ -14,14 +16,48 @@ import org.safethread.internal.runtime.ThreadState;
  * itself ever uses its stack (every entry, exit, {@code await}, {@code leave} and branch pin is
  * made by the thread on its own stack; the detector's re-try runs on the waiter's own thread). The
  * stack knows its thread's state ({@link #ts}, final), so an entry that has its stack reaches the
- * request bits and the attach protocol without a second lookup: one thread-local lookup (the
- * thread state's) and one slot read per fresh entry. A thread's stack is made once, on its first
- * monitor call, before that call's CAS, and never replaced while the thread lives. (A thread-local
- * of this layer's own was tried: with 10^6 short virtual threads, one monitor call each,
- * {@code EndedThreadsTest}'s program then ended with 3,000-4,800 ended threads still registered
- * in 3 runs of 3, against 2-62 for main and for this slot; see docs/performance.md.)
+ * request bits and the attach protocol without a second lookup: a fresh entry finds its stack in
+ * the by-thread table below (the slot, behind the runtime's {@code ThreadLocal}, only on a miss).
+ * A thread's stack is made once, on its first monitor call, before that call's CAS, and never
+ * replaced while the thread lives. (A thread-local of this layer's own was tried: with 10^6 short
+ * virtual threads, one monitor call each, {@code EndedThreadsTest}'s program then ended with
+ * 3,000-4,800 ended threads still registered in 3 runs of 3, against 2-62 for main and for this
+ * slot; see docs/performance.md.)
+ *
+ * <h2>Implementation notes: the by-thread table</h2>
+ *
+ * <p>{@link #current()} runs on every monitor entry, before the entry's CAS, and on x86 that CAS
+ * (a locked instruction, a full fence) waits for the loads before it: the lookup's chain of
+ * dependent loads is on every call's critical path. Through the {@code ThreadLocal} behind
+ * {@link ThreadState#current()} and then the slot it is about ten loads (the thread's map, its
+ * table, the entry, its referent for the identity check, the value, the slot array, the slot).
+ * So the stack is found first in {@code BY_THREAD}, a direct-mapped table indexed by the low bits
+ * of the thread's id, whose entry is used only if its {@link #thread} is the calling thread:
+ * three loads (the id, the entry, its {@code thread}). The uncontended call went from 1.064x to
+ * 1.021x the hand-written {@code ReentrantLock} wrapper in per-thread CPU time
+ * ({@code CallCpuTime}, docs/performance.md, session 4). The elements are read and written
+ * plainly, racily; that is sound because:
+ * <ul>
+ *   <li>a thread installs only its own stack, on the thread itself ({@link #install}), after
+ *       getting it through its slot, so an entry whose {@code thread} is the caller is the
+ *       caller's own stack, the one its slot holds (a stack is never replaced while its thread
+ *       lives);</li>
+ *   <li>{@code thread} is final and set before the stack is stored anywhere, so a thread that
+ *       reads an entry racily sees it as constructed (JLS 17.5): an entry that is null, stale or
+ *       another thread's fails the identity check, and the caller takes the slot path and
+ *       installs its own (two live threads whose ids collide take turns in the slot, paying the
+ *       slow lookup now and then, never using each other's stack);</li>
+ *   <li>the registry clears an ended thread's entry when it forgets the thread
+ *       ({@link #forgotten()}, a CAS from exactly this stack to null, so that a colliding thread
+ *       that installed itself meanwhile keeps its entry), so the table does not keep ended
+ *       threads' stacks, states and {@code Thread} objects reachable beyond one per slot until
+ *       the registry's next prune.</li>
+ * </ul>
+ * No happens-before edge is needed between an install and another thread's lookup: only the
+ * installing thread can ever use the entry. The same design as the refcount layer's
+ * {@code DeathCounts} table.
  */
-public final class MonitorStack {
+public final class MonitorStack implements ThreadState.Forgettable {
     /**
      * The leave marker: a lock that is never taken, so that every entry is a {@link MonitorLock}
      * and the stack's array is a {@code MonitorLock[]}, whose stores need no element-type check
@@ -33,6 +69,15 @@ public final class MonitorStack {
 
     /** This layer's slot in every thread's state: made on the thread's first monitor call, on the thread itself. */
     private static final ThreadState.Slot<MonitorStack> SLOT = ThreadState.newSlot(MonitorStack::new);
+
+    /**
+     * Slots of the by-thread table (a power of two). Thread ids are handed out in sequence, so
+     * 1,024 slots keep up to 1,024 threads made in a row apart, in 4 KiB of references.
+     */
+    private static final int TABLE_SLOTS = 1024;
+    /** Each thread's stack, by the low bits of its id (plain, racy: see the class comment). */
+    private static final MonitorStack[] BY_THREAD = new MonitorStack[TABLE_SLOTS];
+    private static final VarHandle BY_THREAD_SLOT = MethodHandles.arrayElementVarHandle(MonitorStack[].class);
 
     /** The thread whose stack this is. */
     final Thread thread;
@@ -83,11 +128,45 @@ public final class MonitorStack {
     }
 
     /**
-     * @return the calling thread's monitor stack, made on its first use (the thread-state lookup,
-     *     a {@code ThreadLocal}, then this layer's slot in it)
+     * @return the calling thread's monitor stack, made on its first use (the by-thread table; on a
+     *     miss the thread-state lookup, a {@code ThreadLocal}, then this layer's slot in it)
      */
     public static MonitorStack current() {
-        return ThreadState.current().get(SLOT);
+        Thread t = Thread.currentThread();
+        MonitorStack s = BY_THREAD[tableSlot(t)];
+        return s != null && s.thread == t ? s : currentSlow();
+    }
+
+    /** The table missed (the thread's first call, or a thread whose id collides took the slot). */
+    private static MonitorStack currentSlow() {
+        MonitorStack s = ThreadState.current().get(SLOT);
+        install(s);
+        return s;
+    }
+
+    /** Puts the calling thread's own stack in its slot of the table (the calling thread only). */
+    private static void install(MonitorStack s) {
+        BY_THREAD[tableSlot(s.thread)] = s;
+    }
+
+    /** Clears this ended thread's entry in the table, if it is still there (the registry, see the class comment). */
+    @Override
+    public void forgotten() {
+        compareAndSetTableSlot(tableSlot(thread), this, null);
+    }
+
+    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
+    static int tableSlot(Thread t) {
+        return (int) t.getId() & (TABLE_SLOTS - 1);
+    }
+
+    /** @return what the table's slot of {@code t} holds now, whoever's it is (tests) */
+    static MonitorStack tableEntry(Thread t) {
+        return BY_THREAD[tableSlot(t)];
+    }
+
+    private static boolean compareAndSetTableSlot(int i, MonitorStack expected, MonitorStack value) {
+        return BY_THREAD_SLOT.compareAndSet(BY_THREAD, i, expected, value);
     }
 
     /** @return the runtime state of this stack's thread */

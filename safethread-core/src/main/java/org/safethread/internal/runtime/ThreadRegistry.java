@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Implementation notes: forgetting ended threads</h2>
  * A thread's state is kept in two places: its {@code ThreadLocal} (freed by the JVM when the
- * thread ends) and this map, which must forget it too, whatever else the runtime is doing:
+ * thread ends) and this map, which must forget it too, whatever else the runtime is doing (and
+ * tell the state's {@linkplain ThreadState.Forgettable forgettable} slot values, such as the
+ * monitor layer's by-thread table, to let go of it too):
  * <ul>
  *   <li><b>Prune on add, amortized.</b> {@link #add} registers a thread, and when the map has
  *       grown to twice its size after the last prune (at least {@value #MIN_PRUNE_AT}), the
@@ -115,12 +117,22 @@ public final class ThreadRegistry {
                 ts.release();
             }
             if (idle && (w == null || !w.hasQueuedMerges())) {
-                STATES.remove(ts.thread, ts);
+                forget(ts);
             } else {
                 withWork++;
             }
         }
         return withWork;
+    }
+
+    /**
+     * Forgets the state of an ended thread: its entry here, and whatever its slot values keep
+     * elsewhere ({@link ThreadState.Forgettable}, e.g. the monitor layer's by-thread table).
+     */
+    private static void forget(ThreadState ts) {
+        if (STATES.remove(ts.thread, ts)) {
+            ts.forgotten();
+        }
     }
 
     /** Captures finalizer cores for owners idle outside the runtime (see OwnerWork). Housekeeper. */
@@ -149,7 +161,7 @@ public final class ThreadRegistry {
                     ts.release();
                 }
                 if (w == null || !w.hasQueuedMerges()) {
-                    STATES.remove(ts.thread, ts);
+                    forget(ts);
                 }
             }
         }

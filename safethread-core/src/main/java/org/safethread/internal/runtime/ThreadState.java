@@ -163,6 +163,21 @@ public final class ThreadState {
         }
     }
 
+    /**
+     * A slot value that something outside the thread's state still points at (a by-thread table
+     * of its subsystem, for example), and that must let go of it when the thread is gone: the
+     * registry calls {@link #forgotten()} when it forgets the state of a thread that has ended.
+     */
+    public interface Forgettable {
+        /**
+         * The registry has forgotten this value's thread, which has ended. Called once, on the
+         * pruning thread (the housekeeper, or a thread registering itself), after that thread saw
+         * {@code isAlive()} false, so every write the ended thread made happens-before it
+         * (JLS 17.4.4). Must not block or throw.
+         */
+        void forgotten();
+    }
+
     /** Most slots: one per subsystem that keeps per-thread state (the wait-for graph and the monitor stack today; the count engine has its own field, see {@link #work()}). */
     private static final int MAX_SLOTS = 8;
     private static final AtomicInteger SLOT_COUNT = new AtomicInteger();
@@ -267,6 +282,18 @@ public final class ThreadState {
     @SuppressWarnings("unchecked")
     public <T> T peek(Slot<T> slot) {
         return (T) slots[slot.index];
+    }
+
+    /**
+     * Tells each slot value that is {@link Forgettable} that this thread was forgotten (the
+     * registry, for a thread that has ended: its slot writes happen-before, JLS 17.4.4).
+     */
+    void forgotten() {
+        for (Object v : slots) {
+            if (v instanceof Forgettable f) {
+                f.forgotten();
+            }
+        }
     }
 
     /** @return this thread's per-thread work, or null if it never made any (any thread) */

@@ -76,11 +76,14 @@ import org.safethread.internal.runtime.ThreadState;
  * loses again and again costs no global lock traffic. A verdict given after its read comes with
  * an unpark; the permit makes the next park return at once and the loop sees the verdict.
  *
- * <p><b>Time per contended call</b> (JFR and counters, {@code docs/performance.md}): parks are
- * rare (tens to a few hundred per second at 2 to 8 threads, against tens of millions of calls: a
- * parked waiter stays parked while the holder runs alone, as with {@code ReentrantLock}); what
- * costs is the lock word's cache line
- * moving between cores. So a fresh call reads nothing of the monitor's between its
+ * <p><b>Time per contended call</b> ({@code ContendedCounts} and JFR, {@code docs/performance.md},
+ * "Issue 13, session 4"): with two threads each on a core, both this lock and
+ * {@code ReentrantLock} hand the lock to the other thread 40-200 times per 1,000 calls and park
+ * hundreds of thousands of times a second (when the two threads share one core, hand-offs and
+ * parks nearly vanish and both run at one thread's speed). Each hand-off moves the lock word's
+ * and the target's cache lines between cores, and here each entry that misses its first re-try
+ * also takes the graph lock twice; that, not the park, is what this lock pays beyond
+ * {@code ReentrantLock}. To keep the lines' moves few, a fresh call reads nothing of the monitor's between its
  * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
  * window in which another thread can take the free lock is as short as {@code ReentrantLock}'s).
  * Padding the lock word onto a line of its own (the object is 72 bytes, so for some allocation

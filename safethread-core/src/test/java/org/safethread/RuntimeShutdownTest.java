@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -110,27 +113,35 @@ class RuntimeShutdownTest {
     }
 
     /**
+     * A child task that sets {@code running}, then sleeps and swallows the cancellation's
+     * interrupt {@code swallows - 1} times, giving in (rethrowing) at the last.
+     */
+    private static Callable<Integer> stubbornTask(AtomicBoolean running, int swallows) {
+        return () -> {
+            running.set(true);
+            for (int swallowed = 0; ; ) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    if (++swallowed == swallows) {
+                        throw e;
+                    }
+                }
+            }
+        };
+    }
+
+    /**
      * Starts a thread that opens a branch, forks a child that swallows the cancellation's
      * interrupt {@code swallows - 1} times (giving in at the last), cancels the branch and joins
      * it; returns once the owner is parked inside that join.
      */
     private static Thread ownerJoiningAStubbornChild(int swallows, AtomicReference<Object> outcome) throws Exception {
-        java.util.concurrent.CountDownLatch joining = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch joining = new CountDownLatch(1);
         Thread owner = new Thread(() -> {
-            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean running = new AtomicBoolean();
             try (Branch b = Branch.open()) {
-                Branch.Child<Integer> stubborn = b.fork(() -> {
-                    running.set(true);
-                    for (int swallowed = 0; ; ) {
-                        try {
-                            Thread.sleep(60_000);
-                        } catch (InterruptedException e) {
-                            if (++swallowed == swallows) {
-                                throw e;
-                            }
-                        }
-                    }
-                });
+                Branch.Child<Integer> stubborn = b.fork(stubbornTask(running, swallows));
                 while (!running.get()) {
                     Thread.onSpinWait(); // a child cancelled before its task starts would not run it at all
                 }
@@ -198,20 +209,9 @@ class RuntimeShutdownTest {
                 AtomicReference<Object> outcome = new AtomicReference<>();
                 int delayMs = rnd.nextInt(40);
                 Thread owner = new Thread(() -> {
-                    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+                    AtomicBoolean running = new AtomicBoolean();
                     try (Branch b = Branch.open()) {
-                        Branch.Child<Integer> stubborn = b.fork(() -> {
-                            running.set(true);
-                            for (int swallowed = 0; ; ) {
-                                try {
-                                    Thread.sleep(60_000);
-                                } catch (InterruptedException e) {
-                                    if (++swallowed == 4) {
-                                        throw e;
-                                    }
-                                }
-                            }
-                        });
+                        Branch.Child<Integer> stubborn = b.fork(stubbornTask(running, 4));
                         while (!running.get()) {
                             Thread.onSpinWait();
                         }

@@ -41,7 +41,11 @@ import org.safethread.internal.runtime.ThreadState;
  *   <li>a thread installs only its own stack, on the thread itself ({@link #install}), after
  *       getting it through its slot, so an entry whose {@code thread} is the caller is the
  *       caller's own stack, the one its slot holds (a stack is never replaced while its thread
- *       lives);</li>
+ *       lives, and neither is the thread's state: when the JDK erases a common-pool worker's
+ *       thread-locals, {@code ThreadState.create} takes back the registered state instead of
+ *       making a second one; with a second one, the stack from this table named the first while
+ *       the registry and the detector saw the second, and a deadlock through the worker hung:
+ *       {@code CommonPoolStaleStateTest});</li>
  *   <li>{@code thread} is final and set before the stack is stored anywhere, so a thread that
  *       reads an entry racily sees it as constructed (JLS 17.5): an entry that is null, stale or
  *       another thread's fails the identity check, and the caller takes the slot path and

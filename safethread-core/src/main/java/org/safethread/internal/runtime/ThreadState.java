@@ -305,7 +305,23 @@ public final class ThreadState {
         this.thread = thread;
     }
 
+    /**
+     * The {@code ThreadLocal}'s initial value: the thread's one state, made and registered on its
+     * first runtime call. A thread has one state for its whole life: if the JDK erased its
+     * thread-locals (common-pool workers do after each top-level task:
+     * {@code InnocuousForkJoinWorkerThread}, and JDK 17's common pool), the registered state is
+     * taken back instead of a second one being made. A second state would split the thread in
+     * two: the monitor layer's by-thread table and the count engine's death counters still name
+     * the first (its wait-for-graph node, its request bits, its attach state), while the registry
+     * and the deadlock detector see the second, so a cycle through such a worker was never found
+     * (it hung), and the first state's leftover work was dropped with its registry entry. The
+     * registry never forgets a live thread, so the state found here is this thread's.
+     */
     private static ThreadState create() {
+        ThreadState registered = ThreadRegistry.stateOf(Thread.currentThread());
+        if (registered != null) {
+            return registered;
+        }
         ThreadState ts = new ThreadState(Thread.currentThread());
         ThreadRegistry.add(ts);
         return ts;

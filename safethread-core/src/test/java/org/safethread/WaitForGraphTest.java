@@ -134,18 +134,31 @@ class WaitForGraphTest {
         t.start();
     }
 
-    /** A joiner holding a monitor and a child entering it: the child is refused, whoever closes the cycle. */
+    /**
+     * A joiner holding a monitor and a child entering it: the child is refused, whoever closes the
+     * cycle. The child is in a blocker role (as the rule in {@link Waitable}'s Javadoc asks of a
+     * thread a waitable reports), so its entry registers fully and walks.
+     */
     @Test
     void aCycleThroughAJoinIsBrokenAtTheChildsEntryWhenTheJoinClosesIt() throws Throwable {
-        joinCycle(true);
+        joinCycle(true, true);
     }
 
     @Test
     void aCycleThroughAJoinIsBrokenAtTheChildsEntryWhenTheEntryClosesIt() throws Throwable {
-        joinCycle(false);
+        joinCycle(false, true);
     }
 
-    private void joinCycle(boolean childBlocksFirst) throws Throwable {
+    /**
+     * The child outside any blocker role: its entry registers lightly and does not walk, but the
+     * join's walk still follows it (a light registration is visible to walkers) and closes the cycle.
+     */
+    @Test
+    void aJoinsWalkFollowsALightlyRegisteredEntry() throws Throwable {
+        joinCycle(true, false);
+    }
+
+    private void joinCycle(boolean childBlocksFirst, boolean childInRole) throws Throwable {
         Station m = Monitor.of(new Station());
         JoinAll join = new JoinAll();
         CountDownLatch go = new CountDownLatch(1);
@@ -154,6 +167,9 @@ class WaitForGraphTest {
         Worker owner = start("owner", () -> m.holdWhile(() -> {
             Thread self = Thread.currentThread();
             Worker child = start("child", () -> {
+                if (childInRole) {
+                    WaitForGraph.enterBlockerRole(ThreadState.current());
+                }
                 await(go);
                 try {
                     m.touch();
@@ -197,6 +213,7 @@ class WaitForGraphTest {
                 unparkAfterEnd(self);
             });
             Worker second = start("second", () -> {
+                WaitForGraph.enterBlockerRole(ThreadState.current()); // the join reports it (Waitable's rule)
                 try {
                     m.touch();
                 } catch (DeadlockException e) {

@@ -7,7 +7,9 @@ import java.nio.channels.ClosedByInterruptException;
 import java.util.concurrent.Callable;
 import org.safethread.CancelledException;
 import org.safethread.UnshareableException;
+import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.runtime.CancelScope;
+import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
 
 /**
@@ -18,8 +20,12 @@ import org.safethread.internal.share.ShareRules;
  * cancelled branch, or whose thread could not start, is born ended; the public {@code Branch.Child} wraps it). {@code result} and
  * {@code failure} are plain fields written by the child's thread before its volatile write of
  * {@code state}; a reader that sees the final state sees them (JLS 17.4.5). A child's thread
- * gets a runtime thread state only if its task uses the runtime (the join's blockers look it up
- * by thread).
+ * gets a runtime thread state when it takes its launch (the join's blockers look it up by
+ * thread): from then until its child has ended, it is in a blocker role of the wait-for graph, so
+ * a monitor wait of its closes a cycle through its owner's join at once. Before it takes its
+ * launch (a factory's thread that runs something of its own first) it is in no role, and a cycle
+ * that it closes then is found by the join's re-check (every 1-100 ms while a launch is pending),
+ * which walks the graph again.
  *
  * <p>Classification of an ending: a task that threw, while its branch is cancelled, something
  * that is (or is caused by) a cancellation signal — {@link CancelledException},
@@ -151,6 +157,19 @@ public final class ChildRun<T> implements Runnable {
         if (!casLaunch(Thread.currentThread(), TAKEN)) {
             return;
         }
+        // While RUNNING, the owner's join reports this thread as a blocker: in a blocker role, its
+        // monitor waits register fully and walk (see WaitForGraph), until after end() below.
+        ThreadState ts = ThreadState.current();
+        WaitForGraph.enterBlockerRole(ts);
+        try {
+            runTask();
+        } finally {
+            WaitForGraph.exitBlockerRole(ts);
+        }
+    }
+
+    /** The task on the thread that took the launch, and the child's ending. */
+    private void runTask() {
         CancelScope saved = CancelScope.current();
         CancelScope.set(branch);
         T value = null;

@@ -64,6 +64,58 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Delay.</b> With {@code safethread.deadlock.delay} &gt; 0 a waiter parks that long before
  * walking (python-safethread waited 1 s); the default 0 detects at once.
+ *
+ * <p><b>Light registrations: waits that cannot close a cycle.</b> A cycle through a thread needs
+ * an edge into it: some waitable must report it as a blocker. A monitor reports only its holder;
+ * a join, its live children; a pending map key, the thread computing it. So a thread that holds
+ * no monitor and is in no <em>blocker role</em> ({@link #enterBlockerRole}: running a branch
+ * child's task, computing a map key; each such waitable's layer keeps its threads in the role for
+ * as long as its {@code blockers} may report them) is a blocker of nothing, and no cycle can pass
+ * through its wait. The monitor layer lets such a thread (a fresh outermost entry) register
+ * <em>lightly</em> ({@link #registerLight}): without {@code LOCK}, by writing its node's fields and
+ * then publishing {@code waitingFor} (volatile), and without walking. It leaves the same way
+ * ({@link #leaveLight}). This takes the global lock off the most common contended entry: at two
+ * threads on one monitor, every contended entry took {@code LOCK} twice.
+ * <ul>
+ *   <li><i>Still seen by walkers.</i> A walk can still reach a light node through a waitable
+ *       whose blocker is outside its role (a launched branch child whose thread has not reached
+ *       its task yet: see {@code Branch}; such joins re-walk while a launch is pending), and the
+ *       hang watchdog's {@link #abortWait} and {@link #waitingFor} see light waits too.</li>
+ *   <li><i>No false positive through a light node.</i> A walk follows a light node {@code b} only
+ *       after reading its {@code waitingFor} (volatile) as monitor {@code M}, and continues only if
+ *       {@code M}'s holder {@code X} is registered (fully: a holder has monitors). {@code X} has held
+ *       {@code M} since before it registered, and cannot release it while registered; {@code b}
+ *       clears {@code waitingFor} right after it acquires {@code M} and before it runs anything
+ *       else. Had {@code b} acquired {@code M} in this wait before the walk's read, it would hold
+ *       {@code M} still (it releases only after the clear, which comes after the read), so
+ *       {@code X} could not hold it; so {@code b} is really blocked by {@code X}, and stays
+ *       blocked for the walk, like a full registration. Its plain fields (age, abortability) are
+ *       published by the volatile write the walk read.</li>
+ *   <li><i>No edge into a light node from a monitor.</i> A monitor's holder is read racily; the
+ *       argument above ("a blocker read racily is exact enough") needs the holder's writes to
+ *       happen-before the walk, which a registration under {@code LOCK} gives and a light one
+ *       does not: a walk could read a monitor's owner field as a thread that has since released
+ *       it and now waits lightly elsewhere, and report a false cycle (seen: 2 false verdicts in a
+ *       million contended entries in a fixed lock order before this rule). A lightly waiting thread
+ *       holds no monitor, so a monitor that reads such a thread as its holder reports no
+ *       holder: a walk does not follow an edge from a waitable whose blockers are holders
+ *       ({@link Waitable#blockersHold}) into a thread that it finds, when it reaches it, waiting
+ *       lightly (its wait read first, volatile, then its kind). A thread found registered fully
+ *       registered before the walk took {@code LOCK}, so its writes to owner fields happen-before
+ *       the walk, which therefore did not read it stale; the real holder, if registered, likewise
+ *       made its owner write before it registered, so no older owner than it was read.</li>
+ *   <li><i>Verdicts for light nodes.</i> A light waiter may leave without {@code LOCK}, so a
+ *       verdict could land on a wait that just ended. Each wait has a number ({@code seq}, bumped by
+ *       every registration before it publishes {@code waitingFor}); a verdict carries the number of
+ *       the wait it refuses, and a verdict for another wait is ignored and cleared. The setter
+ *       (under {@code LOCK}) writes {@code verdict}, then re-reads {@code waitingFor}; the light
+ *       leaver writes {@code waitingFor = null}, then reads {@code verdict} (both volatile: Dekker's
+ *       pattern; {@link #giveVerdict} pairs with {@link #leaveLight}). Either the setter sees the
+ *       wait gone and takes its verdict back (the watchdog's {@code abortWait} then reports that it
+ *       broke nothing), or the leaver sees the verdict and clears it under {@code LOCK} before it
+ *       goes on (it got what it waited for, which wins over a verdict, as for a full
+ *       registration).</li>
+ * </ul>
  */
 public final class WaitForGraph {
     private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.DEADLOCK);
@@ -80,19 +132,34 @@ public final class WaitForGraph {
     /** A thread's node: what it waits for now. */
     private static final class Node {
         final ThreadState ts;
-        /** What the thread waits for, or null. Guarded by LOCK. */
-        Waitable waitingFor;
-        /** Whether the current wait may be chosen as a victim. Guarded by LOCK. */
+        /**
+         * What the thread waits for, or null. Written under LOCK by a full registration, and by
+         * the thread alone, without LOCK, by a light one (see the notes); volatile, so that a light
+         * registration publishes the plain fields below with it.
+         */
+        volatile Waitable waitingFor;
+        /**
+         * The number of the current (or last) wait: bumped by each registration before it
+         * publishes {@code waitingFor}; a verdict refuses only the wait whose number it carries.
+         * Written by the node's thread only.
+         */
+        long seq;
+        /** Whether the current wait is a light registration. Written before {@code waitingFor}. */
+        boolean light;
+        /** Whether the current wait may be chosen as a victim. Written before {@code waitingFor}. */
         boolean abortable;
-        /** The age of the operation waiting ({@code System.nanoTime()} when it began). Guarded by LOCK. */
+        /** The age of the operation waiting ({@code System.nanoTime()} when it began). Written before {@code waitingFor}. */
         long age;
-        /** When this wait was registered ({@code System.nanoTime()}). Guarded by LOCK. */
+        /** When this wait was registered ({@code System.nanoTime()}). Written before {@code waitingFor}. */
         long since;
         /**
          * Set (under LOCK) by a detector that chose this thread as victim; volatile so that the
-         * parked thread may check it without the lock.
+         * parked thread may check it without the lock. Pairs with {@code waitingFor} in
+         * {@link #giveVerdict} and {@link #leaveLight}.
          */
         volatile Verdict verdict;
+        /** Blocker roles the thread is in ({@link #enterBlockerRole}). The node's thread only. */
+        int roles;
 
         Node(ThreadState ts) {
             this.ts = ts;
@@ -103,8 +170,9 @@ public final class WaitForGraph {
     private record Hop(ThreadState thread, Waitable target, ThreadState blocker) {
     }
 
-    /** The data a victim turns into its {@link DeadlockException}. */
-    private record Verdict(String message, List<DeadlockException.Link> cycle, String victim, long closedAt) {
+    /** The data a victim turns into its {@link DeadlockException}; {@code seq}: the wait it refuses. */
+    private record Verdict(String message, List<DeadlockException.Link> cycle, String victim, long closedAt,
+            long seq) {
     }
 
     // ------------------------------------------------------------------ lock
@@ -141,11 +209,46 @@ public final class WaitForGraph {
     public static void register(ThreadState ts, Waitable target, boolean abortable, long age) {
         assert LOCK.isHeldByCurrentThread();
         Node n = ts.get(NODE);
-        n.waitingFor = target;
+        n.seq++;
+        n.light = false;
         n.abortable = abortable;
         n.age = age;
         n.since = System.nanoTime();
         n.verdict = null;
+        n.waitingFor = target; // last: publishes the fields above (as a light registration does)
+    }
+
+    /**
+     * Registers {@code ts} lightly, without the graph lock, as waiting for {@code target} (a
+     * monitor entry) on behalf of an operation that began at {@code age}: the wait is visible to
+     * walkers, {@link #abortWait} and {@link #waitingFor}, and abortable, but the caller does not
+     * walk. Only for a wait that cannot close a cycle: the caller holds no monitor and is in no
+     * blocker role (see the class notes). Caller is {@code ts}'s own thread, and leaves with
+     * {@link #leaveLight} (or, given a verdict, {@link #takeVerdict} under the graph lock).
+     */
+    public static void registerLight(ThreadState ts, Waitable target, long age) {
+        Node n = ts.get(NODE);
+        assert n.roles == 0 : "a thread in a blocker role must register fully";
+        n.seq++;
+        n.light = true;
+        n.abortable = true;
+        n.age = age;
+        n.since = System.nanoTime();
+        n.waitingFor = target; // volatile, last: publishes the fields above to walkers under LOCK
+    }
+
+    /**
+     * Ends {@code ts}'s light wait (it got what it waited for), without the graph lock. Caller is
+     * {@code ts}'s own thread.
+     *
+     * @return true if a verdict has reached this node: the caller must then take the graph lock and
+     *     {@link #deregister} before it goes on (the wait ended anyway: getting what it waited for
+     *     wins over a verdict)
+     */
+    public static boolean leaveLight(ThreadState ts) {
+        Node n = ts.peek(NODE);
+        n.waitingFor = null; // volatile write, then the volatile read below; pairs with giveVerdict
+        return n.verdict != null;
     }
 
     /** Unregisters {@code ts} (idempotent). Caller holds the graph lock. */
@@ -159,10 +262,11 @@ public final class WaitForGraph {
     }
 
     /**
-     * If {@code ts} was chosen as a victim, unregisters it and returns its exception. Caller holds
-     * the graph lock and is {@code ts}'s own thread.
+     * If {@code ts}'s current wait was chosen as a victim, unregisters it and returns its
+     * exception; a verdict for an earlier wait (one that ended before the verdict reached it) is
+     * cleared and ignored. Caller holds the graph lock and is {@code ts}'s own thread.
      *
-     * @return the exception to throw, or null if no verdict was given
+     * @return the exception to throw, or null if no verdict was given to this wait
      */
     public static DeadlockException takeVerdict(ThreadState ts) {
         assert LOCK.isHeldByCurrentThread();
@@ -171,14 +275,76 @@ public final class WaitForGraph {
         if (v == null) {
             return null;
         }
+        if (n.waitingFor == null || v.seq != n.seq) {
+            n.verdict = null; // for a wait that is over
+            return null;
+        }
         deregister(ts);
         return victimException(v);
     }
 
-    /** @return whether a verdict awaits {@code ts} (a volatile read; no lock needed) */
+    /** @return whether a verdict may await {@code ts} (a volatile read; no lock needed; {@link #takeVerdict} decides) */
     public static boolean hasVerdict(ThreadState ts) {
         Node n = ts.peek(NODE);
         return n != null && n.verdict != null;
+    }
+
+    /** @return whether {@code n}'s current wait has a verdict: it is leaving as a victim. Graph lock held. */
+    private static boolean refused(Node n) {
+        Verdict v = n.verdict;
+        return v != null && v.seq == n.seq;
+    }
+
+    /**
+     * Gives {@code n}'s current wait (number {@code v.seq}) the verdict {@code v} and wakes its
+     * thread. Graph lock held. A light waiter may have left meanwhile: the verdict is written
+     * first, then {@code waitingFor} re-read (pairs with {@link #leaveLight}); if the wait is over,
+     * the verdict is taken back.
+     *
+     * @return false if the wait was over (nothing given)
+     */
+    private static boolean giveVerdict(Node n, Verdict v) {
+        n.verdict = v;
+        if (n.waitingFor == null || n.seq != v.seq) {
+            n.verdict = null; // the leaver, if it saw v, clears again under LOCK: harmless
+            return false;
+        }
+        LockSupport.unpark(n.ts.thread);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ blocker roles (own thread)
+
+    /**
+     * Puts the calling thread, whose state is {@code ts}, in a blocker role: until the matching
+     * {@link #exitBlockerRole}, a waitable other than a monitor it holds may report it as a blocker
+     * (it runs a branch child's task, or computes a map key others may wait for), so each of its
+     * monitor waits registers fully and walks (see the class notes). Roles nest. Must be entered
+     * before any other thread can see the role (before the key is published, before the task
+     * runs).
+     */
+    public static void enterBlockerRole(ThreadState ts) {
+        ts.get(NODE).roles++;
+    }
+
+    /**
+     * Leaves a blocker role entered with {@link #enterBlockerRole} (calling thread only).
+     *
+     * @throws IllegalStateException if the thread is in no role (an unmatched exit: a bug in the caller)
+     */
+    public static void exitBlockerRole(ThreadState ts) {
+        Node n = ts.get(NODE);
+        if (n.roles <= 0) {
+            throw new IllegalStateException("WaitForGraph.exitBlockerRole: " + label(ts.thread)
+                    + " is in no blocker role; each exit must match an enterBlockerRole on the same thread");
+        }
+        n.roles--;
+    }
+
+    /** @return whether the calling thread, whose state is {@code ts}, is in a blocker role (its own thread only) */
+    public static boolean inBlockerRole(ThreadState ts) {
+        Node n = ts.peek(NODE);
+        return n != null && n.roles > 0;
     }
 
     // ------------------------------------------------------------------ detection (LOCK held)
@@ -203,36 +369,40 @@ public final class WaitForGraph {
             if (cycle == null) {
                 return false;
             }
-            if (breakCycle(start, sn, cycle)) {
+            int outcome = breakCycle(start, sn, cycle);
+            if (outcome == RETRY_WON) {
                 return true;
             }
-            if (!victimChosen(cycle)) {
-                return false; // none of its waits may be refused: logged and left alone
+            if (outcome == LEFT_ALONE) {
+                return false; // none of its waits may be refused (logged), or a delayed wait will
             }
             // A wait with many edges (a branch join) may close several cycles at once: the walk
             // goes on past the chosen victim (findCycle skips threads with a verdict) until no
-            // cycle through start is left.
+            // cycle through start is left. (VANISHED: a light wait on the cycle ended meanwhile,
+            // which the class notes show cannot happen on a real cycle; walk again all the same.)
         }
     }
 
-    private static boolean victimChosen(List<Hop> cycle) {
-        for (Hop h : cycle) {
-            if (h.thread.peek(NODE).verdict != null) {
-                return true;
-            }
-        }
-        return false;
-    }
+    /** {@link #breakCycle}: the closer's last re-try got what it waited for. */
+    private static final int RETRY_WON = 0;
+    /** {@link #breakCycle}: a victim other than the closer was given its verdict. */
+    private static final int VICTIM_CHOSEN = 1;
+    /** {@link #breakCycle}: no wait was refused (none abortable, or one whose delay is not over). */
+    private static final int LEFT_ALONE = 2;
+    /** {@link #breakCycle}: the chosen victim's light wait had ended; nothing given. */
+    private static final int VANISHED = 3;
 
     /** A depth-first walk from {@code start}; returns the hops of a cycle back to it, or null. */
     private static List<Hop> findCycle(ThreadState start, Node sn) {
         List<ThreadState> stack = new ArrayList<>();
+        List<Waitable> waits = new ArrayList<>();
         List<List<ThreadState>> edges = new ArrayList<>();
         List<Integer> next = new ArrayList<>();
         Map<ThreadState, Boolean> visited = new IdentityHashMap<>();
         visited.put(start, Boolean.TRUE);
         stack.add(start);
-        edges.add(blockersOf(start, sn));
+        waits.add(sn.waitingFor);
+        edges.add(blockersOf(start, sn.waitingFor));
         next.add(0);
         while (!stack.isEmpty()) {
             int top = stack.size() - 1;
@@ -240,6 +410,7 @@ public final class WaitForGraph {
             int i = next.get(top);
             if (i == out.size()) {
                 stack.remove(top);
+                waits.remove(top);
                 edges.remove(top);
                 next.remove(top);
                 continue;
@@ -255,30 +426,36 @@ public final class WaitForGraph {
                 }
                 return hops;
             }
+            Node bn = b.peek(NODE);
+            Waitable bw = bn == null ? null : bn.waitingFor; // volatile: first, then its kind and edges
+            if (bw != null && bn.light && waits.get(top).blockersHold()) {
+                continue; // a holder read stale: a light waiter holds nothing (class notes); not visited
+            }
             if (visited.put(b, Boolean.TRUE) != null) {
                 continue;
             }
-            Node bn = b.peek(NODE);
-            if (bn == null || bn.waitingFor == null || bn.verdict != null) {
+            if (bw == null || refused(bn)) {
                 continue; // b runs, or is already leaving as a victim
             }
             stack.add(b);
-            edges.add(blockersOf(b, bn));
+            waits.add(bw);
+            edges.add(blockersOf(b, bw));
             next.add(0);
         }
         return null;
     }
 
-    private static List<ThreadState> blockersOf(ThreadState t, Node n) {
+    private static List<ThreadState> blockersOf(ThreadState t, Waitable w) {
         List<ThreadState> out = new ArrayList<>(2);
-        n.waitingFor.blockers(t, out);
+        w.blockers(t, out);
         return out;
     }
 
-    private static boolean breakCycle(ThreadState start, Node sn, List<Hop> path) {
+    /** @return {@link #RETRY_WON}, {@link #VICTIM_CHOSEN}, {@link #LEFT_ALONE} or {@link #VANISHED} */
+    private static int breakCycle(ThreadState start, Node sn, List<Hop> path) {
         if (sn.waitingFor.retry(start)) {
             deregister(start);
-            return true;
+            return RETRY_WON;
         }
         int v = -1;
         long youngest = Long.MIN_VALUE;
@@ -298,27 +475,34 @@ public final class WaitForGraph {
             }
         }
         if (v < 0 && pendingDelay) {
-            return false; // that wait's own walk, when its delay is over, breaks the cycle
+            return LEFT_ALONE; // that wait's own walk, when its delay is over, breaks the cycle
         }
         if (v < 0) {
             LOG.error("safethread: a deadlock none of whose waits may be refused (re-entries after await/leave, "
                     + "branch joins); this should be impossible and is left alone: {}", describe(path, 0));
-            return false;
+            return LEFT_ALONE;
         }
-        Verdict verdict = new Verdict(describe(path, v), links(path, v), label(path.get(v).thread.thread),
-                System.nanoTime());
+        ThreadState victim = path.get(v).thread;
+        Node vn = victim.peek(NODE);
+        Verdict verdict = new Verdict(describe(path, v), links(path, v), label(victim.thread), System.nanoTime(),
+                vn.seq);
+        if (victim == start) {
+            countBroken(verdict);
+            deregister(start);
+            throw victimException(verdict);
+        }
+        if (!giveVerdict(vn, verdict)) {
+            return VANISHED;
+        }
+        countBroken(verdict);
+        return VICTIM_CHOSEN;
+    }
+
+    private static void countBroken(Verdict verdict) {
         Counters.DEADLOCKS_BROKEN.increment();
         if (LOG.isDebugEnabled()) {
             LOG.debug("safethread: {}", verdict.message);
         }
-        ThreadState victim = path.get(v).thread;
-        if (victim == start) {
-            deregister(start);
-            throw victimException(verdict);
-        }
-        victim.peek(NODE).verdict = verdict;
-        LockSupport.unpark(victim.thread);
-        return false;
     }
 
     // ------------------------------------------------------------------ a whole wait
@@ -352,7 +536,10 @@ public final class WaitForGraph {
      *
      * @param recheckNanos evaluated on the waiting thread before each park, without the graph
      *     lock; must not block or call user code. A positive value parks at most that many
-     *     nanoseconds; zero or less (or a null supplier) parks until unparked
+     *     nanoseconds, and the wait walks the graph again after that park (a blocker outside its
+     *     blocker role, e.g. a branch child's thread that has not reached its task, registers its
+     *     monitor waits lightly and does not walk itself); zero or less (or a null supplier)
+     *     parks until unparked
      */
     public static void await(Waitable target, boolean abortable, BooleanSupplier done, Runnable onInterrupt,
             LongSupplier recheckNanos) {
@@ -380,8 +567,13 @@ public final class WaitForGraph {
         ts.detach();
         try {
             for (;;) {
+                boolean rewalk = false;
                 if (!done.getAsBoolean() && !hasVerdict(ts)) {
                     long recheck = recheckNanos == null ? 0 : recheckNanos.getAsLong();
+                    // A wait that re-checks may depend on a thread that can block without a full
+                    // registration (a launched branch child not yet in its task: its monitor waits
+                    // are light and do not walk), so each re-check also walks again.
+                    rewalk = recheck > 0;
                     if (!checked) {
                         long toDetect = Math.max(1, start + delay - System.nanoTime());
                         LockSupport.parkNanos(target, recheck > 0 ? Math.min(recheck, toDetect) : toDetect);
@@ -412,6 +604,8 @@ public final class WaitForGraph {
                         if (detect(ts)) {
                             return;
                         }
+                    } else if (checked && rewalk && detect(ts)) {
+                        return;
                     }
                 } finally {
                     LOCK.unlock();
@@ -438,12 +632,10 @@ public final class WaitForGraph {
         LOCK.lock();
         try {
             Node n = ts.peek(NODE);
-            if (n == null || n.waitingFor == null || n.verdict != null) {
+            if (n == null || n.waitingFor == null || refused(n)) {
                 return false;
             }
-            n.verdict = new Verdict(message, List.of(), label(ts.thread), System.nanoTime());
-            LockSupport.unpark(ts.thread);
-            return true;
+            return giveVerdict(n, new Verdict(message, List.of(), label(ts.thread), System.nanoTime(), n.seq));
         } finally {
             LOCK.unlock();
         }

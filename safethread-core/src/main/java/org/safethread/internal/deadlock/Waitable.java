@@ -10,6 +10,15 @@ import org.safethread.internal.runtime.ThreadState;
  *
  * <p>Every method is called under the graph lock (see {@link WaitForGraph}) and must not block
  * or call user code.
+ *
+ * <p><b>Blocker roles.</b> A thread that {@link #blockers} may report for any reason other than
+ * holding a monitor (a branch's running child, the thread computing a map key) must be in a
+ * blocker role ({@link WaitForGraph#enterBlockerRole}) for as long as it may be reported, entered
+ * before any other thread can see it in that part: its monitor waits then register fully and walk.
+ * A thread outside every role and holding no monitor registers its monitor waits lightly and does
+ * not walk, so a cycle that it would close is found only by a later walk (a waitable whose
+ * blockers may lie outside their role, such as a branch whose child's thread has not reached its
+ * task, must wait with a re-check, which walks again).
  */
 public interface Waitable {
 
@@ -36,6 +45,16 @@ public interface Waitable {
      * @return true if the wait is over after all (no deadlock)
      */
     boolean retry(ThreadState waiter);
+
+    /**
+     * @return whether the blockers this waitable reports are threads that hold it (a monitor: its
+     *     holder, read racily). The walk then does not follow such an edge into a thread that waits
+     *     with a light registration: that thread holds nothing, so the holder was read stale (see
+     *     {@link WaitForGraph}'s notes)
+     */
+    default boolean blockersHold() {
+        return false;
+    }
 
     /** @return the name used in deadlock messages, e.g. {@code Account#3 in space bank} */
     String waitableName();

@@ -294,9 +294,17 @@ public final class CheckedMap {
                     mine = new PendingKey(key, ts);
                 }
                 pending.increment();
-                cur = map.putIfAbsent(key, mine);
-                if (cur == null) {
-                    return runMapping(key, mine, mapping);
+                // In a blocker role from before the marker can be seen until the mapping is over:
+                // a thread waiting for the key walks to this one, so this thread's own monitor
+                // waits must register fully and walk (see WaitForGraph, "Light registrations").
+                WaitForGraph.enterBlockerRole(ts);
+                try {
+                    cur = map.putIfAbsent(key, mine);
+                    if (cur == null) {
+                        return runMapping(key, mine, mapping);
+                    }
+                } finally {
+                    WaitForGraph.exitBlockerRole(ts);
                 }
                 pending.decrement(); // not published
                 continue;

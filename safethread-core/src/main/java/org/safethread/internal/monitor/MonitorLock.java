@@ -53,8 +53,10 @@ import org.safethread.internal.runtime.ThreadState;
  *       deadlock victim while the monitor is held (its holder's release wakes the new head). An
  *       unpark of a thread that has just stopped waiting is harmless: every park in the runtime
  *       is in a loop that re-checks its condition.</li>
- *   <li>The entry queue and {@code firstWaiter} change only under the graph lock; the queue is
- *       also read only under it.</li>
+ *   <li>The entry queues and {@code firstWaiter} change only under the queue lock (this object's
+ *       intrinsic lock, held for a few deque operations); the queues are also read only under
+ *       it. A full registration takes it inside the graph lock, a light one alone; nothing takes
+ *       the graph lock while holding it.</li>
  * </ul>
  *
  * <p><b>Owner.</b> AQS's exclusive owner thread is written by the holder right after it acquired
@@ -66,12 +68,20 @@ import org.safethread.internal.runtime.ThreadState;
  * in {@link WaitForGraph}.
  *
  * <p><b>Slow path.</b> An entrant that finds the monitor taken spins (adaptively), then waits
- * in {@link #waitToEnter}: under the graph lock it joins the entry queue, registers in the
+ * in {@link #waitToEnter}. A fresh outermost entry by a thread in no blocker role (see
+ * {@code WaitForGraph}, "Light registrations": such a thread holds nothing and nobody waits for
+ * it, so its wait cannot close a cycle) joins the entry queue under the queue lock alone,
+ * registers lightly (a volatile write, no graph lock), re-tries, and parks without walking; it
+ * leaves the same way once it has the monitor. This is the common contended entry, and it no
+ * longer touches the global graph lock (before, it took it twice per contended entry). Any other
+ * entry (the thread holds monitors, re-enters after {@code await}/{@code leave}, runs a branch
+ * child's task or computes a map key), under the graph lock, joins the entry queue, registers in the
  * wait-for graph (this lock is a {@link Waitable} whose blocker is its holder), re-tries, and
  * looks for a cycle; then it parks, detached, and on each wake-up spins a little (1, 3, 7 … 255
  * tries at successive wake-ups, as AQS does). If it got the monitor, or a verdict awaits it
  * ({@code WaitForGraph.hasVerdict}, a volatile read), or a delayed detection is due, it takes
- * the graph lock to leave the queue, leave as a victim, or walk; otherwise (it lost the race to
+ * the graph lock to leave the queue, leave as a victim, or walk (a light waiter that got the
+ * monitor leaves without it); otherwise (it lost the race to
  * a barging holder) it re-arms and parks again without touching the graph lock, so a waiter that
  * loses again and again costs no global lock traffic. A verdict given after its read comes with
  * an unpark; the permit makes the next park return at once and the loop sees the verdict.
@@ -81,9 +91,10 @@ import org.safethread.internal.runtime.ThreadState;
  * {@code ReentrantLock} hand the lock to the other thread 40-200 times per 1,000 calls and park
  * hundreds of thousands of times a second (when the two threads share one core, hand-offs and
  * parks nearly vanish and both run at one thread's speed). Each hand-off moves the lock word's
- * and the target's cache lines between cores, and here each entry that misses its first re-try
- * also takes the graph lock twice; that, not the park, is what this lock pays beyond
- * {@code ReentrantLock}. To keep the lines' moves few, a fresh call reads nothing of the monitor's between its
+ * and the target's cache lines between cores. Until session 5 each entry that missed its first
+ * re-try also took the graph lock twice; that, not the park, was what this lock paid beyond
+ * {@code ReentrantLock}, and light registrations removed it for fresh entries (the queue lock,
+ * per monitor and uncontended at two threads, is what is left). To keep the lines' moves few, a fresh call reads nothing of the monitor's between its
  * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
  * window in which another thread can take the free lock is as short as {@code ReentrantLock}'s).
  * Padding the lock word onto a line of its own (the object is 72 bytes, so for some allocation
@@ -302,10 +313,14 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         }
     }
 
-    // ------------------------------------------------------------------ entry queue (graph lock held)
+    // ------------------------------------------------------------------ entry queue (queue lock)
 
-    /** Registers the caller (whose stack is {@code s}) as waiting to enter. Caller holds the graph lock. */
-    private void enqueueEntry(MonitorStack s) {
+    /**
+     * Registers the caller (whose stack is {@code s}) as waiting to enter. Takes the queue lock
+     * (this object's intrinsic lock; a full registration takes it inside the graph lock, never the
+     * other way round).
+     */
+    private synchronized void enqueueEntry(MonitorStack s) {
         ThreadState ts = s.ts;
         if (s.depth() > 0) {
             if (holdingQueue == null) {
@@ -321,14 +336,15 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         updateFirst();
     }
 
-    /** Unregisters {@code ts}. Caller holds the graph lock. */
-    private void dequeueEntry(ThreadState ts) {
+    /** Unregisters {@code ts}. Takes the queue lock. */
+    private synchronized void dequeueEntry(ThreadState ts) {
         if (!(holdingQueue != null && holdingQueue.removeFirstOccurrence(ts)) && entryQueue != null) {
             entryQueue.removeFirstOccurrence(ts);
         }
         updateFirst();
     }
 
+    /** Queue lock held. */
     private void updateFirst() {
         ThreadState h = holdingQueue == null ? null : holdingQueue.peekFirst();
         ThreadState head = h != null ? h : entryQueue == null ? null : entryQueue.peekFirst();
@@ -384,12 +400,38 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      * @throws DeadlockException if this entry is the victim of a deadlock
      */
     private void waitToEnter(MonitorLock monitor, MonitorStack stack, boolean abortable) {
-        long delay = Settings.deadlockDelayNanos();
-        boolean checked = delay == 0;
         ThreadState ts = stack.ts;
         if (stack.opAge == 0) {
             stack.opAge = System.nanoTime();
         }
+        // A thread that holds no monitor and is in no blocker role is a blocker of nothing, so its
+        // wait cannot close a cycle: it registers lightly, without the graph lock, and does not
+        // walk (WaitForGraph's notes, "Light registrations").
+        boolean light = abortable && stack.depth() == 0 && !WaitForGraph.inBlockerRole(ts);
+        long delay = light ? 0 : Settings.deadlockDelayNanos();
+        boolean checked = delay == 0;
+        if (light) {
+            enqueueEntry(stack);
+            WaitForGraph.registerLight(ts, monitor, stack.opAge);
+            if (tryLock(stack)) { // unarmed, as the full path's re-try below
+                leaveLight(stack);
+                return;
+            }
+        } else if (enterRegistered(monitor, stack, abortable, checked)) {
+            return;
+        }
+        parkToEnter(stack, light, checked, delay);
+    }
+
+    /**
+     * The full registration: under the graph lock, joins the entry queue and the wait-for graph,
+     * re-tries, and (unless detection is delayed) walks.
+     *
+     * @return true if the entry got the monitor
+     * @throws DeadlockException if this entry is the victim of a deadlock it closed
+     */
+    private boolean enterRegistered(MonitorLock monitor, MonitorStack stack, boolean abortable, boolean checked) {
+        ThreadState ts = stack.ts;
         WaitForGraph.lock();
         try {
             enqueueEntry(stack);
@@ -403,14 +445,24 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             // unparks per park (docs/performance.md, session 4).
             if (tryLock(stack)) {
                 leaveQueue(stack);
-                return;
+                return true;
             }
-            if (checked && detectFor(stack)) {
-                return; // the re-try before declaring succeeded
-            }
+            return checked && detectFor(stack); // true: the re-try before declaring succeeded
         } finally {
             WaitForGraph.unlock();
         }
+    }
+
+    /**
+     * Parks, registered (fully or lightly) and queued, until the monitor is taken or a verdict
+     * refuses the entry.
+     *
+     * @param light whether the registration is light (no graph lock unless a verdict came)
+     * @param checked whether the detector has walked for this entry (a full registration with a
+     *     detection delay walks once the delay is over)
+     */
+    private void parkToEnter(MonitorStack stack, boolean light, boolean checked, long delay) {
+        ThreadState ts = stack.ts;
         Counters.CONTENDED_ENTRIES.increment();
         ContendedEntryEvent jfr = new ContendedEntryEvent(); // committed only above its threshold
         jfr.begin();
@@ -450,6 +502,10 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
                     // without the graph lock (a verdict given after this read comes with an
                     // unpark, which makes the next park return at once; the loop then sees it).
                     continue;
+                }
+                if (acquired && light) {
+                    leaveLight(stack);
+                    return;
                 }
                 WaitForGraph.lock();
                 try {
@@ -496,6 +552,25 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         return got;
     }
 
+    /**
+     * Leaves a light registration and the entry queue holding the monitor, without the graph lock
+     * unless a verdict reached the wait meanwhile (the abort hook's; the detector's cannot reach a
+     * wait that is about to get its monitor: WaitForGraph's notes).
+     */
+    private void leaveLight(MonitorStack s) {
+        s.yieldsEntry = false; // waited its turn (a victim sets it again after losing)
+        s.ts.wantEntryWake(false);
+        dequeueEntry(s.ts);
+        if (WaitForGraph.leaveLight(s.ts)) {
+            WaitForGraph.lock();
+            try {
+                WaitForGraph.deregister(s.ts);
+            } finally {
+                WaitForGraph.unlock();
+            }
+        }
+    }
+
     /** Leaves the entry queue holding the monitor. Graph lock held. */
     private void leaveQueue(MonitorStack s) {
         s.yieldsEntry = false; // waited its turn (a victim sets it again after losing)
@@ -527,6 +602,12 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         if (holder != null && holder != waiter) {
             out.add(holder);
         }
+    }
+
+    /** Its blocker is its holder, read racily: the walk never follows it into a light waiter. */
+    @Override
+    public boolean blockersHold() {
+        return true;
     }
 
     /** Runs on {@code waiter}'s own thread (the detector walks on the thread that registered). */

@@ -40,7 +40,7 @@ import org.safethread.stress.support.HangWatchdog;
 public class MonitorEntryWakeTest {
     /**
      * Time each call spends inside: longer than an entrant's way from a failed CAS to its park
-     * (graph lock, registration, detection walk: about a microsecond), so that the other actor's
+     * (queue lock and light registration; about a microsecond), so that the other actor's
      * entry, when it finds the monitor held, really parks (with a shorter hold it got the monitor
      * at its re-try and never parked, and a mutant that never arms the wake-up passed).
      */

@@ -1,6 +1,7 @@
 package org.safethread;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.safethread.MonitorTesting.HANG;
 import static org.safethread.MonitorTesting.awaitBlockedEntering;
 import static org.safethread.MonitorTesting.start;
@@ -10,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -129,5 +131,33 @@ class LightRegistrationMixedRolesTest {
         factoryThread.get().join(HANG.toMillis());
         assertThat(refused).as("exactly one wait refused").hasSize(1);
         assertThat(map.get("k")).isIn(1, 2);
+    }
+
+    /**
+     * The key computer's blocker role ends with its mapping however the mapping ends (a value,
+     * null, a throw, a refused recursive request for the same key): a role left behind would make
+     * every later monitor wait of this (possibly pooled) thread register fully, and an unmatched
+     * exit would throw from a finally, hiding the mapping's own exception.
+     */
+    @Test
+    void aKeyComputersRoleEndsWithItsMappingHoweverTheMappingEnds() {
+        SharedMap<String, Integer> map = new SharedMap<>();
+        ThreadState ts = ThreadState.current();
+        assertThat(WaitForGraph.inBlockerRole(ts)).isFalse();
+        assertThat(map.computeIfAbsent("value", k -> {
+            assertThat(WaitForGraph.inBlockerRole(ts)).as("in the role while computing").isTrue();
+            return 1;
+        })).isEqualTo(1);
+        assertThat(WaitForGraph.inBlockerRole(ts)).isFalse();
+        assertThat(map.computeIfAbsent("null", k -> null)).isNull();
+        assertThat(WaitForGraph.inBlockerRole(ts)).isFalse();
+        IllegalArgumentException mine = new IllegalArgumentException("the mapping's own failure");
+        assertThat(catchThrowable(() -> map.computeIfAbsent("throws", k -> {
+            throw mine;
+        }))).isSameAs(mine);
+        assertThat(WaitForGraph.inBlockerRole(ts)).isFalse();
+        assertThat(catchThrowable(() -> map.computeIfAbsent("outer", k -> map.computeIfAbsent("inner",
+                k2 -> map.computeIfAbsent("outer", k3 -> 3))))).isInstanceOf(DeadlockException.class);
+        assertThat(WaitForGraph.inBlockerRole(ts)).isFalse();
     }
 }

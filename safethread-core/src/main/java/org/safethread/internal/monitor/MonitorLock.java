@@ -50,7 +50,11 @@ import org.safethread.internal.runtime.ThreadState;
  *       themselves: Dekker's pattern), so either the waiter's re-try sees the lock free, or the
  *       releaser sees the armed flag. A waiter that is not the head relies on the head: the head
  *       leaves the queue only after acquiring (its release then wakes the new head) or as a
- *       deadlock victim while the monitor is held (its holder's release wakes the new head). An
+ *       deadlock victim, which found the monitor held; that holder's release may come while the
+ *       victim leaves (it reads the victim as the head, already disarmed, and wakes nobody), so
+ *       the victim, once out of the queue, wakes the new head itself if the monitor is free
+ *       ({@code wakeHeadIfFree}: it writes the head, then reads the lock word, the releaser the
+ *       other way round). An
  *       unpark of a thread that has just stopped waiting is harmless: every park in the runtime
  *       is in a loop that re-checks its condition.</li>
  *   <li>The entry queues and {@code firstWaiter} change only under the queue lock (this object's
@@ -307,7 +311,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     void unlock() {
         setExclusiveOwnerThread(null);
         setState(0);
-        ThreadState first = firstWaiter;
+        ThreadState first = firstWaiter; // pairs with wakeHeadIfFree (a victim that left the queue)
         if (first != null && first.claimEntryWake()) {
             LockSupport.unpark(first.thread);
         }
@@ -342,6 +346,25 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             entryQueue.removeFirstOccurrence(ts);
         }
         updateFirst();
+    }
+
+    /**
+     * After a waiter left the queue without the monitor (a victim): wakes the queue's head if the
+     * monitor is free. A release between the leaver's disarming of its own wake flag and its
+     * leaving the queue read the leaver as the head, found its flag disarmed and woke nobody; the
+     * new head, parked, would then wait for a release that may never come (as AQS's
+     * {@code cancelAcquire} wakes its successor). The leaver wrote the new head ({@code firstWaiter},
+     * volatile, in {@link #dequeueEntry}), then reads the lock word here; a releaser writes the lock
+     * word, then reads {@code firstWaiter}: Dekker's pattern, so one of the two wakes the new head.
+     * Pairs with {@link #unlock()}. An extra unpark is harmless (every park is in a loop).
+     */
+    private void wakeHeadIfFree() {
+        if (isFree()) {
+            ThreadState first = firstWaiter;
+            if (first != null && first.claimEntryWake()) {
+                LockSupport.unpark(first.thread);
+            }
+        }
     }
 
     /** Queue lock held. */
@@ -586,6 +609,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     private DeadlockException lostDeadlock(MonitorStack s, DeadlockException e) {
         s.ts.wantEntryWake(false);
         dequeueEntry(s.ts);
+        wakeHeadIfFree();
         WaitForGraph.deregister(s.ts);
         s.yieldsEntry = true;
         s.justLost = true;

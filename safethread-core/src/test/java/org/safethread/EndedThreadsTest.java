@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class EndedThreadsTest {
     /** "A few MB": what the JVM itself may keep after 200,000 threads, far below ~900 bytes × 200,000. */
     private static final long MAX_RETAINED_BYTES = 4L << 20;
-    /** Registered threads left: live threads plus at most one prune interval of ended ones. */
+    /** Registered threads left after a collection (a prune point): the live threads, and a few ended ones at most. */
     private static final long MAX_REGISTERED = 1_000;
     /** Median empty collect(): its cost must not depend on how many threads have ended. */
     private static final long MAX_COLLECT_MICROS = 10_000;

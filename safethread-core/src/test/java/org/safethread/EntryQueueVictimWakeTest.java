@@ -26,7 +26,7 @@ import org.safethread.internal.runtime.ThreadRegistry;
  * (as AQS's {@code cancelAcquire} wakes its successor).
  *
  * <p>The window is a few instructions wide; the test holds it open by holding the monitor's queue
- * lock (the {@code MonitorLock}'s intrinsic lock, which {@code dequeueEntry} takes) while the
+ * lock (the {@code MonitorLock}'s private {@code queueLock}, which {@code dequeueEntry} takes) while the
  * head is refused (through the hang watchdog's hook, {@link WaitForGraph#abortWait}) and the
  * holder releases. Both the light registration (a fresh entry) and the full one (an entry by a
  * thread that holds another monitor: the holding queue) are covered.
@@ -55,7 +55,7 @@ class EntryQueueVictimWakeTest {
     void aRefusedQueueHeadLeavingAsTheMonitorIsReleasedWakesTheNextWaiter(boolean headHoldsAnother) throws Throwable {
         Gate gate = Monitor.of(new Gate());
         Gate other = Monitor.of(new Gate());
-        MonitorLock queueLock = MonitorAccess.lockOf(gate).space;
+        Object queueLock = queueLockOf(MonitorAccess.lockOf(gate).space);
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Worker holder = start("holder", () -> gate.holdWhile(() -> {
@@ -90,5 +90,12 @@ class EntryQueueVictimWakeTest {
         assertThat(entered).as("the next waiter was woken once the refused head left the queue of a free monitor")
                 .isTrue();
         assertThat(gate.enter()).isEqualTo(entered ? 3 : 4); // holder, next (, rescue), this one
+    }
+
+    /** The monitor's private queue lock (reflection: tests only). */
+    private static Object queueLockOf(MonitorLock lock) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = MonitorLock.class.getDeclaredField("queueLock");
+        f.setAccessible(true);
+        return f.get(lock);
     }
 }

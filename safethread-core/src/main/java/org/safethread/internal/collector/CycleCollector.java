@@ -199,6 +199,10 @@ public final class CycleCollector {
         long pause;
         int unresponsive;
         try {
+            // Ended threads' states go at each collection too, not only on adds: after a burst of
+            // threads (10,000 virtual threads queued on one monitor) no add may come for a long
+            // time, and the add-path prune leaves up to twice the threads alive at its last pass.
+            ThreadRegistry.pruneEndedNow();
             for (ThreadState ts : ThreadRegistry.snapshot()) {
                 if (ts == me) {
                     continue;

@@ -57,8 +57,8 @@ import org.safethread.internal.runtime.ThreadState;
  *       other way round). An
  *       unpark of a thread that has just stopped waiting is harmless: every park in the runtime
  *       is in a loop that re-checks its condition.</li>
- *   <li>The entry queues and {@code firstWaiter} change only under the queue lock (this object's
- *       intrinsic lock, held for a few deque operations); the queues are also read only under
+ *   <li>The entry queues and {@code firstWaiter} change only under the queue lock (a private
+ *       object's intrinsic lock, held for a few deque operations); the queues are also read only under
  *       it. A full registration takes it inside the graph lock, a light one alone; nothing takes
  *       the graph lock while holding it.</li>
  * </ul>
@@ -101,9 +101,10 @@ import org.safethread.internal.runtime.ThreadState;
  * per monitor and uncontended at two threads, is what is left). To keep the lines' moves few, a fresh call reads nothing of the monitor's between its
  * {@code space} and its CAS, and a holder leaving pops its monitor stack before it unlocks (the
  * window in which another thread can take the free lock is as short as {@code ReentrantLock}'s).
- * Padding the lock word onto a line of its own (the object is 72 bytes, so for some allocation
+ * Padding the lock word onto a line of its own (the object was 72 bytes, so for some allocation
  * addresses {@code firstWaiter} or {@code space} share its line) was
- * measured and showed no effect, so the monitor stays 72 bytes.
+ * measured and showed no effect, so it was not padded. (It is 80 bytes since session 5, plus the
+ * 16-byte queue-lock object: see {@code queueLock}.)
  *
  * <p><b>Finding the caller's stack.</b> An entry needs the caller's {@link MonitorStack} (its
  * monitors, for re-entry detection and the hand-off rules; its thread's state, for the request
@@ -200,6 +201,15 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     private transient volatile ThreadState firstWaiter;
     /** Whether {@link #firstWaiter} holds other monitors: fresh entrants then do not barge past it. */
     private transient volatile boolean firstHolds;
+    /**
+     * The queue lock: guards the two entry queues and the writes of {@link #firstWaiter} and
+     * {@link #firstHolds}. A private object, not this lock's own intrinsic lock: this lock is what
+     * a parked entrant's {@code LockSupport.getBlocker} returns to any code, and user code that
+     * synchronized on it would stall this monitor's entrants and, through a full registration
+     * (which takes the queue lock inside the global graph lock), every full registration in the
+     * process ({@code MonitorQueueLockExposureTest}).
+     */
+    private final transient Object queueLock = new Object();
 
     /** A monitor of its own (a space of one), named e.g. {@code Account#3}. */
     public MonitorLock(String name) {
@@ -321,10 +331,15 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     /**
      * Registers the caller (whose stack is {@code s}) as waiting to enter. Takes the queue lock
-     * (this object's intrinsic lock; a full registration takes it inside the graph lock, never the
-     * other way round).
+     * (a full registration takes it inside the graph lock, never the other way round).
      */
-    private synchronized void enqueueEntry(MonitorStack s) {
+    private void enqueueEntry(MonitorStack s) {
+        synchronized (queueLock) {
+            enqueueEntryLocked(s);
+        }
+    }
+
+    private void enqueueEntryLocked(MonitorStack s) {
         ThreadState ts = s.ts;
         if (s.depth() > 0) {
             if (holdingQueue == null) {
@@ -341,7 +356,13 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     /** Unregisters {@code ts}. Takes the queue lock. */
-    private synchronized void dequeueEntry(ThreadState ts) {
+    private void dequeueEntry(ThreadState ts) {
+        synchronized (queueLock) {
+            dequeueEntryLocked(ts);
+        }
+    }
+
+    private void dequeueEntryLocked(ThreadState ts) {
         if (!(holdingQueue != null && holdingQueue.removeFirstOccurrence(ts)) && entryQueue != null) {
             entryQueue.removeFirstOccurrence(ts);
         }

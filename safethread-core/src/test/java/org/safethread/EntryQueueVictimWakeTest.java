@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.safethread.MonitorTesting.Gate;
 import org.safethread.MonitorTesting.Worker;
 import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.monitor.MonitorAccess;
@@ -33,22 +34,6 @@ import org.safethread.internal.runtime.ThreadRegistry;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class EntryQueueVictimWakeTest {
-
-    /** A monitor to hold while something else happens. */
-    public static class Gate {
-        private int entries;
-
-        @MonitorMethod
-        public int enter() {
-            return ++entries;
-        }
-
-        @MonitorMethod
-        public void holdWhile(Runnable r) {
-            entries++;
-            r.run();
-        }
-    }
 
     @ParameterizedTest(name = "head holds another monitor: {0}")
     @ValueSource(booleans = {false, true})

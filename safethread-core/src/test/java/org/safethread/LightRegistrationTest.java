@@ -2,7 +2,7 @@ package org.safethread;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.safethread.MonitorTesting.HANG;
+import static org.safethread.MonitorTesting.awaitWaitingInGraph;
 import static org.safethread.MonitorTesting.awaitBlockedEntering;
 import static org.safethread.MonitorTesting.start;
 
@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.safethread.MonitorTesting.Gate;
 import org.safethread.MonitorTesting.Worker;
 import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.runtime.ThreadRegistry;
@@ -30,22 +31,6 @@ import org.safethread.internal.runtime.ThreadState;
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class LightRegistrationTest {
 
-    /** A monitor to hold while something else happens. */
-    public static class Gate {
-        private int entries;
-
-        @MonitorMethod
-        public int enter() {
-            return ++entries;
-        }
-
-        @MonitorMethod
-        public void holdWhile(Runnable r) {
-            entries++;
-            r.run();
-        }
-    }
-
     /** A thread, for a task to capture (a reference to a thread is safe to share; the thread is not touched). */
     @Shareable
     record ThreadRef(Thread thread) {
@@ -55,20 +40,6 @@ class LightRegistrationTest {
     @Shareable
     static final class ThreadBox {
         volatile Thread thread;
-    }
-
-    /** Waits (bounded) until {@code t} is parked in a registered wait (full or light) of the wait-for graph. */
-    private static void awaitWaitingInGraph(Thread t) throws InterruptedException {
-        long deadline = System.nanoTime() + HANG.toNanos();
-        for (;;) {
-            ThreadState ts = ThreadRegistry.stateOf(t);
-            if (ts != null && WaitForGraph.waitingFor(ts) != null
-                    && (t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)) {
-                return;
-            }
-            assertThat(System.nanoTime()).as("%s waiting in the graph", t.getName()).isLessThan(deadline);
-            Thread.sleep(1);
-        }
     }
 
     /**

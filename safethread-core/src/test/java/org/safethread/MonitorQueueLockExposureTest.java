@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.safethread.MonitorTesting.Gate;
 import org.safethread.MonitorTesting.Worker;
 import org.safethread.internal.monitor.MonitorLock;
 
@@ -27,22 +28,6 @@ import org.safethread.internal.monitor.MonitorLock;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MonitorQueueLockExposureTest {
-
-    /** A monitor to hold while something else happens. */
-    public static class Gate {
-        private int entries;
-
-        @MonitorMethod
-        public int enter() {
-            return ++entries;
-        }
-
-        @MonitorMethod
-        public void holdWhile(Runnable r) {
-            entries++;
-            r.run();
-        }
-    }
 
     @Test
     void userCodeSynchronizingOnAnEntrantsBlockerDoesNotStallUnrelatedMonitors() throws Throwable {

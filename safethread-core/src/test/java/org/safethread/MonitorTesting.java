@@ -279,4 +279,35 @@ final class MonitorTesting {
     static void assertEnded(Thread t) {
         assertThat(t.isAlive()).as("thread %s alive", t.getName()).isFalse();
     }
+
+    /** A monitor to hold while something else happens (the light-registration and queue tests). */
+    public static class Gate {
+        private int entries;
+
+        /** @return the entries so far, this one included */
+        @MonitorMethod
+        public int enter() {
+            return ++entries;
+        }
+
+        /** Counts an entry and runs {@code r} inside the monitor. */
+        @MonitorMethod
+        public void holdWhile(Runnable r) {
+            entries++;
+            r.run();
+        }
+    }
+
+    /** Waits (bounded) until {@code t} is parked in a registered wait (full or light) of the wait-for graph. */
+    static void awaitWaitingInGraph(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + HANG.toNanos();
+        for (;;) {
+            org.safethread.internal.runtime.ThreadState ts = org.safethread.internal.runtime.ThreadRegistry.stateOf(t);
+            if (ts != null && org.safethread.internal.deadlock.WaitForGraph.waitingFor(ts) != null && isParked(t)) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("%s waiting in the graph", t.getName()).isLessThan(deadline);
+            Thread.sleep(1);
+        }
+    }
 }

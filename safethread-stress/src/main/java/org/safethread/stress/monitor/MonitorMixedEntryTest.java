@@ -12,6 +12,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
 import org.safethread.DeadlockException;
 import org.safethread.Monitor;
 import org.safethread.MonitorMethod;
+import org.safethread.stress.monitor.MonitorEntryWakeTest.Slow;
 import org.safethread.stress.deadlock.Node;
 import org.safethread.stress.support.HangWatchdog;
 
@@ -40,25 +41,6 @@ public class MonitorMixedEntryTest {
     /** Time inside: longer than an entrant's way to its park, so that queued entrants park. */
     private static final long NANOS_INSIDE = 20_000;
     private static final int CALLS = 3;
-
-    /** The contended monitor. */
-    public static class Slow {
-        private int entries;
-
-        @MonitorMethod
-        public void work(long nanos) {
-            long start = System.nanoTime();
-            while (System.nanoTime() - start < nanos) {
-                Thread.onSpinWait();
-            }
-            entries++;
-        }
-
-        @MonitorMethod
-        public int entries() {
-            return entries;
-        }
-    }
 
     /** The monitor actor 3 holds while it enters M. */
     public static class Outer {

@@ -207,9 +207,10 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      * a parked entrant's {@code LockSupport.getBlocker} returns to any code, and user code that
      * synchronized on it would stall this monitor's entrants and, through a full registration
      * (which takes the queue lock inside the global graph lock), every full registration in the
-     * process ({@code MonitorQueueLockExposureTest}).
+     * process ({@code MonitorQueueLockExposureTest}). An empty array: an object of its own that is
+     * also serializable, as AQS (and so this class) is.
      */
-    private final transient Object queueLock = new Object();
+    private final Object[] queueLock = new Object[0];
 
     /** A monitor of its own (a space of one), named e.g. {@code Account#3}. */
     public MonitorLock(String name) {

@@ -24,11 +24,15 @@ import org.slf4j.LoggerFactory;
  * <h2>Implementation notes</h2>
  *
  * <p><b>Graph.</b> A thread's node ({@link Node}, kept in a {@link ThreadState.Slot}) says what it
- * waits for; it is written only under {@link #LOCK}. The edges out of a waitable are computed when
+ * waits for; a full registration writes it under {@link #LOCK}, a light one (below) by its own
+ * thread alone. The edges out of a waitable are computed when
  * the detector walks: a monitor's holder (written by holders without any lock), a branch's live
  * children, the thread computing a map key. Nothing here runs on an uncontended path: a thread
- * takes {@code LOCK} only when it is about to park, when it wakes up and re-tries, and when it
- * stops waiting.
+ * with a full registration takes {@code LOCK} only when it is about to park, when it wakes up
+ * and re-tries, and when it stops waiting; one with a light registration, only to take a verdict.
+ *
+ * <p>The argument below is about full registrations ("registered" there); light ones are
+ * covered in "Light registrations" at the end.
  *
  * <p><b>Detection.</b> A cycle can only be closed by a thread that starts waiting: every thread
  * of a cycle waits, and edges appear only when a wait starts (acquiring a monitor, ending a

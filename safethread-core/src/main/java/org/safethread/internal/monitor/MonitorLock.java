@@ -322,7 +322,12 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     void unlock() {
         setExclusiveOwnerThread(null);
         setState(0);
-        ThreadState first = firstWaiter; // pairs with wakeHeadIfFree (a victim that left the queue)
+        wakeFirstWaiter(); // its read of firstWaiter pairs with wakeHeadIfFree (a victim that left the queue)
+    }
+
+    /** Wakes the queue's head if it armed its wake flag and this thread wins the flag. */
+    private void wakeFirstWaiter() {
+        ThreadState first = firstWaiter;
         if (first != null && first.claimEntryWake()) {
             LockSupport.unpark(first.thread);
         }
@@ -382,10 +387,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      */
     private void wakeHeadIfFree() {
         if (isFree()) {
-            ThreadState first = firstWaiter;
-            if (first != null && first.claimEntryWake()) {
-                LockSupport.unpark(first.thread);
-            }
+            wakeFirstWaiter();
         }
     }
 

@@ -106,7 +106,7 @@ public abstract class RefCounted {
      */
     public final void incref() {
         ThreadState o = owner;
-        if (o != null && o.thread == Thread.currentThread() && o.requests() == 0) {
+        if (o != null && o.fastPathThreadOpaque() == Thread.currentThread()) { // owner, nothing requested
             int l = local;
             if ((l & CountWord.LOCAL_COUNT) != CountWord.LOCAL_COUNT) {
                 local = l + 1;
@@ -123,7 +123,7 @@ public abstract class RefCounted {
      */
     public final void decref() {
         ThreadState o = owner;
-        if (o != null && o.thread == Thread.currentThread() && o.requests() == 0) {
+        if (o != null && o.fastPathThreadOpaque() == Thread.currentThread()) { // owner, nothing requested
             int l = local;
             if ((l & CountWord.LOCAL_COUNT) > 1) {
                 if ((l & CountWord.BUFFERED) != 0) {

@@ -107,9 +107,9 @@ import org.safethread.internal.runtime.ThreadState;
  * 16-byte queue-lock object: see {@code queueLock}.)
  *
  * <p><b>Finding the caller's stack.</b> An entry needs the caller's {@link MonitorStack} (its
- * monitors, for re-entry detection and the hand-off rules; its thread's state, for the request
- * bits and the wait-for graph). It lives in this layer's slot of the thread's state and is looked
- * up before the CAS, with the request bits, so that nothing of the monitor's is read before the CAS. A
+ * monitors, for re-entry detection and the hand-off rules; its thread's state, for requests
+ * and the wait-for graph). It lives in this layer's slot of the thread's state and is looked
+ * up before the CAS, with the request check, so that nothing of the monitor's is read before the CAS. A
  * per-monitor cache of the last holder's stack, read after the CAS and validated by its final
  * {@code thread}, was built and measured (performance.md, "Issue 13, third round"): no gain on
  * the uncontended call (a hot thread-local lookup costs nothing measurable there), and with many

@@ -16,7 +16,9 @@ import org.safethread.internal.runtime.ThreadState;
  * itself ever uses its stack (every entry, exit, {@code await}, {@code leave} and branch pin is
  * made by the thread on its own stack; the detector's re-try runs on the waiter's own thread). The
  * stack knows its thread's state ({@link #ts}, final), so an entry that has its stack reaches the
- * request bits and the attach protocol without a second lookup: a fresh entry finds its stack in
+ * fast-path key and the attach protocol without a second lookup ({@link #currentPolled()}: one
+ * compare of the key with the calling thread says both that the entry is the caller's and that
+ * nothing is asked of it): a fresh entry finds its stack in
  * the by-thread table below (the slot, behind the runtime's {@code ThreadLocal}, only on a miss).
  * A thread's stack is made once, on its first monitor call, before that call's CAS, and never
  * replaced while the thread lives. (A thread-local of this layer's own was tried: with 10^6 short
@@ -139,6 +141,27 @@ public final class MonitorStack implements ThreadState.Forgettable {
         Thread t = Thread.currentThread();
         MonitorStack s = BY_THREAD[tableSlot(t)];
         return s != null && s.thread == t ? s : currentSlow();
+    }
+
+    /**
+     * The calling thread's stack, after answering what other threads asked of it (a monitor entry
+     * is a runtime call, where requests are answered). One compare checks both that the table's
+     * entry is this thread's and that nothing is asked of it: its state's fast-path key
+     * ({@link ThreadState#fastPathThreadOpaque()}) is this thread only in that case.
+     *
+     * @return the calling thread's monitor stack
+     */
+    public static MonitorStack currentPolled() {
+        Thread t = Thread.currentThread();
+        MonitorStack s = BY_THREAD[tableSlot(t)];
+        return s != null && s.ts.fastPathThreadOpaque() == t ? s : currentPolledSlow(t, s);
+    }
+
+    /** Another thread's entry, none, or a request pending: find the stack, then poll if asked. */
+    private static MonitorStack currentPolledSlow(Thread t, MonitorStack entry) {
+        MonitorStack s = entry != null && entry.thread == t ? entry : currentSlow();
+        s.ts.pollIfRequested();
+        return s;
     }
 
     /** The table missed (the thread's first call, or a thread whose id collides took the slot). */

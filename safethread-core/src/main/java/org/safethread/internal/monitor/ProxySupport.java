@@ -3,7 +3,6 @@ package org.safethread.internal.monitor;
 import org.safethread.DeadlockException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.runtime.Settings;
-import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
 
 /**
@@ -28,11 +27,7 @@ public final class ProxySupport {
      */
     public static Object enter(MonitorLock monitor) {
         MonitorLock m = monitor.space; // the lock really taken: the monitor's own, or its space's
-        MonitorStack s = MonitorStack.current();
-        ThreadState ts = s.ts;
-        if (ts.requests() != 0) {
-            ts.poll();
-        }
+        MonitorStack s = MonitorStack.currentPolled();
         if (m.tryEnter(s)) {
             m.setOwner(s.thread);
             s.push(m);

@@ -202,9 +202,7 @@ public final class RefCounts {
     /** Slow path of {@link RefCounted#incref()}: not the owner, requests pending, or overflow. */
     public static void increfSlow(RefCounted x) {
         ThreadState ts = CurrentThread.state();
-        if (ts.requests() != 0) {
-            ts.poll();
-        }
+        ts.pollIfRequested();
         if (CountFields.ownerPlain(x) == ts) {
             ownerIncref(x);
             return;
@@ -293,9 +291,7 @@ public final class RefCounts {
      */
     public static boolean tryIncrefWeak(RefCounted x) {
         ThreadState ts = ThreadState.current();
-        if (ts.requests() != 0) {
-            ts.poll();
-        }
+        ts.pollIfRequested();
         for (;;) {
             long w = CountFields.wordVolatile(x);
             if (isDead(w)) {
@@ -394,9 +390,7 @@ public final class RefCounts {
             return;
         }
         ThreadState ts = CurrentThread.state();
-        if (ts.requests() != 0) {
-            ts.poll();
-        }
+        ts.pollIfRequested();
         if (CountFields.ownerPlain(x) == ts) {
             ownerDecref(x, ts);
         } else {

@@ -53,6 +53,32 @@ import java.util.function.Function;
  *       push-then-read-state and the owner's write-state-then-read-queue are both volatile
  *       (sequentially consistent), so either the requester sees DETACHED and helps, or the owner
  *       sees the queued work (a Dekker pair, made safe by volatile accesses on both sides).</li>
+ *   <li><b>The fast-path key:</b> the owner's fast paths ({@code RefCounted.incref}/{@code decref}
+ *       on its own objects, a monitor entry) must notice a pending request. Instead of reading
+ *       {@code requests} beside the owner check, they compare one field, {@code fastPathThread},
+ *       with the calling thread: it is the thread while no request may be pending and null
+ *       otherwise. So "is this my object, and is nothing asked of me?" is one opaque load and
+ *       one compare (the owner pair went from 1.08 to 0.99 ns, docs/performance.md, "Issue 11,
+ *       session 6"). States: the key is {@code thread} or null, nothing else.
+ *       <ul>
+ *         <li>{@link #request} sets the bits, then clears the key (both volatile).</li>
+ *         <li>The owner restores the key only at the end of {@link #poll()}, with nothing left to
+ *             do: it writes the key, then reads {@code requests} again (both volatile) and clears
+ *             the key if a bit came meanwhile ({@link #restoreFastPath}).</li>
+ *         <li>Invariant (liveness): a request is never hidden behind a restored key. The
+ *             requester's write-bits-then-clear-key and the owner's write-key-then-read-bits
+ *             are a Dekker pair: in the synchronization order either the owner's read sees the
+ *             bits (and clears the key), or the requester's clear comes after the owner's write
+ *             (and the key ends null). jcstress {@code FastPathKeyTest}.</li>
+ *         <li>Soundness does not rest on the key: the owner acting on a request late by a few
+ *             fast-path operations is what the opaque read of {@code requests} allowed before
+ *             (a request asks; the asker waits for the owner's answer or for DETACHED). The
+ *             opaque read gives what the fast path needs, that a cleared key is seen
+ *             eventually.</li>
+ *         <li>A key cleared while nothing is pending (a request answered by a helper, or by the
+ *             collector clearing its own bit) sends the owner's next runtime call to
+ *             {@link #pollIfRequested()}, which polls and restores it.</li>
+ *       </ul></li>
  * </ul>
  */
 public final class ThreadState {
@@ -80,12 +106,14 @@ public final class ThreadState {
 
     private static final VarHandle STATE;
     private static final VarHandle REQUESTS;
+    private static final VarHandle FAST_PATH_THREAD;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             STATE = l.findVarHandle(ThreadState.class, "state", int.class);
             REQUESTS = l.findVarHandle(ThreadState.class, "requests", int.class);
+            FAST_PATH_THREAD = l.findVarHandle(ThreadState.class, "fastPathThread", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -100,6 +128,12 @@ public final class ThreadState {
     private volatile int state;
     @SuppressWarnings("unused") // accessed through REQUESTS
     private volatile int requests;
+    /**
+     * The fast-path key: {@link #thread} while no request may be pending, null otherwise (see the
+     * class comment). Cleared by {@link #request}, restored by the owner at the end of {@link #poll()}.
+     */
+    @SuppressWarnings("unused") // accessed through FAST_PATH_THREAD
+    private volatile Thread fastPathThread;
 
     /** Whether this is one of the runtime's own threads (housekeeper, collector, finalizer). */
     private volatile boolean runtimeThread;
@@ -303,6 +337,7 @@ public final class ThreadState {
 
     private ThreadState(Thread thread) {
         this.thread = thread;
+        this.fastPathThread = thread;
     }
 
     /**
@@ -334,14 +369,43 @@ public final class ThreadState {
 
     // ---------------------------------------------------------------- requests
 
-    /** @return the pending request bits; an opaque read, cheap enough for every fast path */
+    /** @return the pending request bits; an opaque read */
     public int requests() {
         return (int) REQUESTS.getOpaque(this);
     }
 
-    /** Sets request bits (any thread). */
+    /**
+     * The fast-path key, read opaquely: {@link #thread} while no request may be pending, null
+     * otherwise. A fast path compares it with {@code Thread.currentThread()}: equal means "this
+     * is the calling thread's state and nothing is asked of it" (see the class comment).
+     *
+     * @return {@link #thread} or null
+     */
+    public Thread fastPathThreadOpaque() {
+        return (Thread) FAST_PATH_THREAD.getOpaque(this);
+    }
+
+    /**
+     * Sets request bits (any thread), then clears the fast-path key, so that the owner's next
+     * runtime call takes its slow path and polls. Both writes are volatile: the pair's other end
+     * is {@link #restoreFastPath}.
+     */
     public void request(int bits) {
         REQUESTS.getAndBitwiseOr(this, bits);
+        FAST_PATH_THREAD.setVolatile(this, null);
+    }
+
+    /**
+     * Restores the fast-path key after a poll that left nothing to do (owner only): writes it,
+     * then reads the request bits again and clears it if one came meanwhile. Both accesses are
+     * volatile: the pair's other end is {@link #request} (bits, then key), so a request made
+     * while the key is restored is never hidden behind it.
+     */
+    private void restoreFastPath() {
+        FAST_PATH_THREAD.setVolatile(this, thread);
+        if ((int) REQUESTS.getVolatile(this) != 0) {
+            FAST_PATH_THREAD.setVolatile(this, null);
+        }
     }
 
     /** Clears request bits (any thread). */
@@ -349,9 +413,12 @@ public final class ThreadState {
         REQUESTS.getAndBitwiseAnd(this, ~bits);
     }
 
-    /** Runs pending requests if there are any; called on every runtime entry point. */
+    /**
+     * Runs pending requests if there may be any (the fast-path key is cleared); called on every
+     * runtime entry point, by this state's own thread.
+     */
     public void pollIfRequested() {
-        if ((int) REQUESTS.getOpaque(this) != 0) {
+        if (fastPathThreadOpaque() != thread) {
             poll();
         }
     }
@@ -393,6 +460,8 @@ public final class ThreadState {
             inPoll = false;
             if (workLeft) {
                 request(REQ_WORK); // try again at the next runtime call
+            } else {
+                restoreFastPath();
             }
         }
     }

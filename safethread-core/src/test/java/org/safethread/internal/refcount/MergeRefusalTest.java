@@ -125,4 +125,32 @@ class MergeRefusalTest {
             y.decref();
         });
     }
+
+    /**
+     * A poll that throws (here: the refused death of a merge) with another request still pending
+     * (here: the owner's own work, asked for before the poll) must leave the fast-path key
+     * cleared, so that the owner's next runtime call polls again: the poll's exit restores the key
+     * only after re-reading the bits ({@code ThreadState.restoreFastPath}).
+     */
+    @Test
+    void aPollThatThrowsLeavesTheKeyClearedWhileARequestIsPending() throws Exception {
+        onOwnThread(() -> {
+            Refused r = new Refused();
+            Obj y = new Obj();
+            elsewhere(r::decref);
+            ThreadState ts = ThreadState.current();
+            ts.request(ThreadState.REQ_WORK); // pending behind the merge (the poll answers merges first)
+            assertThrows(IllegalArgumentException.class, y::incref, "the refused death is reported");
+            assertFalse(r.isAlive());
+            assertTrue((ts.requests() & ThreadState.REQ_WORK) != 0, "the work request is still pending");
+            assertEquals(null, ts.fastPathThreadOpaque(), "so the key stays cleared");
+            y.incref(); // the slow path polls: answers the work request and restores the key
+            assertEquals(0, ts.requests() & ThreadState.REQ_WORK, "the next runtime call answered it");
+            assertSame(Thread.currentThread(), ts.fastPathThreadOpaque(), "and restored the key");
+            assertEquals(2, y.refCount(), "the incref that polled counted once");
+            y.decref();
+            y.decref();
+            assertFalse(y.isAlive());
+        });
+    }
 }

@@ -53,6 +53,11 @@ import org.safethread.internal.runtime.ThreadState;
  *       another thread's fails the identity check, and the caller takes the slot path and
  *       installs its own (two live threads whose ids collide take turns in the slot, paying the
  *       slow lookup now and then, never using each other's stack);</li>
+ *   <li>{@link #currentPolled()} makes the same identity check through the entry's state: its
+ *       fast-path key is only ever that state's own thread or null, the state is the entry's
+ *       final {@code ts}, and its thread is the entry's {@code thread}; so a key equal to the
+ *       caller means the entry is the caller's (and nothing is asked of it), and anything else
+ *       sends the caller to the slow lookup, which then polls if asked;</li>
  *   <li>the registry clears an ended thread's entry when it forgets the thread
  *       ({@link #forgotten()}, a CAS from exactly this stack to null, so that a colliding thread
  *       that installed itself meanwhile keeps its entry), so the table does not keep ended

@@ -33,6 +33,9 @@ import org.safethread.internal.runtime.ThreadState;
  *   <li>Owners with queued objects are kept in a set for the housekeeper. Removal re-checks the
  *       queue afterwards, so a push racing with the removal is never forgotten (the pusher adds
  *       after pushing; the remover re-adds if it finds the queue non-empty after removing).</li>
+ *   <li>A drain merges every object it took, even when a merge throws (a death refused to the
+ *       calling thread): the batch it swapped out exists nowhere else. The first exception is
+ *       rethrown at the end (see {@code drain}).</li>
  * </ul>
  */
 public final class Merges {
@@ -76,23 +79,48 @@ public final class Merges {
         return false;
     }
 
-    /** Merges everything queued for {@code o}. Caller is {@code o}'s thread or holds it. */
+    /**
+     * Merges everything queued for {@code o}. Caller is {@code o}'s thread or holds it.
+     *
+     * @throws RuntimeException the first a merge threw (a death refused to the calling thread:
+     *     {@code Deaths.die}), after every queued object was merged all the same
+     */
     public static void drain(ThreadState o) {
         drain(o, null);
     }
 
+    /**
+     * The drain takes the queue with one swap, so the objects of a batch exist nowhere else: a
+     * merge that throws (a death refused to a non-runtime caller, {@code Deaths.finish}) must not
+     * end the batch, or the rest would stay queued for ever (their QUEUED flag is set, so no
+     * release queues them again, and the request that asked for them is consumed). So every
+     * object is merged, and the first exception is rethrown at the end, as {@code Deaths.die}
+     * reports a refusal after finishing its worklist ({@code MergeRefusalTest}).
+     */
     private static boolean drain(ThreadState o, RefCounted watch) {
         boolean overWatched = false;
+        RuntimeException failed = null;
         MergeQueue q = OwnerWork.of(o).mergeQueue;
         for (MergeQueue.Node n = q.takeAll(); n != null; n = q.takeAll()) {
             for (; n != null; n = n.next) {
                 Counters.PENDING_MERGES.decrement();
-                if (merge(n.obj, o) && n.obj == watch) {
-                    overWatched = true;
+                try {
+                    if (merge(n.obj, o) && n.obj == watch) {
+                        overWatched = true;
+                    }
+                } catch (RuntimeException e) {
+                    if (failed == null) {
+                        failed = e;
+                    } else if (failed != e) {
+                        failed.addSuppressed(e);
+                    }
                 }
             }
         }
         forget(o);
+        if (failed != null) {
+            throw failed;
+        }
         return overWatched;
     }
 

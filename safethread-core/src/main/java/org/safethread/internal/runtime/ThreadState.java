@@ -47,9 +47,9 @@ import java.util.function.Function;
  *   <li><b>Terminated owners:</b> {@code Thread.isAlive()} returning false gives the
  *       happens-before edge from the thread's last action; the dead thread never CASes again, so
  *       HELD_TERMINATED/TERMINATED are exclusive the same way.</li>
- *   <li><b>Requests:</b> other threads set bits in {@code requests} with atomic OR; the owner
- *       reads it with an opaque load on every runtime call (the "cheap read on the fast path")
- *       and acts in {@link #poll()}. A queued merge is never missed: the requester's
+ *   <li><b>Requests:</b> other threads set bits in {@code requests} with atomic OR (and clear
+ *       the fast-path key, below); the owner notices at its next runtime call, through the key's
+ *       one opaque load (the "cheap read on the fast path"), and acts in {@link #poll()}. A queued merge is never missed: the requester's
  *       push-then-read-state and the owner's write-state-then-read-queue are both volatile
  *       (sequentially consistent), so either the requester sees DETACHED and helps, or the owner
  *       sees the queued work (a Dekker pair, made safe by volatile accesses on both sides).</li>
@@ -75,9 +75,15 @@ import java.util.function.Function;
  *             (a request asks; the asker waits for the owner's answer or for DETACHED). The
  *             opaque read gives what the fast path needs, that a cleared key is seen
  *             eventually.</li>
- *         <li>A key cleared while nothing is pending (a request answered by a helper, or by the
- *             collector clearing its own bit) sends the owner's next runtime call to
- *             {@link #pollIfRequested()}, which polls and restores it.</li>
+ *         <li>A key cleared while nothing is pending (the collector clearing its own bit after
+ *             a handshake the owner did not answer, or a requester's clear landing after the
+ *             owner's poll already answered its bit; a helper that merges for a held owner
+ *             leaves {@code REQ_MERGE} set, the owner's next poll finds the queue empty) sends
+ *             the owner's next runtime call to {@link #pollIfRequested()}, which polls and
+ *             restores it.</li>
+ *         <li>A poll that throws (a death refused to the owner in its merge) restores the key in
+ *             its {@code finally} the same way, re-reading the bits: a request still pending
+ *             keeps the key cleared ({@code MergeRefusalTest}).</li>
  *       </ul></li>
  * </ul>
  */

@@ -35,7 +35,8 @@ import org.safethread.internal.runtime.ThreadState;
  *       after pushing; the remover re-adds if it finds the queue non-empty after removing).</li>
  *   <li>A drain merges every object it took, even when a merge throws (a death refused to the
  *       calling thread): the batch it swapped out exists nowhere else. The first exception is
- *       rethrown at the end (see {@code drain}).</li>
+ *       rethrown at the end (see {@code drain}); the owner's poll does not pass it on
+ *       ({@code OwnerWork.drainMergeQueue}).</li>
  * </ul>
  */
 public final class Merges {

@@ -165,10 +165,24 @@ public final class OwnerWork implements ThreadWork {
         return cells != null || candidateCount > 0 || !uncaptured.isEmpty();
     }
 
-    /** Merges everything queued (owner, or a thread holding the owner). */
+    /**
+     * Merges everything queued, at the owner's poll. A death refused during these merges (a
+     * finalizer core that reaches its owner, {@code Deaths.finish}) is not thrown: it was logged
+     * (ERROR) and counted ({@code finalizerFailures}) where it was found, and a poll runs inside
+     * whichever runtime call of this thread came next (an {@code incref} or {@code decref} of
+     * another object, a monitor entry, {@code SafeThread.poll()}). Thrown there, it would make
+     * that unrelated call fail without doing its work: a {@code decref} that leaks its
+     * reference, an {@code incref} whose caller then releases a reference it never got
+     * ({@code MergeRefusalTest}). A death in the caller's own {@code decref} still throws the
+     * refusal, after the object died, as the contract says.
+     */
     @Override
     public void drainMergeQueue() {
-        Merges.drain(ts);
+        try {
+            Merges.drain(ts);
+        } catch (IllegalArgumentException refused) {
+            // Logged and counted by Deaths.finish; see above. Every object of the batch was merged.
+        }
     }
 
     CellTable cells() {

@@ -81,9 +81,11 @@ import java.util.function.Function;
  *             leaves {@code REQ_MERGE} set, the owner's next poll finds the queue empty) sends
  *             the owner's next runtime call to {@link #pollIfRequested()}, which polls and
  *             restores it.</li>
- *         <li>A poll that throws (a death refused to the owner in its merge) restores the key in
- *             its {@code finally} the same way, re-reading the bits: a request still pending
- *             keeps the key cleared ({@code MergeRefusalTest}).</li>
+ *         <li>A poll that throws restores the key in its {@code finally} the same way,
+ *             re-reading the bits: a request still pending keeps the key cleared. (A death
+ *             refused during the poll's merges is not thrown: the count engine's hook keeps it,
+ *             logged and counted, so that the unrelated call that polled does its work;
+ *             {@code MergeRefusalTest}.)</li>
  *       </ul></li>
  * </ul>
  */

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,6 +14,7 @@ import org.safethread.RefCounted;
 import org.safethread.Shareable;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.testing.OwnThreads;
 
 /**
  * A death refused during a merge (a finalizer core that reaches its owner, found at the object's
@@ -65,44 +64,12 @@ class MergeRefusalTest {
         }
     }
 
-    /** Runs {@code body} on a fresh platform thread (so its objects are owner-biased) and waits for it. */
-    private static void onOwnThread(ThrowingRunnable body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "merge-refusal-owner");
-        t.start();
-        t.join(TimeUnit.SECONDS.toMillis(20));
-        assertFalse(t.isAlive(), "the owner thread finished");
-        if (failure.get() instanceof Exception e) {
-            throw e;
-        }
-        if (failure.get() instanceof Error e) {
-            throw e;
-        }
+    private static void onOwnThread(OwnThreads.Body body) throws Exception {
+        OwnThreads.onOwnThread("merge-refusal-owner", body);
     }
 
-    interface ThrowingRunnable {
-        void run() throws Exception;
-    }
-
-    /** Runs {@code r} on another (non-owner, non-runtime) thread and waits for it. */
     private static void elsewhere(Runnable r) throws Exception {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                r.run();
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        }, "merge-refusal-releaser");
-        t.start();
-        done.get(10, TimeUnit.SECONDS);
+        OwnThreads.elsewhere("merge-refusal-releaser", r);
     }
 
     @Test

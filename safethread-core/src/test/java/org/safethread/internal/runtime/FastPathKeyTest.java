@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.safethread.Monitor;
 import org.safethread.MonitorMethod;
 import org.safethread.RefCounted;
+import org.safethread.testing.OwnThreads;
 
 /**
  * The fast-path key ({@code ThreadState}'s notes): a request clears it, so that the owner's
@@ -41,44 +37,12 @@ class FastPathKeyTest {
         }
     }
 
-    /** Runs {@code body} on a fresh platform thread and waits for it; its failures fail the test. */
-    private static void onOwnThread(ThrowingRunnable body) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        }, "fast-path-key-owner");
-        t.start();
-        t.join(TimeUnit.SECONDS.toMillis(20));
-        assertFalse(t.isAlive(), "the owner thread finished");
-        if (failure.get() instanceof Exception e) {
-            throw e;
-        }
-        if (failure.get() instanceof Error e) {
-            throw e;
-        }
+    private static void onOwnThread(OwnThreads.Body body) throws Exception {
+        OwnThreads.onOwnThread("fast-path-key-owner", body);
     }
 
-    interface ThrowingRunnable {
-        void run() throws Exception;
-    }
-
-    /** Runs {@code r} on another thread and waits for it. */
-    private static void elsewhere(Runnable r) throws InterruptedException, ExecutionException, TimeoutException {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                r.run();
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        }, "fast-path-key-requester");
-        t.start();
-        done.get(10, TimeUnit.SECONDS);
+    private static void elsewhere(Runnable r) throws Exception {
+        OwnThreads.elsewhere("fast-path-key-requester", r);
     }
 
     @Test

@@ -340,14 +340,23 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
      * (a full registration takes it inside the graph lock, never the other way round).
      */
     private void enqueueEntry(MonitorStack s) {
+        enqueueEntry(s.ts, s.depth() > 0);
+    }
+
+    /**
+     * Registers {@code ts} as waiting to enter: in the holding queue if it is mid-way through an
+     * operation ({@code holding}: it holds other monitors), else in the entry queue. Takes the
+     * queue lock. Package-private for the jcstress test of the victim's leaving
+     * ({@code EntryQueueLeaveWakeTest}).
+     */
+    void enqueueEntry(ThreadState ts, boolean holding) {
         synchronized (queueLock) {
-            enqueueEntryLocked(s);
+            enqueueEntryLocked(ts, holding);
         }
     }
 
-    private void enqueueEntryLocked(MonitorStack s) {
-        ThreadState ts = s.ts;
-        if (s.depth() > 0) {
+    private void enqueueEntryLocked(ThreadState ts, boolean holding) {
+        if (holding) {
             if (holdingQueue == null) {
                 holdingQueue = new ArrayDeque<>(4);
             }
@@ -389,6 +398,20 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
         if (isFree()) {
             wakeFirstWaiter();
         }
+    }
+
+    /**
+     * Leaves the entry queue without the monitor (a deadlock victim, {@code ts} being the caller's
+     * state): disarms its own wake flag, leaves the queue, and wakes the new head if the monitor is
+     * free ({@link #wakeHeadIfFree}, whose write-head-then-read-lock-word pairs with
+     * {@link #unlock()}). Package-private for the jcstress test of this protocol
+     * ({@code EntryQueueLeaveWakeTest}: a release racing this, with a third thread armed behind
+     * the leaver, never leaves that thread parked on a free monitor).
+     */
+    void leaveQueueWithoutMonitor(ThreadState ts) {
+        ts.wantEntryWake(false);
+        dequeueEntry(ts);
+        wakeHeadIfFree();
     }
 
     /** Queue lock held. */
@@ -631,9 +654,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     /** Leaves the entry queue as a deadlock victim. Graph lock held. */
     private DeadlockException lostDeadlock(MonitorStack s, DeadlockException e) {
-        s.ts.wantEntryWake(false);
-        dequeueEntry(s.ts);
-        wakeHeadIfFree();
+        leaveQueueWithoutMonitor(s.ts);
         WaitForGraph.deregister(s.ts);
         s.yieldsEntry = true;
         s.justLost = true;

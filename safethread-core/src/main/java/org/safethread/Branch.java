@@ -74,7 +74,11 @@ public final class Branch implements AutoCloseable {
      * thread, or the thread failed first) makes the child FAILED with
      * {@link IllegalStateException}, found by {@code join} or {@code close} within about 100 ms
      * of that thread's end. A thread that stays alive and never runs it cannot be told from a
-     * slow one: {@code join} waits for it.
+     * slow one: {@code join} waits for it. A thread class that overrides {@code interrupt()}
+     * runs that override when the branch is cancelled; if it throws, the throwable is logged
+     * (SLF4J WARN, once per child) and the cancellation goes on: the other children are still
+     * interrupted, and safethread's blocking points still throw {@link CancelledException} in
+     * that child (a JDK call it blocks in wakes only if the override did interrupt).
      *
      * @param threads the thread factory
      * @return the branch

@@ -41,7 +41,10 @@ import org.safethread.internal.map.CheckedMap;
  *
  * <p>Keys and values are compared with {@code equals} and hashed with {@code hashCode}, which
  * for shareable objects are side-effect-free by construction (records, JDK values) or identity
- * (monitors).
+ * (monitors). A value's {@code equals} ({@code remove(key, value)}, {@code replace(key,
+ * expected, value)}) runs outside every lock of the map; a key's {@code hashCode} and
+ * {@code equals} run where {@link java.util.concurrent.ConcurrentHashMap} runs them (for a
+ * write, under the lock of the key's bin), so they must be quick and must not block.
  *
  * @param <K> the key type
  * @param <V> the value type

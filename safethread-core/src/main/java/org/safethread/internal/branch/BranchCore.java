@@ -59,7 +59,10 @@ import org.safethread.internal.share.ShareRules;
  *
  * <p><b>Ending.</b> A child ends by writing its state, then (if it failed) cancelling the branch
  * (fail fast: the first failure cancels the siblings), then decrementing {@code live}; the one
- * that reaches 0 unparks the owner. The owner waits until {@code live == 0}, then
+ * that reaches 0 unparks the owner. The decrement is in a {@code finally}: the cancel before it
+ * interrupts threads a user's {@code ThreadFactory} made, whose {@code interrupt()} may be an
+ * override ({@link ChildRun#interruptIfRunning} contains it), and a child that ended must be
+ * counted ended whatever happens, or the owner would wait for it for ever. The owner waits until {@code live == 0}, then
  * {@link Thread#join()}s every child's thread, so no child thread is alive when join or close
  * returns or throws, and everything the children did happens-before the owner's report
  * (JLS 17.4.5, the rule for {@code join}).
@@ -293,14 +296,19 @@ public final class BranchCore extends CancelScope implements Waitable {
 
     /** Called once per child as it ends (its thread, or the owner for a child that never ran). */
     void childEnded(ChildRun<?> child, ChildRun.State end, Throwable failure) {
-        if (end == ChildRun.State.FAILED) {
-            Counters.CHILDREN_FAILED.increment();
-            cancel(); // fail fast
-        } else if (end == ChildRun.State.CANCELLED) {
-            Counters.CHILDREN_CANCELLED.increment();
-        }
-        if (child.thread != null && live.decrementAndGet() == 0 && Thread.currentThread() != owner) {
-            LockSupport.unpark(owner); // pairs with the owner's wait on live == 0 (the owner ends only abandoned children)
+        try {
+            if (end == ChildRun.State.FAILED) {
+                Counters.CHILDREN_FAILED.increment();
+                cancel(); // fail fast
+            } else if (end == ChildRun.State.CANCELLED) {
+                Counters.CHILDREN_CANCELLED.increment();
+            }
+        } finally {
+            // Whatever the cancel threw (it contains user code, but starting the canceller may
+            // fail for want of a native thread), the child has ended: a join must not wait for it.
+            if (child.thread != null && live.decrementAndGet() == 0 && Thread.currentThread() != owner) {
+                LockSupport.unpark(owner); // pairs with the owner's wait on live == 0 (the owner ends only abandoned children)
+            }
         }
     }
 

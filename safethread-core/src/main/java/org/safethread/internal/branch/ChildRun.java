@@ -10,7 +10,10 @@ import org.safethread.UnshareableException;
 import org.safethread.internal.deadlock.WaitForGraph;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
+import org.safethread.internal.runtime.LoggerNames;
 import org.safethread.internal.share.ShareRules;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One child of a branch: the task, its thread, and its outcome.
@@ -59,6 +62,7 @@ public final class ChildRun<T> implements Runnable {
     /** A child's life, as {@code Branch.Child.State} (same names, same order). */
     public enum State { RUNNING, SUCCEEDED, FAILED, CANCELLED }
 
+    private static final Logger LOG = LoggerFactory.getLogger(LoggerNames.BRANCH);
     /** How far down a cause chain a cancellation signal is looked for: wrappers rarely nest deeper. */
     private static final int MAX_CAUSE_DEPTH = 16;
 
@@ -91,6 +95,8 @@ public final class ChildRun<T> implements Runnable {
     private volatile Object launch;
 
     private volatile State state = State.RUNNING;
+    /** Whether a throwing {@code Thread.interrupt()} of this child's thread was logged (see {@link #interruptIfRunning}). */
+    private volatile boolean interruptFailureLogged;
     private T result;
     private Throwable failure;
 
@@ -272,13 +278,31 @@ public final class ChildRun<T> implements Runnable {
         return false;
     }
 
-    /** Interrupts this child's thread if the child is still running; @return whether it was. */
+    /**
+     * Interrupts this child's thread if the child is still running; @return whether it was.
+     * Never throws: {@code Thread.interrupt()} is user code when a {@code ThreadFactory} returned
+     * a subclass that overrides it (JCiP's socket-closing {@code interrupt}, say), and its
+     * callers must go on: a cancel interrupts the other children and cancels the nested
+     * branches after this one, a failing child's {@code childEnded} still counts it ended (else
+     * the owner's join would wait for ever), and the canceller's loop serves other branches.
+     * What it throws is logged once per child (the canceller calls this every 100 ms).
+     */
     boolean interruptIfRunning() {
         Thread t = thread;
         if (state != State.RUNNING || t == null) {
             return false;
         }
-        t.interrupt();
+        try {
+            t.interrupt();
+        } catch (Throwable refused) {
+            if (!interruptFailureLogged) {
+                interruptFailureLogged = true; // racy (owner, a sibling, the canceller): at worst logged twice
+                LOG.warn("safethread: interrupting the thread of {} (a {}, made by the branch's ThreadFactory) "
+                        + "threw; the cancellation stands (safethread's blocking points still throw "
+                        + "CancelledException in it), but JDK blocking calls in it are not woken", this,
+                        t.getClass().getName(), refused);
+            }
+        }
         return true;
     }
 

@@ -29,9 +29,12 @@ import org.safethread.internal.share.ShareRules;
  * <p><b>Linearizability.</b> Each public operation takes effect at one atomic operation on the
  * underlying map: a read at its {@code get}; an unconditional write at its {@code put}; a
  * conditional write ({@code remove}, {@code replace}, and the compare-and-set of
- * {@code compute}) at one {@code computeIfPresent} whose function is ours (a few comparisons,
- * never user code other than {@code equals} of an expected value, as in
- * {@code ConcurrentHashMap}) and which leaves a marker in place; a {@code computeIfAbsent} at the
+ * {@code compute}) at one {@code computeIfPresent} whose function is ours (identity comparisons
+ * only, never user code) and which leaves a marker in place; those that compare values with
+ * {@code equals} ({@code remove(k, v)}, {@code replace(k, e, v)}) call it first, outside every
+ * lock, on the value read, then compare-and-set that very value by identity, and read again if
+ * it changed (so a slow or blocking {@code equals} holds up no other writer of its bin, unlike
+ * {@code ConcurrentHashMap}'s); a failed comparison is linearized at its read; a {@code computeIfAbsent} at the
  * read that found the value, or at the write that replaced its own marker. {@code size},
  * {@code isEmpty} and {@code snapshot} are weakly consistent, as {@code ConcurrentHashMap}'s
  * (exact when no write runs concurrently).
@@ -211,7 +214,7 @@ public final class CheckedMap {
     }
 
     public Object remove(Object key) {
-        Swap s = new Swap(null, null, true);
+        Swap s = new Swap(null, null);
         map.computeIfPresent(requireKey("remove", key), s);
         return s.old;
     }
@@ -219,15 +222,13 @@ public final class CheckedMap {
     public boolean remove(Object key, Object value) {
         requireKey("remove", key);
         Objects.requireNonNull(value, "SharedMap.remove: value is null (a SharedMap has no null values)");
-        Swap s = new Swap(value, null, false);
-        map.computeIfPresent(key, s);
-        return s.old != null;
+        return swapIfEqual(key, value, null);
     }
 
     public Object replace(Object key, Object value) {
         checkKey("replace", key);
         checkValue("replace", value);
-        Swap s = new Swap(null, value, true);
+        Swap s = new Swap(null, value);
         map.computeIfPresent(key, s);
         return s.old;
     }
@@ -236,28 +237,48 @@ public final class CheckedMap {
         Objects.requireNonNull(expected, "SharedMap.replace: expected value is null (a SharedMap has no null values)");
         checkKey("replace", key);
         checkValue("replace", value);
-        Swap s = new Swap(expected, value, false);
-        map.computeIfPresent(key, s);
-        return s.old != null;
+        return swapIfEqual(key, expected, value);
+    }
+
+    /**
+     * Replaces {@code key}'s value by {@code replacement} (null: removes it) if it
+     * {@code equals} {@code expected}. The user's {@code equals} runs outside every lock: on the
+     * value read, then one identity compare-and-set of that very value (under the bin's lock, no
+     * user code), retried if the value changed in between. Linearized at the read that found a
+     * value not equal (or none, or a pending key): false; or at the compare-and-set: true.
+     */
+    private boolean swapIfEqual(Object key, Object expected, Object replacement) {
+        for (;;) {
+            Object present = map.get(key);
+            if (present == null || present instanceof PendingKey) {
+                return false;
+            }
+            if (present != expected && !expected.equals(present)) { // user code: no lock held
+                return false;
+            }
+            Swap s = new Swap(present, replacement);
+            map.computeIfPresent(key, s);
+            if (s.old != null) {
+                return true;
+            }
+        }
     }
 
     /**
      * The function of one conditional write, run by {@code computeIfPresent} under the bin's
      * lock: leaves a marker alone (a pending key is absent), else compares the present value with
-     * {@code expected} (by {@code equals}, or by identity when {@code identity}; any value when
+     * {@code expected} (by identity: no user code runs under the lock; any value when
      * {@code expected} is null) and, if it matches, records it in {@code old} and returns
      * {@code replacement} (null: remove).
      */
     private static final class Swap implements BiFunction<Object, Object, Object> {
         private final Object expected;
         private final Object replacement;
-        private final boolean identity;
         Object old;
 
-        Swap(Object expected, Object replacement, boolean identity) {
+        Swap(Object expected, Object replacement) {
             this.expected = expected;
             this.replacement = replacement;
-            this.identity = identity;
         }
 
         @Override
@@ -265,7 +286,7 @@ public final class CheckedMap {
             if (present instanceof PendingKey) {
                 return present;
             }
-            boolean match = expected == null || (identity ? expected == present : expected.equals(present));
+            boolean match = expected == null || expected == present;
             if (!match) {
                 return present;
             }
@@ -400,7 +421,7 @@ public final class CheckedMap {
                 }
                 continue;
             }
-            Swap s = new Swap(old, next, true);
+            Swap s = new Swap(old, next);
             map.computeIfPresent(key, s);
             if (s.old != null) {
                 return next;

@@ -76,11 +76,18 @@ public final class PendingKey implements Waitable {
     public final ThreadState owner;
     /** The key, for messages only. */
     private final Object key;
+    /**
+     * {@link KeyNames#hashOf} of the key, computed by the owner when it made the marker (outside
+     * every lock): messages naming the key are built under the graph lock, where its
+     * {@code hashCode}, user code, must not run.
+     */
+    private final int keyHash;
     @SuppressWarnings("unused") // through WAITERS
     private volatile Object waiters;
 
     public PendingKey(Object key, ThreadState owner) {
         this.key = key;
+        this.keyHash = KeyNames.hashOf(key);
         this.owner = owner;
     }
 
@@ -152,7 +159,7 @@ public final class PendingKey implements Waitable {
 
     /** @return how messages name the key: {@code SharedMap key "x"} */
     public String keyName() {
-        return KeyNames.describe(key);
+        return KeyNames.describe(key, keyHash); // no user code: this runs under the graph lock
     }
 
     @Override

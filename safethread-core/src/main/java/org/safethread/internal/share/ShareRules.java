@@ -258,6 +258,19 @@ public final class ShareRules {
                 || Modifier.isFinal(declared.getModifiers()) && !declared.isArray() && alwaysShareable(declared);
     }
 
+    /**
+     * @return whether {@code c} is an immutable container of the JDK that is shareable when its
+     *     contents are: {@code Optional}, the {@code List.of}/{@code Set.of}/{@code Map.of} (and
+     *     {@code copyOf}, empty, singleton) collections and maps, and their map entries. Their
+     *     contents can be read with JDK code that calls no method of a user class.
+     */
+    public static boolean immutableContainer(Class<?> c) {
+        Kind k = RULES.get(c).kind;
+        // Kind.MAP also judges the (mutable, live) entries of java.util.concurrent maps: not those
+        return k == Kind.OPTIONAL || k == Kind.COLLECTION
+                || k == Kind.MAP && !c.getPackageName().startsWith("java.util.concurrent");
+    }
+
     /** @return whether instances of exactly {@code c} can be shareable (judged by class alone) */
     public static boolean canBeShareable(Class<?> c) {
         return RULES.get(c).kind != Kind.NEVER;

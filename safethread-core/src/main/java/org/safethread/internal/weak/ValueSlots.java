@@ -4,11 +4,15 @@ import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.safethread.Ref;
 import org.safethread.RefCounted;
 import org.safethread.internal.refcount.Binding;
 import org.safethread.internal.refcount.RefCounts;
+import org.safethread.internal.share.ShareRules;
 
 /**
  * What a weak-keyed map's value holds, as counted references, and so what the collector traces
@@ -19,22 +23,32 @@ import org.safethread.internal.refcount.RefCounts;
  *   <li>a {@link Ref} value: the reference the Ref holds. The map holds the Ref like a
  *       {@code Ref} field of the key: at the key's death it is cleared (what it held is
  *       released); {@code remove} and replacement hand it back to the caller untouched;</li>
- *   <li>a record: the {@code Ref}s among its components, and those of records nested in it, held
- *       as above. A {@code RefCounted} component of a record is a borrowed (uncounted)
- *       reference: the map does not count or trace it (put it in a {@code Ref} to have it
- *       counted);</li>
- *   <li>anything else holds no counted reference.</li>
+ *   <li>an immutable value: a record, or an immutable container of the JDK ({@code Optional},
+ *       {@code List.of}/{@code Set.of}/{@code Map.of}, their {@code copyOf}, empty and singleton
+ *       forms, map entries): the {@code Ref}s among its components or elements, and those of
+ *       the immutable values nested in it, held as above. A {@code RefCounted} component or
+ *       element is a borrowed (uncounted) reference: the map does not count or trace it (put it
+ *       in a {@code Ref} to have it counted);</li>
+ *   <li>anything else is not looked into: a {@code Ref} inside a monitor's state, a concurrent
+ *       collection, an atomic holder or a lambda is a reference from outside the key (a root for
+ *       the collector), since its contents may change without the key's bindings changing.</li>
  * </ul>
+ * Until 2026-12-01 only records were followed, so a {@code List.of(ref)} or
+ * {@code Optional.of(ref)} value holding a {@code Ref} back to its key kept the key alive for
+ * ever (the leak the map exists to avoid); immutable values cannot change under a collection,
+ * so following them is as sound as following a record.
  * A {@code Ref} reached twice in one collection (the same Ref also a field of some object, or in
  * two entries) is traced once ({@code RefCounts.markRef}), since it holds one reference.
  *
  * <p>Reading values never calls user code: record components are read from their fields by
- * reflection, as {@code ShareRules} does.
+ * reflection, as {@code ShareRules} does; JDK containers by their own JDK methods
+ * ({@code toArray}, {@code entrySet}), which call no {@code equals} or {@code hashCode}.
  */
 final class ValueSlots {
-    /** Records nested deeper than this are not followed (a value is checked shareable first). */
+    /** Immutable values nested deeper than this are not followed (a value is checked shareable first). */
     private static final int MAX_DEPTH = 32;
     private static final Field[] NONE = new Field[0];
+    private static final Object[] NO_PARTS = new Object[0];
 
     /** The non-primitive component fields of a record class, readable; empty for other classes. */
     private static final ClassValue<Field[]> RECORD_FIELDS = new ClassValue<>() {
@@ -93,9 +107,51 @@ final class ValueSlots {
         if (o == null || depth >= MAX_DEPTH) {
             return;
         }
-        for (Field f : RECORD_FIELDS.get(o.getClass())) {
-            traceNested(read(f, o), v, depth + 1);
+        for (Object part : parts(o)) {
+            traceNested(part, v, depth + 1);
         }
+    }
+
+    /**
+     * The objects an immutable value holds directly: a record's non-primitive components (read
+     * from their fields), a JDK immutable container's elements, keys and values (read with JDK
+     * code, which calls no method of a user class: no {@code equals}/{@code hashCode}); nothing
+     * for any other object.
+     */
+    private static Object[] parts(Object o) {
+        Class<?> c = o.getClass();
+        Field[] fields = RECORD_FIELDS.get(c);
+        if (fields.length > 0) {
+            Object[] out = new Object[fields.length];
+            for (int i = 0; i < fields.length; i++) {
+                out[i] = read(fields[i], o);
+            }
+            return out;
+        }
+        if (!ShareRules.immutableContainer(c)) {
+            return NO_PARTS;
+        }
+        if (o instanceof Optional) {
+            return new Object[] {((Optional<?>) o).orElse(null)};
+        }
+        if (o instanceof Collection) {
+            return ((Collection<?>) o).toArray();
+        }
+        if (o instanceof Map.Entry) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            return new Object[] {e.getKey(), e.getValue()};
+        }
+        if (o instanceof Map) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            Object[] out = new Object[2 * m.size()];
+            int i = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                out[i++] = e.getKey();
+                out[i++] = e.getValue();
+            }
+            return out;
+        }
+        return NO_PARTS;
     }
 
     /**
@@ -121,8 +177,8 @@ final class ValueSlots {
         if (o == null || depth >= MAX_DEPTH) {
             return;
         }
-        for (Field f : RECORD_FIELDS.get(o.getClass())) {
-            releaseNested(read(f, o), depth + 1);
+        for (Object part : parts(o)) {
+            releaseNested(part, depth + 1);
         }
     }
 

@@ -13,7 +13,8 @@ import org.safethread.SharedMap;
 
 /**
  * Protocol: linearizability of conditional writes ({@code CheckedMap.replace(k, expected, v)}
- * and {@code remove(k, v)}, each one {@code computeIfPresent} with our own compare function).
+ * and {@code remove(k, v)}: a read, the value's {@code equals} outside any lock, then one
+ * {@code computeIfPresent} swapping that very value by identity, re-read if it changed).
  *
  * <p>The key starts at 1. Actor 1: {@code replace(k, 1, 2)}; actor 2: {@code remove(k, 1)}. r1,
  * r2: whether each succeeded; r3: the value at the end (0: absent). Linearizable outcomes have

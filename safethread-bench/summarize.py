@@ -41,6 +41,9 @@ PEERS = OrderedDict([
     ("IndependentMonitorBench.reentrantLock2", ("IndependentMonitorBench.reentrantLock1", None)),
     ("BankBench.safethread", ("BankBench.tryLockBackOff", ("ratio", 1.0))),
     ("BankBench.guavaCycleDetecting", ("BankBench.safethread", None)),
+    # Issue 13: 10,000 threads retrying random-order transfers, against the same monitors in a fixed order.
+    ("RetryCrowdBench.monitorsRandomOrder", ("RetryCrowdBench.monitorsFixedOrder", ("ratio", 1.5))),
+    ("RetryCrowdBench.reentrantLockFixedOrder", ("RetryCrowdBench.monitorsFixedOrder", None)),
     ("RefCountBench.safethreadOwner", ("RefCountBench.netty", ("ratio", 1 / 9))),
     ("RefCountBench.safethreadPoolWorker", ("RefCountBench.netty", None)),
     ("RefCountBench.safethreadNonOwner", ("RefCountBench.netty", None)),

@@ -163,10 +163,20 @@ public final class SafeThread {
      * @return true if none is pending; false if the timeout passed first or the thread was
      *     interrupted (its interrupt status is then set)
      * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalStateException if called on one of the runtime's threads (from a
+     *     {@code @Finalize} method running on the finalizer thread): that core is itself pending
+     *     until it returns, and the cores queued after it run on the same thread, so the wait
+     *     could never succeed; it would only hold up every later finalizer for the whole timeout
      */
     public static boolean awaitFinalizers(Duration timeout) {
         Objects.requireNonNull(timeout, "SafeThread.awaitFinalizers: timeout is null");
         ThreadState ts = ThreadState.current();
+        if (ts.isRuntimeThread()) {
+            throw new IllegalStateException("SafeThread.awaitFinalizers called on " + Thread.currentThread().getName()
+                    + ", one of the runtime's own threads (a @Finalize method on the finalizer thread): the finalizers "
+                    + "it would wait for include the one running and those queued behind it on this thread, so it "
+                    + "could never return true; wait for finalizers from an application thread instead");
+        }
         ts.pollIfRequested();
         long nanos;
         try {

@@ -238,4 +238,41 @@ class DeathQueueTest {
         assertThat(q.poll()).isEqualTo(new Closed(other));
         other.decref();
     }
+
+    /** A payload whose collection the test can observe. */
+    @Shareable
+    static final class Token {
+    }
+
+    /**
+     * Watching a long-lived RefCounted and cancelling, over and over (a notice per request,
+     * cancelled when the request ends), must not pile up the cancelled watches on the object
+     * until it dies: each held its payload (and its queue) strongly, a leak that grew without
+     * bound. Cancelled watches are dropped before the object's watch list grows.
+     */
+    @Test
+    void cancelledWatchesOfALongLivedObjectDoNotPileUp() throws Exception {
+        DeathQueue<Token> q = new DeathQueue<>();
+        Item longLived = new Item();
+        DeathQueue.Handle live = q.watch(longLived, new Token()); // one live watch all along
+        int n = 1_000;
+        List<java.lang.ref.WeakReference<Token>> payloads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Token t = new Token();
+            payloads.add(new java.lang.ref.WeakReference<>(t));
+            assertThat(q.cancel(q.watch(longLived, t))).isTrue();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long kept;
+        do {
+            System.gc();
+            Thread.sleep(20);
+            kept = payloads.stream().filter(r -> r.get() != null).count();
+        } while (kept > 8 && System.nanoTime() < deadline);
+        assertThat(kept).as("cancelled payloads still held by the watched object").isLessThanOrEqualTo(8);
+        assertThat(live.isWatching()).isTrue();
+        longLived.decref();
+        assertThat(q.poll()).as("the live watch still fires, once").isNotNull();
+        assertThat(q.poll()).isNull();
+    }
 }

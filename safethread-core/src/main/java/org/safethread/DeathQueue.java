@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.safethread.internal.finalizer.PlainWatches;
 import org.safethread.internal.finalizer.Watch;
+import org.safethread.internal.finalizer.ReachWalk;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.ThreadState;
@@ -99,6 +100,12 @@ public final class DeathQueue<P> {
      * @throws NullPointerException if {@code obj} or {@code payload} is null ({@code poll()} uses
      *     null for "no notice", so a payload must be a value: an id, a record, …)
      * @throws UnshareableException if {@code payload} is not shareable
+     * @throws IllegalArgumentException if {@code payload} reaches {@code obj} (is it, or holds it
+     *     through its fields, a record component, a collection, a monitor's state, a {@code Ref},
+     *     …; the message names the path), or holds something whose contents cannot be checked:
+     *     the queue keeps the payload strongly until delivery, so such a payload would keep an
+     *     object that is not {@code RefCounted} from ever being collected (no notice, a leak), and
+     *     would hand a {@code RefCounted} out again after its death
      */
     public Handle watch(Object obj, P payload) {
         Objects.requireNonNull(obj, "DeathQueue.watch: obj (the object to watch) is null");
@@ -108,6 +115,22 @@ public final class DeathQueue<P> {
         if (why != null) {
             throw new UnshareableException("DeathQueue.watch: the payload (" + payload.getClass().getName()
                     + ") is not shareable: " + why);
+        }
+        String path;
+        try {
+            path = ReachWalk.reaches(payload, obj, "payload", false); // strong reachability, no user code
+        } catch (ReachWalk.Unverifiable e) {
+            throw new IllegalArgumentException("DeathQueue.watch: cannot verify that the payload does not reach the "
+                    + "watched " + obj.getClass().getName() + ": " + e.path + " " + e.reason + "; a payload that "
+                    + "reached it would keep it from being collected for ever, so keep in the payload only what "
+                    + "the notice needs (an id, a record of values)");
+        }
+        if (path != null) {
+            throw new IllegalArgumentException("DeathQueue.watch: the payload reaches the watched "
+                    + obj.getClass().getName() + (path.equals("payload") ? " (it is that object)" : " through " + path)
+                    + ": the queue holds the payload until the notice, so the object could never die (or, if "
+                    + "RefCounted, would be handed out again after its death); make the payload something that "
+                    + "identifies it without holding it (an id, a name, a record of values)");
         }
         ThreadState.current().pollIfRequested();
         Notice n = new Notice(notices, payload);

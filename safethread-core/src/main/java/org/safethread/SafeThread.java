@@ -7,6 +7,7 @@ import org.safethread.internal.finalizer.Finalizers;
 import org.safethread.internal.finalizer.Registrations;
 import org.safethread.internal.metrics.Jmx;
 import org.safethread.internal.metrics.Stats;
+import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.refcount.ClassInfo;
 import org.safethread.internal.refcount.RefCounts;
 import org.safethread.internal.runtime.CancelScope;
@@ -47,11 +48,15 @@ public final class SafeThread {
      * {@link RefCounted} (finalized at death anyway), this arms leak detection and captures its
      * core now. Registering twice has no further effect.
      *
+     * <p>A {@linkplain Monitor monitor} stands for its target: {@code register(monitor)} registers
+     * the object it guards (whose fields hold the core; the monitor keeps it reachable, so it is
+     * finalized once the monitor and every other reference to it are gone).
+     *
      * <p>Memory consistency effects: actions in the registering thread before this call, and
      * the core's state as captured now, happen-before the {@code @Finalize} method runs on the
      * finalizer thread.
      *
-     * @param obj an object with a {@code @FinalizerCore} field
+     * @param obj an object with a {@code @FinalizerCore} field, or a monitor guarding one
      * @param <T> its type
      * @return {@code obj}
      * @throws NullPointerException if {@code obj} is null
@@ -62,10 +67,11 @@ public final class SafeThread {
     public static <T> T register(T obj) {
         Objects.requireNonNull(obj, "SafeThread.register: obj (the object to finalize) is null");
         ThreadState.current().pollIfRequested();
-        if (obj instanceof RefCounted) {
-            RefCounts.register((RefCounted) obj);
+        Object owner = ownerOf(obj);
+        if (owner instanceof RefCounted) {
+            RefCounts.register((RefCounted) owner);
         } else {
-            Registrations.register(obj);
+            Registrations.register(owner);
         }
         return obj;
     }
@@ -79,7 +85,10 @@ public final class SafeThread {
      * ordered with the caller's by program order; if the core ran (or is running) on the
      * finalizer thread instead, this call returns false without waiting for it.
      *
-     * @param owner a {@link RefCounted} with a core, or an object given to {@link #register}
+     * <p>A {@linkplain Monitor monitor} stands for its target, as in {@link #register}.
+     *
+     * @param owner a {@link RefCounted} with a core, or an object given to {@link #register}, or a
+     *     monitor guarding one of these
      * @return true if the core ran now; false if it had already run or been cancelled
      * @throws NullPointerException if {@code owner} is null
      * @throws IllegalArgumentException if {@code owner} has no core, or (not being a
@@ -88,6 +97,7 @@ public final class SafeThread {
     public static boolean finalizeNow(Object owner) {
         Objects.requireNonNull(owner, "SafeThread.finalizeNow: owner (the object whose core to run) is null");
         ThreadState.current().pollIfRequested();
+        owner = ownerOf(owner);
         if (owner instanceof RefCounted) {
             return RefCounts.finalizeNow((RefCounted) owner);
         }
@@ -102,6 +112,15 @@ public final class SafeThread {
         }
         throw new IllegalArgumentException("SafeThread.finalizeNow: this " + owner.getClass().getName()
                 + " was never registered (or its finalizer already ran): call SafeThread.register(obj) first");
+    }
+
+    /**
+     * The object whose core {@code register}/{@code finalizeNow} mean: a monitor's target (the
+     * monitor's own fields are a class proxy's never-initialised copies, or an interface proxy's
+     * plumbing), else {@code obj} itself.
+     */
+    private static Object ownerOf(Object obj) {
+        return MonitorAccess.isMonitor(obj) ? MonitorAccess.targetOf(obj) : obj;
     }
 
     /**
@@ -163,10 +182,20 @@ public final class SafeThread {
      * @return true if none is pending; false if the timeout passed first or the thread was
      *     interrupted (its interrupt status is then set)
      * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalStateException if called on one of the runtime's threads (from a
+     *     {@code @Finalize} method running on the finalizer thread): that core is itself pending
+     *     until it returns, and the cores queued after it run on the same thread, so the wait
+     *     could never succeed; it would only hold up every later finalizer for the whole timeout
      */
     public static boolean awaitFinalizers(Duration timeout) {
         Objects.requireNonNull(timeout, "SafeThread.awaitFinalizers: timeout is null");
         ThreadState ts = ThreadState.current();
+        if (ts.isRuntimeThread()) {
+            throw new IllegalStateException("SafeThread.awaitFinalizers called on " + Thread.currentThread().getName()
+                    + ", one of the runtime's own threads (a @Finalize method on the finalizer thread): the finalizers "
+                    + "it would wait for include the one running and those queued behind it on this thread, so it "
+                    + "could never return true; wait for finalizers from an application thread instead");
+        }
         ts.pollIfRequested();
         long nanos;
         try {

@@ -179,4 +179,100 @@ class DeathQueueTest {
         assertThat(Shareability.isShareable(q)).isTrue();
         assertThat(Shareability.isShareable(h)).isTrue();
     }
+
+    /** A monitor's state, for payloads that hold a monitor. */
+    public static class Account {
+        private long balance;
+
+        @MonitorMethod
+        public long balance() {
+            return balance;
+        }
+    }
+
+    /** A counted class that may cross the wall, so that a payload could hold it. */
+    @Shareable
+    static final class SharedItem extends RefCounted {
+    }
+
+    record Closed(Object what) {
+    }
+
+    record HoldsRef(Ref<SharedItem> ref) {
+    }
+
+    /**
+     * The queue holds a payload strongly until its notice, so a payload that reaches the watched
+     * object keeps a plain object from ever being collected (no notice, a silent leak) and would
+     * hand a RefCounted out again after its death. Such a payload is refused, naming the path,
+     * before anything is registered; a payload that does not reach the object still works.
+     */
+    @Test
+    void aPayloadThatReachesTheWatchedObjectIsRefusedNamingThePath() throws Exception {
+        DeathQueue<Object> q = new DeathQueue<>();
+        Account a = Monitor.of(new Account());
+        assertThatThrownBy(() -> q.watch(a, new Closed(a))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("DeathQueue.watch").hasMessageContaining("payload.what")
+                .hasMessageContaining("could never die");
+        assertThatThrownBy(() -> q.watch(a, a)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("it is that object");
+        assertThatThrownBy(() -> q.watch(a, java.util.List.of("x", java.util.Optional.of(new Closed(a)))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("payload[1]");
+
+        SharedItem s = new SharedItem();
+        assertThatThrownBy(() -> q.watch(s, s)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(SharedItem.class.getName());
+        Ref<SharedItem> r = new Ref<>(s);
+        assertThatThrownBy(() -> q.watch(s, new HoldsRef(r))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("payload.ref");
+        r.clear();
+        assertThat(s.refCount()).as("a refused watch took no reference").isEqualTo(1);
+        s.decref();
+        assertThat(q.poll()).as("the refused watches registered nothing").isNull();
+
+        // The same shapes that do not lead back to the object are accepted and delivered.
+        SharedItem t = new SharedItem();
+        SharedItem other = new SharedItem();
+        q.watch(t, new Closed(other));
+        t.decref();
+        assertThat(q.poll()).isEqualTo(new Closed(other));
+        other.decref();
+    }
+
+    /** A payload whose collection the test can observe. */
+    @Shareable
+    static final class Token {
+    }
+
+    /**
+     * Watching a long-lived RefCounted and cancelling, over and over (a notice per request,
+     * cancelled when the request ends), must not pile up the cancelled watches on the object
+     * until it dies: each held its payload (and its queue) strongly, a leak that grew without
+     * bound. Cancelled watches are dropped before the object's watch list grows.
+     */
+    @Test
+    void cancelledWatchesOfALongLivedObjectDoNotPileUp() throws Exception {
+        DeathQueue<Token> q = new DeathQueue<>();
+        Item longLived = new Item();
+        DeathQueue.Handle live = q.watch(longLived, new Token()); // one live watch all along
+        int n = 1_000;
+        List<java.lang.ref.WeakReference<Token>> payloads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Token t = new Token();
+            payloads.add(new java.lang.ref.WeakReference<>(t));
+            assertThat(q.cancel(q.watch(longLived, t))).isTrue();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long kept;
+        do {
+            System.gc();
+            Thread.sleep(20);
+            kept = payloads.stream().filter(r -> r.get() != null).count();
+        } while (kept > 8 && System.nanoTime() < deadline);
+        assertThat(kept).as("cancelled payloads still held by the watched object").isLessThanOrEqualTo(8);
+        assertThat(live.isWatching()).isTrue();
+        longLived.decref();
+        assertThat(q.poll()).as("the live watch still fires, once").isNotNull();
+        assertThat(q.poll()).isNull();
+    }
 }

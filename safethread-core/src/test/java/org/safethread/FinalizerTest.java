@@ -408,6 +408,64 @@ class FinalizerTest {
         assertThat(SafeThread.register(o)).isSameAs(o); // idempotent
     }
 
+    /** A monitor's state with a finalizer core (a connection whose socket must be closed). */
+    public static class GuardedConnection {
+        @FinalizerCore
+        private final TickCore core;
+        private int uses;
+
+        GuardedConnection(TickCore core) {
+            this.core = core;
+        }
+
+        @MonitorMethod
+        public int use() {
+            return ++uses;
+        }
+    }
+
+    /**
+     * A user holds only the monitor ("use only the proxy from now on"), so register and
+     * finalizeNow must accept it and mean the object it guards. They read the class proxy's
+     * never-initialised field copy instead: register(monitor) failed with "the @FinalizerCore
+     * field core of ...$$SafeMonitor$N is null", and finalizeNow(monitor) of a target registered
+     * before wrapping said it was never registered.
+     */
+    @Test
+    void aMonitorStandsForItsTargetInRegisterAndFinalizeNow() throws Exception {
+        AtomicInteger ticks = new AtomicInteger();
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        GuardedConnection m = Monitor.of(new GuardedConnection(new TickCore(ticks, threads)));
+        assertThat(SafeThread.register(m)).isSameAs(m);
+        assertThat(m.use()).isEqualTo(1);
+        assertThat(SafeThread.finalizeNow(m)).isTrue();
+        assertThat(SafeThread.finalizeNow(m)).isFalse();
+        assertThat(ticks.get()).isEqualTo(1);
+
+        // Registered before wrapping: the monitor still reaches the registration.
+        GuardedConnection m2 = Monitor.of(SafeThread.register(new GuardedConnection(new TickCore(ticks, threads))));
+        assertThat(SafeThread.finalizeNow(m2)).isTrue();
+        assertThat(ticks.get()).isEqualTo(2);
+
+        // Neither registered nor finalized: the refusal names the guarded class, not the proxy's.
+        GuardedConnection m3 = Monitor.of(new GuardedConnection(new TickCore(ticks, threads)));
+        assertThatThrownBy(() -> SafeThread.finalizeNow(m3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("this " + GuardedConnection.class.getName() + " was never registered");
+
+        // The JVM path: a registered monitor that is dropped gets its target's core run once.
+        AtomicInteger jvmTicks = new AtomicInteger();
+        registerMonitorAndDrop(jvmTicks, threads);
+        gcUntil(() -> jvmTicks.get() > 0, Duration.ofSeconds(20));
+        assertThat(SafeThread.awaitFinalizers(Duration.ofSeconds(5))).isTrue();
+        assertThat(jvmTicks.get()).isEqualTo(1);
+        assertThat(threads).allMatch(n -> n.startsWith("safethread-finalizer") || n.equals(Thread.currentThread().getName()));
+    }
+
+    private static void registerMonitorAndDrop(AtomicInteger ticks, Set<String> threads) {
+        GuardedConnection m = SafeThread.register(Monitor.of(new GuardedConnection(new TickCore(ticks, threads))));
+        assertThat(m.use()).isEqualTo(1);
+    }
+
     @Test
     void finalizeNowOfARegisteredObjectCancelsTheJvmPath() throws Exception {
         AtomicInteger ticks = new AtomicInteger();

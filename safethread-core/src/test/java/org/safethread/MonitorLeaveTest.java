@@ -120,6 +120,17 @@ class MonitorLeaveTest {
             });
         }
 
+        @MonitorMethod
+        public String leaveInsideLeave() {
+            return Monitor.leave(() -> {
+                try {
+                    return Monitor.leave(() -> "nested leave allowed");
+                } catch (IllegalStateException e) {
+                    return "refused: " + e.getMessage();
+                }
+            });
+        }
+
         /** Leaves from depth 2 (inside a direct self-call). */
         @MonitorMethod
         public String outer(CountDownLatch inLeave, CountDownLatch otherWasInside) {
@@ -187,6 +198,15 @@ class MonitorLeaveTest {
     void awaitInsideALeaveActionRefuses() {
         Room r = room();
         assertThat(r.awaitInsideLeave()).startsWith("refused: ").contains("outside a monitor");
+    }
+
+    /** Like await there, a leave inside a leave action is refused, and the message says why: the action runs outside. */
+    @Test
+    void leaveInsideALeaveActionRefusesSayingTheActionIsOutside() {
+        Room r = room();
+        assertThat(r.leaveInsideLeave()).startsWith("refused: ").contains("outside a monitor")
+                .contains("inside Monitor.leave you are outside the monitor already");
+        assertThat(r.touch()).as("the monitor is usable afterwards").isPositive();
     }
 
     @Test

@@ -198,6 +198,56 @@ class MonitorRefusalTest {
         assertThatThrownBy(() -> Monitor.of(t)).hasMessageContaining("final");
     }
 
+    record Amount(long cents) {
+    }
+
+    enum Mode {
+        SLOW,
+        FAST {
+            @Override
+            int speed() {
+                return 2;
+            }
+        };
+
+        int speed() {
+            return 1;
+        }
+    }
+
+    /**
+     * Arrays, lambdas, records and enums are final classes too, but "make it non-final" is advice no one can take
+     * for them: the refusal says what can be done instead.
+     */
+    @Test
+    void refusesAnArrayALambdaARecordOrAnEnumSayingWhatCanBeDoneInstead() {
+        assertThatThrownBy(() -> Monitor.of(new long[4]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("long[] is an array")
+                .hasMessageContaining("private field")
+                .hasMessageNotContaining("make it non-final");
+        Runnable lambda = () -> { };
+        assertThatThrownBy(() -> Monitor.of(lambda))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lambda")
+                .hasMessageContaining("Monitor.of(target, Iface.class)")
+                .hasMessageNotContaining("make it non-final");
+        assertThatThrownBy(() -> Monitor.of(new Amount(3)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is a record").hasMessageContaining("Monitor.of(target, Iface.class)")
+                .hasMessageNotContaining("make it non-final");
+        assertThatThrownBy(() -> Monitor.of(Mode.SLOW))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is an enum").hasMessageNotContaining("make it non-final");
+        assertThatThrownBy(() -> Monitor.of(Mode.FAST)) // a constant with a body: a subclass of the enum
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is an enum").hasMessageNotContaining("make it non-final");
+        // Through its interface, as the message says, a lambda is guarded.
+        Runnable guarded = Monitor.of(lambda, Runnable.class);
+        assertThat(Monitor.isMonitor(guarded)).isTrue();
+        guarded.run();
+    }
+
     @Test
     void refusesASealedClass() {
         assertThatThrownBy(() -> Monitor.of(new SealedTarget()))

@@ -194,4 +194,67 @@ class RuntimeContainmentTest {
         assertThat(next.isDaemon()).isTrue();
         assertThat(next.getName()).isEqualTo("safethread-test-slot");
     }
+
+    /** A core that changes the finalizer thread's settings and does not put them back. */
+    @Shareable
+    static final class MeddlingCore {
+        static final ClassLoader PLUGIN = new java.net.URLClassLoader(new java.net.URL[0], null);
+
+        @Finalize
+        void done() {
+            Thread me = Thread.currentThread();
+            me.setContextClassLoader(PLUGIN);
+            me.setName("meddled");
+            me.setPriority(Thread.MIN_PRIORITY);
+            me.setUncaughtExceptionHandler((t, e) -> { });
+        }
+    }
+
+    static final class Meddling extends RefCounted {
+        @FinalizerCore
+        final MeddlingCore core = new MeddlingCore();
+    }
+
+    /** Records the finalizer thread's settings as the next core finds them. */
+    @Shareable
+    static final class ObservingCore {
+        static final java.util.concurrent.atomic.AtomicReference<List<Object>> SEEN =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        @Finalize
+        void done() {
+            Thread me = Thread.currentThread();
+            SEEN.set(List.of(String.valueOf(me.getContextClassLoader()), me.getName(), me.getPriority(),
+                    me.getUncaughtExceptionHandler() == me.getThreadGroup()
+                            ? "group" : me.getUncaughtExceptionHandler().getClass().getName()));
+        }
+    }
+
+    static final class Observing extends RefCounted {
+        @FinalizerCore
+        final ObservingCore core = new ObservingCore();
+    }
+
+    /**
+     * A {@code @Finalize} is user code on a runtime thread: what it changes of that thread must
+     * not carry over to later cores (of other applications) or pin its class loader. A core that
+     * set its plugin's class loader as the context loader kept the plugin reachable through the
+     * finalizer thread for good, and every later core ran with it, under its name and priority.
+     */
+    @Test
+    void aCoreThatChangesTheFinalizerThreadsSettingsDoesNotLeaveThemForTheNextOnes() throws Exception {
+        ObservingCore.SEEN.set(null);
+        new Observing().decref();
+        assertThat(SafeThread.awaitFinalizers(Duration.ofSeconds(30))).isTrue();
+        List<Object> before = ObservingCore.SEEN.get();
+        assertThat(before).isNotNull();
+
+        new Meddling().decref();
+        new Observing().decref();
+        assertThat(SafeThread.awaitFinalizers(Duration.ofSeconds(30))).isTrue();
+        List<Object> after = ObservingCore.SEEN.get();
+        assertThat(after).as("context loader, name, priority, handler").isEqualTo(before);
+        assertThat((String) after.get(1)).startsWith("safethread-finalizer");
+        assertThat(after.get(0)).isEqualTo(String.valueOf(ClassLoader.getSystemClassLoader()));
+    }
 }

@@ -278,4 +278,45 @@ class RuntimeShutdownTest {
                 .hasMessageContaining("inside a @Finalize method");
         s.decref();
     }
+
+    @Shareable
+    static final class AwaitingCore {
+        static final AtomicReference<Object> SEEN = new AtomicReference<>();
+
+        @Finalize
+        void close() {
+            try {
+                SEEN.set(SafeThread.awaitFinalizers(Duration.ofSeconds(5)));
+            } catch (Throwable e) {
+                SEEN.set(e);
+            }
+        }
+    }
+
+    static final class Awaiting extends RefCounted {
+        @FinalizerCore
+        final AwaitingCore core = new AwaitingCore();
+    }
+
+    /**
+     * A {@code @Finalize} on the finalizer thread that waits for the finalizers waits for itself
+     * (pending until it returns) and for the cores queued behind it on its own thread: it could
+     * only time out, holding up every later finalizer meanwhile. It is refused, like
+     * {@code shutdown}; run by {@code finalizeNow} on an application thread it waits as usual.
+     */
+    @Test
+    void aFinalizerOnTheFinalizerThreadMayNotAwaitFinalizers() {
+        AwaitingCore.SEEN.set(null);
+        new Awaiting().decref();
+        assertThat(SafeThread.awaitFinalizers(Duration.ofSeconds(30))).isTrue();
+        assertThat(AwaitingCore.SEEN.get()).isInstanceOf(IllegalStateException.class);
+        assertThat((Throwable) AwaitingCore.SEEN.get()).hasMessageContaining("safethread-finalizer")
+                .hasMessageContaining("SafeThread.awaitFinalizers").hasMessageContaining("application thread");
+
+        AwaitingCore.SEEN.set(null);
+        Awaiting a = new Awaiting();
+        assertThat(SafeThread.finalizeNow(a)).isTrue();
+        assertThat(AwaitingCore.SEEN.get()).as("on an application thread it waits as usual").isEqualTo(true);
+        a.decref();
+    }
 }

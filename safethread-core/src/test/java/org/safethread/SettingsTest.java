@@ -41,6 +41,38 @@ class SettingsTest {
         }
     }
 
+    /**
+     * A duration too long for the runtime's long-nanosecond deadlines (e.g. {@code P1000000D}) is
+     * refused naming the property, like any malformed value, instead of failing start-up later
+     * with a bare "long overflow" from {@code Duration.toNanos()} that names nothing.
+     */
+    @Test
+    void aDurationTooLongToTimeIsRefusedNamingTheProperty() throws Exception {
+        var duration = Settings.class.getDeclaredMethod("duration", String.class, Duration.class);
+        duration.setAccessible(true);
+        System.setProperty("safethread.test.duration", "P1000000D");
+        try {
+            assertThatThrownBy(() -> {
+                try {
+                    duration.invoke(null, "safethread.test.duration", Duration.ZERO);
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            }).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("safethread.test.duration=P1000000D").hasMessageContaining("too long");
+            System.setProperty("safethread.test.duration", "P100000D"); // about 274 years: still timeable
+            assertThat(duration.invoke(null, "safethread.test.duration", Duration.ZERO))
+                    .isEqualTo(Duration.ofDays(100_000));
+        } finally {
+            System.clearProperty("safethread.test.duration");
+        }
+        assertThatThrownBy(() -> Settings.setStallTimeout(Duration.ofDays(1_000_000)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("finalizer stall timeout")
+                .hasMessageContaining("at most");
+        assertThatThrownBy(() -> Settings.setDeadlockDelay(Duration.ofDays(1_000_000)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deadlock delay");
+    }
+
     @Test
     void runtimeSettersRefuseNonsense() {
         assertThatThrownBy(() -> Settings.setStallTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);

@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *       run. Waiters on {@link #awaitIdle} are signalled under a lock when it reaches zero.</li>
  *   <li>A core that throws is counted, then logged at WARN with its class; the thread goes on
  *       (exceptions, errors — {@code StackOverflowError} included — and interrupts a core leaves
- *       behind are all cleared). The user's exception is never handed to the logger: it is
+ *       behind are all cleared, and the thread's name, priority, context class loader and
+ *       uncaught-exception handler, if a core changed them, are put back:
+ *       {@code RuntimeThreads.resetAfterUserCode}). The user's exception is never handed to the logger: it is
  *       rendered defensively ({@link SafeText}), so a {@code getMessage()} or {@code toString()}
  *       that throws cannot kill the thread either.</li>
  *   <li>A worker that died anyway (a failure of the runtime itself, or of the logging backend)
@@ -441,8 +443,12 @@ public final class Finalizers {
             this.generation = generation;
         }
 
+        /** The thread's name as started, restored after each core (RuntimeThreads.resetAfterUserCode). */
+        private String name;
+
         @Override
         public void run() {
+            name = Thread.currentThread().getName();
             org.safethread.internal.runtime.ThreadState.markRuntimeThread();
             java.util.ArrayList<Task> taken = new java.util.ArrayList<>(BATCH);
             while (GENERATION.get() == generation) {
@@ -490,6 +496,7 @@ public final class Finalizers {
                         runningSince = 0;
                         running = null;
                         Thread.interrupted(); // a core must not leave the thread interrupted
+                        RuntimeThreads.resetAfterUserCode(Thread.currentThread(), name); // nor changed otherwise
                         done++;
                     }
                 }

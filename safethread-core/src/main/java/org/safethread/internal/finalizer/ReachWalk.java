@@ -189,6 +189,12 @@ public final class ReachWalk {
         if (from == null) {
             return null;
         }
+        if (from == target) {
+            return rootName;
+        }
+        if (PLANS.get(from.getClass()).kind == Kind.LEAF) {
+            return null; // a value that holds no object (a string, a box, an id): no walk to allocate
+        }
         Walk w = new Walk(target, rootName, followWeak);
         return w.run(from);
     }

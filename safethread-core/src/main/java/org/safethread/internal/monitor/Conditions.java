@@ -132,7 +132,8 @@ public final class Conditions {
         MonitorLock m = stack.innermost();
         if (m == null) {
             throw new IllegalStateException("Monitor.leave called outside a monitor method: it releases the "
-                    + "monitor whose method is running, so call it from inside a @MonitorMethod");
+                    + "monitor whose method is running, so call it from inside a @MonitorMethod"
+                    + (stack.depth() > 0 ? " (inside Monitor.leave you are outside the monitor already)" : ""));
         }
         if (stack.evaluatingConditions) {
             throw new IllegalStateException("Monitor.leave called while evaluating another thread's condition");

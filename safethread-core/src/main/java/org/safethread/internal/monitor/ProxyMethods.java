@@ -137,6 +137,23 @@ final class ProxyMethods {
      */
     static List<Entry> forClass(Class<?> type) throws Refused {
         String name = type.getName();
+        // Arrays, hidden classes (lambdas), records and enums are final too, but "make it
+        // non-final" cannot be done for them: say what can.
+        if (type.isArray()) {
+            throw new Refused("Monitor.of: " + type.getSimpleName() + " is an array, which has no methods to guard: "
+                    + "keep it in a private field of a class whose @MonitorMethods read and change it, and guard "
+                    + "that class");
+        }
+        if (type.isHidden() || type.isSynthetic()) {
+            throw new Refused("Monitor.of: " + name + " is a hidden or synthetic class (a lambda or method reference), "
+                    + "which cannot be subclassed: guard it through the interface it implements, "
+                    + "Monitor.of(target, Iface.class)");
+        }
+        if (type.isRecord() || type.isEnum() || (type.getSuperclass() != null && type.getSuperclass().isEnum())) {
+            throw new Refused("Monitor.of: " + name + " is " + (type.isRecord() ? "a record" : "an enum")
+                    + ", which is always final, so no proxy subclass can guard it: declare its monitor methods in an "
+                    + "interface and use Monitor.of(target, Iface.class)");
+        }
         if (Modifier.isFinal(type.getModifiers())) {
             throw new Refused("Monitor.of: " + name + " is final, so no proxy subclass can guard it: make it "
                     + "non-final, or declare its monitor methods in an interface and use Monitor.of(target, Iface.class)");
@@ -150,9 +167,6 @@ final class ProxyMethods {
                 throw new Refused("Monitor.of: " + name + " is " + r.why + ": declare its monitor methods in an "
                         + "interface and use Monitor.of(target, Iface.class)");
             }
-        }
-        if (type.isHidden() || type.isSynthetic()) {
-            throw new Refused("Monitor.of: " + name + " is a hidden or synthetic class and cannot be subclassed");
         }
         Map<String, Method> impl = new LinkedHashMap<>(); // key -> most derived class declaration
         Families families = new Families();

@@ -9,4 +9,11 @@ package org.safethread.internal.refcount;
 public interface DeathWatch {
     /** Delivers the notice if it was not delivered or cancelled yet. Must not call user code. */
     void fire();
+
+    /**
+     * @return whether the watch may still fire (false once delivered or cancelled, and for good):
+     *     {@link Extras} drops watches that answer false, so cancelled ones do not pile up on a
+     *     long-lived object. A volatile read; must not call user code.
+     */
+    boolean isWatching();
 }

@@ -50,9 +50,40 @@ public final class RuntimeThreads {
             t.setDaemon(true);
             t.setPriority(Thread.NORM_PRIORITY);
             t.setContextClassLoader(ClassLoader.getSystemClassLoader());
-            t.setUncaughtExceptionHandler(SafeText::reportUncaught);
+            t.setUncaughtExceptionHandler(REPORT_UNCAUGHT);
             return t;
         });
+    }
+
+    /** The runtime threads' uncaught-exception handler (one instance, so a reset can tell it apart). */
+    private static final Thread.UncaughtExceptionHandler REPORT_UNCAUGHT = SafeText::reportUncaught;
+
+    /**
+     * Puts back what user code run on a runtime thread (a {@code @Finalize} method, on the
+     * finalizer thread) may have changed of the thread's settings: its name, priority, context
+     * class loader and uncaught-exception handler, as {@link #newThread} set them. Otherwise a
+     * core that sets its plugin's class loader as the context loader would keep that plugin
+     * reachable for good (and hand it to every later core, of any application), and one that
+     * renames or deprioritizes the thread would do so for all later ones. (Thread-locals a core
+     * leaves behind cannot be cleared from outside; the daemon flag cannot change once started.)
+     * A few reads per core; each write only when something changed.
+     *
+     * @param t the calling runtime thread
+     * @param name the name it was given
+     */
+    public static void resetAfterUserCode(Thread t, String name) {
+        if (t.getContextClassLoader() != ClassLoader.getSystemClassLoader()) {
+            t.setContextClassLoader(ClassLoader.getSystemClassLoader());
+        }
+        if (t.getPriority() != Thread.NORM_PRIORITY) {
+            t.setPriority(Thread.NORM_PRIORITY);
+        }
+        if (t.getUncaughtExceptionHandler() != REPORT_UNCAUGHT) {
+            t.setUncaughtExceptionHandler(REPORT_UNCAUGHT);
+        }
+        if (!t.getName().equals(name)) {
+            t.setName(name);
+        }
     }
 
     /**

@@ -13,6 +13,8 @@ import java.util.Locale;
  */
 public final class Settings {
 
+    /** The longest duration the runtime can time: its deadlines are {@code long} nanoseconds (about 292 years). */
+    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
     /** Default stall timeout: a finalizer running longer than this is reported and replaced. */
     private static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(10);
     /** Default shutdown drain: long enough for ordinary cleanup, short enough not to hang exit. */
@@ -262,6 +264,10 @@ public final class Settings {
         if (d == null || d.isNegative()) {
             throw new IllegalArgumentException(what + " must be zero or positive, got " + d);
         }
+        if (d.compareTo(LONGEST) > 0) {
+            throw new IllegalArgumentException(what + " must be at most " + LONGEST + " (about 292 years: the "
+                    + "runtime times it in long nanoseconds), got " + d);
+        }
         return d;
     }
 
@@ -269,7 +275,7 @@ public final class Settings {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, got " + d);
         }
-        return d;
+        return nonNegative(what, d);
     }
 
     /**
@@ -285,6 +291,10 @@ public final class Settings {
         if (d == null || d.isNegative()) {
             throw new IllegalArgumentException(property + "=" + raw
                     + " is not a duration: use e.g. 250ms, 10s, 2m, PT1.5S, or a number of milliseconds");
+        }
+        if (d.compareTo(LONGEST) > 0) { // else toNanos() at start-up fails with a bare "long overflow"
+            throw new IllegalArgumentException(property + "=" + raw + " is too long: at most " + LONGEST
+                    + " (about 292 years: the runtime times it in long nanoseconds)");
         }
         return d;
     }

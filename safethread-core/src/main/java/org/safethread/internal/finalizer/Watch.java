@@ -48,6 +48,7 @@ public abstract class Watch implements DeathWatch {
     }
 
     /** @return whether the watch is still waiting */
+    @Override
     public final boolean isWatching() {
         return (int) STATE.getVolatile(this) == WATCHING;
     }

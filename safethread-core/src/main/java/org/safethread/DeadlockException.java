@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Thrown to the one thread chosen to break a deadlock between monitors, from the monitor entry it
  * was waiting on, and at once when a thread re-enters a monitor that it holds further out on its
- * own stack (A &rarr; B &rarr; A).
+ * own stack (A &rarr; B &rarr; A), or when a {@link Monitor#await} condition would wait to enter
+ * a monitor held by a thread waiting on a condition of the monitor being evaluated (thrown from
+ * the {@code await} of the condition's waiter).
  *
  * <p>The thrown-to thread never entered the monitor it was waiting for, so that monitor's state
  * is untouched; its outer monitor calls unwind normally as the exception propagates, releasing

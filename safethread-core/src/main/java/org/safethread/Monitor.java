@@ -154,13 +154,18 @@ public final class Monitor {
      *
      * <p>The condition is evaluated holding the monitor, by whichever thread releases it, so it
      * must be a side-effect-free test of the monitor's state (it may throw; the exception is then
-     * thrown from this call, monitor held).
+     * thrown from this call, monitor held). A condition that would wait to enter another monitor
+     * held by a thread waiting on one of this monitor's conditions is refused at once: that
+     * waiter can release it only after getting this monitor back, which the evaluating thread
+     * holds; the refusal is a {@link DeadlockException} thrown from this call.
      *
      * @param condition a test of the monitor's state
      * @throws NullPointerException if {@code condition} is null
      * @throws InterruptedException if interrupted while waiting (the monitor is held again)
-     * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
-     *     an open {@link Branch} of this thread
+     * @throws IllegalStateException if called outside a monitor method, inside a condition, or on
+     *     a monitor pinned by an open {@link Branch} of this thread
+     * @throws DeadlockException if the condition's call into another monitor was refused as above
+     *     (the monitor is held)
      * @throws CancelledException in a child thread whose {@link Branch} is cancelled (the monitor
      *     is held)
      */
@@ -178,8 +183,10 @@ public final class Monitor {
      * @throws NullPointerException if {@code condition} or {@code timeout} is null
      *     either way
      * @throws InterruptedException if interrupted while waiting (the monitor is held again)
-     * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
-     *     an open {@link Branch} of this thread
+     * @throws IllegalStateException if called outside a monitor method, inside a condition, or on
+     *     a monitor pinned by an open {@link Branch} of this thread
+     * @throws DeadlockException if the condition's call into another monitor was refused (see
+     *     {@link #await(BooleanSupplier)}; the monitor is held)
      * @throws CancelledException in a child thread whose {@link Branch} is cancelled (the monitor
      *     is held)
      */
@@ -204,8 +211,8 @@ public final class Monitor {
      * @param <R> the result type
      * @return the action's result, which must be shareable
      * @throws NullPointerException if {@code action} is null
-     * @throws IllegalStateException if called outside a monitor method, or on a monitor pinned by
-     *     an open {@link Branch} of this thread
+     * @throws IllegalStateException if called outside a monitor method, inside a {@link #await}
+     *     condition, or on a monitor pinned by an open {@link Branch} of this thread
      * @throws UnshareableException if the result is not shareable
      */
     public static <R extends @Nullable Object> R leave(Supplier<R> action) {

@@ -102,6 +102,22 @@ final class ConditionQueue {
     }
 
     /**
+     * @return whether a thread of the queue is {@code t} (O(waiters): for a refusal's rare path,
+     *     {@code ProxySupport}); a waiter that was cancelled but has not yet removed itself counts,
+     *     as it still waits, to re-enter
+     */
+    boolean hasWaiter(Thread t) {
+        for (Group g : byAge) {
+            for (ConditionWaiter w = g.head; w != null; w = w.nextInGroup) {
+                if (w.ts.thread == t) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * Finds the oldest waiter whose condition holds now and grants it: evaluates each group's
      * condition at most once, oldest group first, dropping cancelled waiters on the way. A
      * condition that throws counts as holding; its failure is handed to that waiter.

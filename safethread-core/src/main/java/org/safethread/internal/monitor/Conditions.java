@@ -47,13 +47,13 @@ public final class Conditions {
                     + "@MonitorMethod (or an interface-proxy method) of the monitor whose state the condition reads"
                     + (stack.depth() > 0 ? " (inside Monitor.leave you are outside the monitor)" : ""));
         }
-        if (stack.evaluatingConditions) {
-            throw new IllegalStateException("Monitor.await called while evaluating another thread's condition: "
+        if (stack.isEvaluatingConditions()) {
+            throw new IllegalStateException("Monitor.await called while evaluating a Monitor.await condition: "
                     + "conditions must be side-effect-free tests of the monitor's state");
         }
         checkNotPinned(stack, m, "Monitor.await");
         CancelScope.check("Monitor.await");
-        if (condition.getAsBoolean()) {
+        if (evaluate(stack, m, condition)) {
             return true;
         }
         if (Thread.interrupted()) {
@@ -121,7 +121,22 @@ public final class Conditions {
             }
             throw new InterruptedException("interrupted in Monitor.await (the monitor is held again)");
         }
-        return condition.getAsBoolean();
+        return evaluate(stack, m, condition);
+    }
+
+    /**
+     * The waiter evaluates its own condition, holding {@code m}: marked on its stack as an
+     * evaluation of {@code m}'s conditions, like a releaser's, so that the same rules apply
+     * whoever evaluates it (no {@code await} or {@code leave} inside; no waiting for one of
+     * {@code m}'s condition waiters, see {@link ProxySupport}).
+     */
+    private static boolean evaluate(MonitorStack stack, MonitorLock m, BooleanSupplier condition) {
+        stack.beginEvaluating(m);
+        try {
+            return condition.getAsBoolean();
+        } finally {
+            stack.endEvaluating();
+        }
     }
 
     /** {@code Monitor.leave}. */
@@ -135,8 +150,9 @@ public final class Conditions {
                     + "monitor whose method is running, so call it from inside a @MonitorMethod"
                     + (stack.depth() > 0 ? " (inside Monitor.leave you are outside the monitor already)" : ""));
         }
-        if (stack.evaluatingConditions) {
-            throw new IllegalStateException("Monitor.leave called while evaluating another thread's condition");
+        if (stack.isEvaluatingConditions()) {
+            throw new IllegalStateException("Monitor.leave called while evaluating a Monitor.await condition: "
+                    + "conditions must be side-effect-free tests of the monitor's state");
         }
         checkNotPinned(stack, m, "Monitor.leave");
         int saved = m.holds;

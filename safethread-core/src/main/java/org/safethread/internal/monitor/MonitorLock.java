@@ -725,8 +725,7 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     private boolean handOff(MonitorStack stack, ConditionWaiter skip) {
-        boolean outer = !stack.evaluatingConditions;
-        stack.evaluatingConditions = true;
+        stack.beginEvaluating(this);
         try {
             ConditionWaiter w = waiters.grantOldestReady(skip);
             if (w == null) {
@@ -739,13 +738,16 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
             LockSupport.unpark(w.ts.thread);
             return true;
         } finally {
-            if (outer) {
-                stack.evaluatingConditions = false;
-            }
+            stack.endEvaluating();
         }
     }
 
     // ------------------------------------------------------------------ condition waiters (holder only)
+
+    /** @return whether {@code t} waits on one of this monitor's conditions (holder only) */
+    boolean hasConditionWaiter(Thread t) {
+        return waiters != null && waiters.hasWaiter(t);
+    }
 
     void appendWaiter(ConditionWaiter w) {
         if (waiters == null) {

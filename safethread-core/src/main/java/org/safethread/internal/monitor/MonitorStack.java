@@ -75,6 +75,8 @@ public final class MonitorStack implements ThreadState.Forgettable {
      * (the class is final, so the array's type is exact).
      */
     private static final MonitorLock LEFT = new MonitorLock("(left)");
+    /** The empty array that the pin and evaluation lists start with (they are usually empty). */
+    private static final MonitorLock[] NO_LOCKS = new MonitorLock[0];
     /** The stack's first array: deep enough for the usual nesting of a few monitors. */
     private static final int FIRST_CAPACITY = 8;
 
@@ -105,8 +107,17 @@ public final class MonitorStack implements ThreadState.Forgettable {
     private MonitorLock[] items = new MonitorLock[FIRST_CAPACITY];
     /** How many entries. */
     private int size;
-    /** Set while this thread evaluates other threads' conditions during a release. */
-    boolean evaluatingConditions;
+    /**
+     * The monitors whose {@code Monitor.await} conditions this thread is evaluating now, outermost
+     * first, {@code evaluating[0 .. evaluatingCount - 1]}: a releaser evaluating its waiters'
+     * conditions, or a waiter evaluating its own inside {@code await}. Nested when a condition's
+     * call returns from another monitor that has waiters. This thread holds each of them
+     * throughout. Read by {@code await} and {@code leave} (refused inside a condition) and by an
+     * entry about to wait ({@link ProxySupport}: refused if it would wait for one of these
+     * monitors' condition waiters). Empty (no array) until first needed.
+     */
+    private MonitorLock[] evaluating = NO_LOCKS;
+    private int evaluatingCount;
     /**
      * Set when this thread lost a deadlock (it threw {@code DeadlockException} from a monitor
      * entry); cleared when it next gets a monitor through an entry queue. While set, an entry that
@@ -129,7 +140,7 @@ public final class MonitorStack implements ThreadState.Forgettable {
      * Monitors pinned by open branches (CONTRACT §6, "Pinned monitors"), one entry per open
      * branch opened inside a monitor; usually empty, so {@link #isPinned} costs one int compare.
      */
-    private MonitorLock[] pins = new MonitorLock[0];
+    private MonitorLock[] pins = NO_LOCKS;
     private int pinCount;
 
     /** The stack of {@code ts}'s thread (made on that thread itself, by its first {@link #current()}). */
@@ -268,6 +279,39 @@ public final class MonitorStack implements ThreadState.Forgettable {
     /** @return the top entry (a monitor or a leave marker), or null: identifies the monitor context */
     public Object topEntry() {
         return top();
+    }
+
+    /** This thread starts evaluating conditions of {@code m}, which it holds (undone by {@link #endEvaluating}). */
+    void beginEvaluating(MonitorLock m) {
+        if (evaluatingCount == evaluating.length) {
+            evaluating = Arrays.copyOf(evaluating, Math.max(2, evaluatingCount * 2));
+        }
+        evaluating[evaluatingCount++] = m;
+    }
+
+    /** This thread has finished the innermost evaluation begun by {@link #beginEvaluating}. */
+    void endEvaluating() {
+        evaluating[--evaluatingCount] = null;
+    }
+
+    /** @return whether this thread is evaluating a {@code Monitor.await} condition now */
+    boolean isEvaluatingConditions() {
+        return evaluatingCount > 0;
+    }
+
+    /**
+     * @return the innermost monitor whose conditions this thread is evaluating and on one of
+     *     whose conditions {@code t} waits, or null (this thread holds each of those monitors, so
+     *     reading their waiters is exact)
+     */
+    MonitorLock evaluatedMonitorAwaitedBy(Thread t) {
+        for (int i = evaluatingCount - 1; i >= 0; i--) {
+            MonitorLock m = evaluating[i];
+            if (m.hasConditionWaiter(t)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /** Pins {@code m}: a branch was opened inside it (undone by {@link #unpin}). */

@@ -37,12 +37,19 @@ public final class ProxySupport {
     }
 
     private static MonitorStack enterSlow(MonitorLock monitor, MonitorLock m, MonitorStack s) {
-        if (m.ownerThread() == s.thread) {
+        Thread owner = m.ownerThread();
+        if (owner == s.thread) {
             if (s.top() == m) {
                 m.holds++; // the innermost space: a direct re-entry, from this monitor or another of its space
                 return null;
             }
             throw reentry(monitor, m, s);
+        }
+        if (owner != null && s.isEvaluatingConditions()) {
+            MonitorLock evaluated = s.evaluatedMonitorAwaitedBy(owner);
+            if (evaluated != null) {
+                throw waitOnConditionWaiter(monitor, m, s, owner, evaluated);
+            }
         }
         m.lockContended(monitor, s, true, Settings.monitorSpins());
         m.setOwner(s.thread);
@@ -83,7 +90,7 @@ public final class ProxySupport {
 
     @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
     private static DeadlockException reentry(MonitorLock monitor, MonitorLock m, MonitorStack s) {
-        String thread = s.thread.getName().isEmpty() ? "#" + s.thread.getId() : s.thread.getName();
+        String thread = threadName(s.thread);
         String what = monitor == m ? m.name + ", which" : monitor.displayName() + ", whose space";
         String msg = "Re-entering " + what + " thread " + thread + " holds further out on its own stack ("
                 + s.chainFrom(m) + " → " + monitor.displayName() + "): the outer call is mid-way and its "
@@ -92,6 +99,46 @@ public final class ProxySupport {
         long id = s.thread.getId();
         return new DeadlockException(msg, java.util.List.of(
                 new DeadlockException.Link(thread, id, m.name, monitor.displayName())));
+    }
+
+    /**
+     * The refusal of an entry, made while evaluating a {@code Monitor.await} condition of
+     * {@code evaluated}, that would wait for {@code m}, held by {@code owner}, a thread waiting
+     * on one of {@code evaluated}'s conditions. That is a deadlock that no later event can end:
+     * the waiter releases {@code m} only after returning from its wait, which needs
+     * {@code evaluated}, and this thread holds {@code evaluated} until the evaluation ends. A
+     * timed or interrupted waiter would re-enter {@code evaluated} and close an ordinary cycle,
+     * broken with this thread as the victim (a re-entry after {@code await} is never chosen); an
+     * untimed one would never wake, and condition waits are not in the wait-for graph (CONTRACT
+     * §1). So the entry is refused at once, as a re-entry of a monitor held further out is: the
+     * condition is the waiter's code, and from the waiter's point of view it re-enters a monitor
+     * it holds further out (or one a waiter with the same condition holds). The exact check:
+     * this thread holds {@code evaluated}, so its waiter list is exact; a queued waiter cannot
+     * release {@code m} nor take it, so the owner read here (ordered after the waiter's entry by
+     * the hand-overs of {@code evaluated} that reached this thread) is exact for it.
+     */
+    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
+    private static DeadlockException waitOnConditionWaiter(MonitorLock monitor, MonitorLock m, MonitorStack s,
+            Thread owner, MonitorLock evaluated) {
+        String thread = threadName(s.thread);
+        String waiter = threadName(owner);
+        String msg = "Thread " + thread + ", evaluating a Monitor.await condition of " + evaluated.displayName()
+                + ", would wait to enter " + monitor.displayName() + ", held by thread " + waiter + ", which waits "
+                + "on a condition of " + evaluated.displayName() + ": " + waiter + " cannot return from its wait (and "
+                + "release " + monitor.displayName() + ") until it gets " + evaluated.displayName() + " back, which " + thread
+                + " holds until the evaluation ends. The entry is refused; " + monitor.displayName() + " was not "
+                + "entered and is unchanged, and the condition's waiter gets this exception from Monitor.await. A "
+                + "condition should be a side-effect-free test of its own monitor's state: keep what it needs in "
+                + "that monitor's fields instead of calling another monitor";
+        return new DeadlockException(msg, java.util.List.of(
+                new DeadlockException.Link(thread, s.thread.getId(), evaluated.displayName(), monitor.displayName()),
+                new DeadlockException.Link(waiter, owner.getId(), monitor.displayName(), evaluated.displayName())));
+    }
+
+    private static String threadName(Thread t) {
+        @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
+        long id = t.getId();
+        return t.getName().isEmpty() ? "#" + id : t.getName();
     }
 
     /**

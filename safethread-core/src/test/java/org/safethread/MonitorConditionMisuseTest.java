@@ -60,6 +60,12 @@ class MonitorConditionMisuseTest {
             return inner.awaitOpen(waiting);
         }
 
+        /** Waits inside {@code inner} until it is opened, holding this monitor. */
+        @MonitorMethod
+        public String holdAndWaitForOpen(RelayingInner inner, CountDownLatch waiting) throws InterruptedException {
+            return inner.awaitOpen(waiting);
+        }
+
         /** Holds this monitor until {@code release} is counted down. */
         @MonitorMethod
         public void holdUntil(CountDownLatch holding, CountDownLatch release) {
@@ -231,6 +237,100 @@ class MonitorConditionMisuseTest {
         assertThat(holder.finished()).isFalse();
         start("opener", inner::setOpen).joinAndCheck();
         holder.joinAndCheck();
+    }
+
+    /** A third monitor, whose own waiter's condition enters outer. */
+    public static class Relay {
+        private boolean flag;
+
+        @MonitorMethod
+        public String awaitFlagAnd(Outer outer, CountDownLatch waiting) throws InterruptedException {
+            waiting.countDown();
+            try {
+                Monitor.await(() -> flag && outer.ready());
+                return "woke";
+            } catch (DeadlockException e) {
+                return "refused: " + e.getMessage();
+            }
+        }
+
+        @MonitorMethod
+        public void setFlag() {
+            flag = true;
+        }
+    }
+
+    /** Relays from inner's condition to a relay monitor, whose exit evaluates its own waiter's condition. */
+    public static class RelayingInner {
+        private boolean flag;
+
+        @MonitorMethod
+        public String awaitFlagThenRelay(Relay relay, CountDownLatch waiting) throws InterruptedException {
+            waiting.countDown();
+            Monitor.await(() -> {
+                if (!flag) {
+                    return false;
+                }
+                relay.setFlag(); // a call into another monitor from a condition: evaluated on its exit
+                return true;
+            });
+            return "woke";
+        }
+
+        private boolean open;
+
+        @MonitorMethod
+        public String awaitOpen(CountDownLatch waiting) throws InterruptedException {
+            waiting.countDown();
+            Monitor.await(() -> open);
+            return "opened";
+        }
+
+        @MonitorMethod
+        public void setFlag() {
+            flag = true;
+        }
+
+        @MonitorMethod
+        public void setOpen() {
+            open = true;
+        }
+    }
+
+    /** Nested evaluations: inner's condition returns from relay, whose waiter's condition enters outer. */
+    @Test
+    void aNestedEvaluationThatWouldWaitForAWaiterOfAnOuterEvaluationIsRefused() throws Throwable {
+        Outer outer = Monitor.of(new Outer());
+        RelayingInner inner = Monitor.of(new RelayingInner());
+        Relay relay = Monitor.of(new Relay());
+        // outer-holder: holds outer, waits on inner until it is opened (stays false here).
+        CountDownLatch holderWaiting = new CountDownLatch(1);
+        String[] held = new String[1];
+        Worker holder = start("outer-holder", () -> held[0] = outer.holdAndWaitForOpen(inner, holderWaiting));
+        await(holderWaiting);
+        // relay-waiter: waits on relay for flag && outer.ready().
+        CountDownLatch relayWaiting = new CountDownLatch(1);
+        String[] relayed = new String[1];
+        Worker relayWaiter = start("relay-waiter", () -> relayed[0] = relay.awaitFlagAnd(outer, relayWaiting));
+        await(relayWaiting);
+        // inner-waiter: waits on inner; its condition, once the flag is set, calls relay.setFlag().
+        CountDownLatch innerWaiting = new CountDownLatch(1);
+        String[] innerResult = new String[1];
+        Worker innerWaiter = start("inner-waiter",
+                () -> innerResult[0] = inner.awaitFlagThenRelay(relay, innerWaiting));
+        await(innerWaiting);
+        // The releaser sets inner's flag. Its exit evaluates inner's conditions: outer-holder's is
+        // false; inner-waiter's calls relay.setFlag(), whose exit evaluates relay-waiter's
+        // condition, which would wait for outer, held by outer-holder, a waiter of inner.
+        start("releaser", inner::setFlag).joinAndCheck();
+        relayWaiter.joinAndCheck();
+        innerWaiter.joinAndCheck();
+        assertThat(relayed[0]).startsWith("refused: ").contains("releaser", "outer-holder", inner.toString());
+        assertThat(innerResult[0]).isEqualTo("woke");
+        assertThat(holder.finished()).isFalse();
+        start("opener", inner::setOpen).joinAndCheck();
+        holder.joinAndCheck();
+        assertThat(held[0]).isEqualTo("opened");
     }
 
     /** No false positive: a condition may wait for a monitor whose holder is running. */

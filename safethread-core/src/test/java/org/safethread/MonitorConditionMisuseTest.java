@@ -60,12 +60,6 @@ class MonitorConditionMisuseTest {
             return inner.awaitOpen(waiting);
         }
 
-        /** Waits inside {@code inner} until it is opened, holding this monitor. */
-        @MonitorMethod
-        public String holdAndWaitForOpen(RelayingInner inner, CountDownLatch waiting) throws InterruptedException {
-            return inner.awaitOpen(waiting);
-        }
-
         /** Holds this monitor until {@code release} is counted down. */
         @MonitorMethod
         public void holdUntil(CountDownLatch holding, CountDownLatch release) {
@@ -110,6 +104,20 @@ class MonitorConditionMisuseTest {
             } finally {
                 waiters--;
             }
+        }
+
+        /** Once the flag is set, the condition calls {@code relay}, whose exit evaluates its own waiters' conditions. */
+        @MonitorMethod
+        public String awaitFlagThenRelay(Relay relay, CountDownLatch waiting) throws InterruptedException {
+            waiting.countDown();
+            Monitor.await(() -> {
+                if (!flag) {
+                    return false;
+                }
+                relay.setFlag();
+                return true;
+            });
+            return "woke";
         }
 
         /** The caller's own condition enters {@code outer} at once. */
@@ -260,48 +268,11 @@ class MonitorConditionMisuseTest {
         }
     }
 
-    /** Relays from inner's condition to a relay monitor, whose exit evaluates its own waiter's condition. */
-    public static class RelayingInner {
-        private boolean flag;
-
-        @MonitorMethod
-        public String awaitFlagThenRelay(Relay relay, CountDownLatch waiting) throws InterruptedException {
-            waiting.countDown();
-            Monitor.await(() -> {
-                if (!flag) {
-                    return false;
-                }
-                relay.setFlag(); // a call into another monitor from a condition: evaluated on its exit
-                return true;
-            });
-            return "woke";
-        }
-
-        private boolean open;
-
-        @MonitorMethod
-        public String awaitOpen(CountDownLatch waiting) throws InterruptedException {
-            waiting.countDown();
-            Monitor.await(() -> open);
-            return "opened";
-        }
-
-        @MonitorMethod
-        public void setFlag() {
-            flag = true;
-        }
-
-        @MonitorMethod
-        public void setOpen() {
-            open = true;
-        }
-    }
-
     /** Nested evaluations: inner's condition returns from relay, whose waiter's condition enters outer. */
     @Test
     void aNestedEvaluationThatWouldWaitForAWaiterOfAnOuterEvaluationIsRefused() throws Throwable {
         Outer outer = Monitor.of(new Outer());
-        RelayingInner inner = Monitor.of(new RelayingInner());
+        Inner inner = Monitor.of(new Inner());
         Relay relay = Monitor.of(new Relay());
         // outer-holder: holds outer, waits on inner until it is opened (stays false here).
         CountDownLatch holderWaiting = new CountDownLatch(1);

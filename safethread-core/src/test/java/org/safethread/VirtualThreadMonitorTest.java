@@ -103,6 +103,24 @@ class VirtualThreadMonitorTest {
         }
     }
 
+    /**
+     * {@code MonitorConditionMisuseTest}'s first shape on virtual threads: a releaser evaluating a
+     * condition that would wait for a monitor its parked (virtual) waiter holds is refused, and
+     * the waiter gets the {@code DeadlockException} from {@code await}.
+     */
+    @Test
+    void aConditionThatWouldWaitForItsParkedVirtualWaitersMonitorIsRefused() throws Throwable {
+        MonitorConditionMisuseTest.Outer outer = Monitor.of(new MonitorConditionMisuseTest.Outer());
+        MonitorConditionMisuseTest.Inner inner = Monitor.of(new MonitorConditionMisuseTest.Inner());
+        CountDownLatch waiting = new CountDownLatch(1);
+        String[] result = new String[1];
+        Worker waiter = start(VIRTUAL, "v-cond-waiter", () -> result[0] = outer.waitInside(inner, outer, waiting));
+        MonitorTesting.await(waiting);
+        start(VIRTUAL, "v-cond-releaser", inner::setFlag).joinAndCheck();
+        waiter.joinAndCheck();
+        assertThat(result[0]).startsWith("refused: ").contains("v-cond-releaser", "v-cond-waiter");
+    }
+
     /** One AB/BA between unnamed virtual threads; returns the victim's exception. */
     private static DeadlockException unnamedDeadlock() throws Throwable {
         java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);

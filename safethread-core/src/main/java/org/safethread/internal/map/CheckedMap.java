@@ -164,9 +164,14 @@ public final class CheckedMap {
 
     // ------------------------------------------------------------------ writes
 
-    /** Takes note that {@code marker} was taken out of the map by the caller, and wakes its waiters. */
+    /**
+     * Takes note that {@code marker} is out of the map (the caller took it out, or it was never
+     * published), counting it off once whoever else tries too, and wakes its waiters.
+     */
     private void resolved(PendingKey marker) {
-        pending.decrement();
+        if (marker.takeOut()) { // the displacer and the finishing owner may both get here
+            pending.decrement();
+        }
         marker.resolve();
     }
 
@@ -308,26 +313,41 @@ public final class CheckedMap {
         }
         checkKey("computeIfAbsent", key);
         ThreadState ts = ThreadState.current();
-        PendingKey mine = null;
         for (;;) {
-            if (cur == null) {
-                if (mine == null) {
-                    mine = new PendingKey(key, ts);
-                }
+            // Absent, or a stale marker (resolved, left in the map by a key whose code threw or
+            // lied: see PendingKey) which is absent too: publish a marker of our own.
+            if (cur == null || cur instanceof PendingKey && ((PendingKey) cur).isDone()) {
+                PendingKey mine = new PendingKey(key, ts); // a new one each time: a marker is never reused
                 pending.increment();
                 // In a blocker role from before the marker can be seen until the mapping is over:
                 // a thread waiting for the key walks to this one, so this thread's own monitor
                 // waits must register fully and walk (see WaitForGraph, "Light registrations").
                 WaitForGraph.enterBlockerRole(ts);
                 try {
-                    cur = map.putIfAbsent(key, mine);
-                    if (cur == null) {
+                    boolean published;
+                    try {
+                        if (cur == null) {
+                            cur = map.putIfAbsent(key, mine); // the key's code runs: it may throw, even after the write
+                            published = cur == null;
+                        } else {
+                            published = map.replace(key, cur, mine); // identity on the value
+                            if (published) {
+                                resolved((PendingKey) cur);
+                            } else {
+                                cur = map.get(key);
+                            }
+                        }
+                    } catch (Throwable t) {
+                        release(key, mine, t); // published or not: take it out if there, count it off, resolve
+                        throw t;
+                    }
+                    if (published) {
                         return runMapping(key, mine, mapping);
                     }
                 } finally {
                     WaitForGraph.exitBlockerRole(ts);
                 }
-                pending.decrement(); // not published
+                resolved(mine); // never published: counted off (nobody else knows it)
                 continue;
             }
             if (cur instanceof PendingKey) {
@@ -339,32 +359,78 @@ public final class CheckedMap {
         }
     }
 
-    /** Runs the mapping for {@code key}, whose marker {@code mine} the caller published. */
+    /**
+     * Runs the mapping for {@code key}, whose marker {@code mine} the caller published, and
+     * releases the marker however the mapping, the check or the install ends.
+     */
     private Object runMapping(Object key, PendingKey mine, Function<Object, Object> mapping) {
-        Object value;
+        Object result;
         try {
-            value = mapping.apply(key);
+            Object value = mapping.apply(key);
+            if (value == null) {
+                result = null;
+            } else {
+                if (!shareableValue(value)) {
+                    throw unshareable("computeIfAbsent", "value", value);
+                }
+                Object winner = putIfAbsentChecked(key, value, mine); // resolves mine when it replaces it
+                result = winner == null ? value : winner;
+            }
         } catch (Throwable t) {
-            abandon(key, mine);
+            release(key, mine, t);
             throw t;
         }
-        if (value == null) {
-            abandon(key, mine);
-            return null;
-        }
-        if (!shareableValue(value)) {
-            abandon(key, mine);
-            throw unshareable("computeIfAbsent", "value", value);
-        }
-        Object winner = putIfAbsentChecked(key, value, mine);
-        return winner == null ? value : winner;
+        release(key, mine, null);
+        return result;
     }
 
-    /** Takes {@code mine} out of the map (the key is absent again), unless a write displaced it. */
-    private void abandon(Object key, PendingKey mine) {
-        if (map.remove(key, mine)) { // identity
-            resolved(mine);
+    /**
+     * The end of every mapping, and of a failed publication: takes {@code mine} out of the map if
+     * it is still there (the key is absent again), counts it off, and resolves it in any case, so
+     * that no waiter waits for a mapping that ended. Only its owner calls this.
+     *
+     * <p>If the key's own code makes the removal throw, or miss the marker (a {@code hashCode}
+     * that changed), the marker is looked for by identity among the values (no user code; only on
+     * this path): not there, it was never published or a write displaced it (counted off here or
+     * by that write, once); still there, it stays as a stale marker (see {@link PendingKey}).
+     *
+     * @param primary the throwable the operation is ending with (a failure of the key's code here
+     *     is attached to it), or null (then such a failure is thrown, after the marker was resolved)
+     */
+    private void release(Object key, PendingKey mine, Throwable primary) {
+        Throwable keyFailure = null;
+        try {
+            if (!mine.isOut()) { // the install (or a displacer) took it out already: the usual case
+                boolean removed = false;
+                try {
+                    removed = map.remove(key, mine); // identity on the value; the key's hashCode/equals run
+                } catch (Throwable t) {
+                    keyFailure = t;
+                }
+                if (removed || !map.containsValue(mine)) { // containsValue: identity, no user code
+                    if (mine.takeOut()) {
+                        pending.decrement();
+                    }
+                }
+            }
+        } finally {
+            mine.resolve(); // idempotent; pairs with the waiters' addWaiter
         }
+        if (keyFailure != null) {
+            if (primary != null) {
+                if (primary != keyFailure) {
+                    primary.addSuppressed(keyFailure);
+                }
+            } else {
+                throw CheckedMap.<RuntimeException>sneaky(keyFailure);
+            }
+        }
+    }
+
+    /** Rethrows any throwable (a key's code may throw a checked one through a sneaky throw). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
     }
 
     /** Waits until {@code p} is resolved; a wait-for edge to the thread computing it. */
@@ -380,7 +446,7 @@ public final class CheckedMap {
             // Not interruptible, as a monitor entry (the status is kept); abortable: a deadlock
             // victim leaves here, before it changed anything.
             WaitForGraph.await(p, true, p::isDone, null);
-        } catch (DeadlockException e) {
+        } catch (Throwable e) { // a deadlock victim, or anything else the wait threw
             node.leave();
             throw e;
         }

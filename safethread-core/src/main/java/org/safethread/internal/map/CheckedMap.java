@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.safethread.DeadlockException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.deadlock.WaitForGraph;
+import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
@@ -433,8 +434,16 @@ public final class CheckedMap {
         throw (E) t;
     }
 
-    /** Waits until {@code p} is resolved; a wait-for edge to the thread computing it. */
+    /**
+     * Waits until {@code p} is resolved; a wait-for edge to the thread computing it. A
+     * cancellation point (CONTRACT §6): a child of a cancelled branch gets
+     * {@code CancelledException} before waiting, and leaves the wait when its branch is cancelled
+     * (the cancellation's interrupt wakes it; the status stays set), having changed nothing.
+     */
     private static void awaitPending(PendingKey p, ThreadState ts) {
+        if (CancelScope.cancelledNow()) { // before anything else, also when it would not block
+            throw CancelScope.cancelledAt("SharedMap.computeIfAbsent (waiting for " + p.keyName() + ")");
+        }
         if (p.owner == ts) {
             throw recursive(p, ts);
         }
@@ -442,13 +451,18 @@ public final class CheckedMap {
         if (node == null) {
             return; // resolved meanwhile
         }
+        CancelScope scope = CancelScope.current(); // null outside a branch child: the plain wait
         try {
             // Not interruptible, as a monitor entry (the status is kept); abortable: a deadlock
-            // victim leaves here, before it changed anything.
-            WaitForGraph.await(p, true, p::isDone, null);
+            // victim leaves here, before it changed anything; and so does a cancelled child.
+            WaitForGraph.await(p, true, scope == null ? p::isDone : () -> p.isDone() || scope.isCancelled(), null);
         } catch (Throwable e) { // a deadlock victim, or anything else the wait threw
             node.leave();
             throw e;
+        }
+        if (scope != null && !p.isDone() && scope.isCancelled()) {
+            node.leave(); // the resolver need not unpark us
+            throw CancelScope.cancelledAt(scope, "SharedMap.computeIfAbsent (waiting for " + p.keyName() + ")");
         }
     }
 

@@ -52,8 +52,17 @@ import org.safethread.internal.share.ShareRules;
  * {@code ConcurrentHashMap.computeIfAbsent}: a failure belongs to the caller whose mapping threw.
  *
  * <p><b>Counting.</b> {@code pending} counts markers in the map: incremented before one is
- * published, decremented after it is taken out (or failed to be published), so it is never below
- * the number of markers present and {@code size} subtracts it from the map's count.
+ * published, decremented after it is taken out (or failed to be published), once per marker
+ * whoever tries ({@link PendingKey#takeOut}, a CAS: a displacing write and the finishing owner may
+ * both get there), so it is never below the number of markers present and {@code size} subtracts
+ * it from the map's count. A stale marker (see {@link PendingKey}: its key's code made the owner's
+ * removal fail) stays counted while it is in the map.
+ *
+ * <p><b>Releasing.</b> User code (the key's {@code hashCode}/{@code equals}/{@code compareTo},
+ * the mapping, the value's check) can throw at any step after a marker is published, even after
+ * a write has been made ({@code ConcurrentHashMap} builds a tree bin after it stores a value). So
+ * the owner ends every publication attempt and every mapping in {@link #release}, on the normal
+ * path and in a catch-and-rethrow: no path leaves a marker pending.
  */
 public final class CheckedMap {
     private final ConcurrentHashMap<Object, Object> map = new ConcurrentHashMap<>();

@@ -44,12 +44,17 @@ final class ProxyFactory {
      * Why a refused plain object may not cross, when monitors guard it: it is the target of a
      * monitor this thread is inside ({@code this} in a monitor method, captured by a lambda or
      * held by a record or a value being stored), or of a class that class proxies guard. Identity
-     * lookups only: no user code.
+     * lookups only: no user code; and it makes no runtime state (ShareRules is asked from any
+     * thread, the runtime's own included): a thread inside a monitor has its stack in the table
+     * (its entry installed it), else this thread holds no monitor to speak of, or its slot is
+     * another thread's (a rare collision: the class-level advice then).
      *
      * @return the reason, or null for ShareRules' general advice
      */
     static String plainAdvice(Object o) {
-        MonitorLock held = MonitorStack.current().findByTarget(o);
+        Thread me = Thread.currentThread();
+        MonitorStack stack = MonitorStack.tableEntry(me);
+        MonitorLock held = stack != null && stack.thread == me ? stack.findByTarget(o) : null;
         if (held != null) {
             return "it is the target of monitor " + held.name + ", which this thread is inside: in a monitor method, "
                     + "this is the unguarded object, not the monitor, so nothing that holds it may leave the monitor (a "

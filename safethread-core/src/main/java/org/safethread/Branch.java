@@ -38,8 +38,9 @@ import org.jspecify.annotations.Nullable;
  *       are cancelled with it. Monitor entry is not cancellable.</li>
  *   <li><b>Pinned monitors.</b> A branch opened inside monitor M pins M: until the branch is
  *       joined or closed, its owner may not {@link Monitor#await} or {@link Monitor#leave} on M
- *       ({@link IllegalStateException}), and {@code join} must be called in the monitor context
- *       where the branch was opened. This keeps every deadlock through a join breakable.</li>
+ *       ({@link IllegalStateException}), and {@code join} and {@code close} must be called in the
+ *       monitor context where the branch was opened, or outside every monitor. This keeps every
+ *       deadlock through a join breakable.</li>
  * </ul>
  *
  * <p>Memory consistency effects: actions of the owner before {@code fork} happen-before the
@@ -137,7 +138,8 @@ public final class Branch implements AutoCloseable {
      * @throws CancelledException if the owner is itself a child of a cancelled branch (after
      *     every child of this one has ended)
      * @throws IllegalStateException if the caller is not the owner, the branch was already joined
-     *     or closed, or the owner is not in the monitor context it opened the branch in
+     *     or closed, or the owner is neither in the monitor context it opened the branch in nor
+     *     outside every monitor (the branch is then left as it was)
      */
     public void join() throws InterruptedException {
         core.join();
@@ -164,7 +166,16 @@ public final class Branch implements AutoCloseable {
      * children's failures attached as suppressed; try-with-resources attaches it as suppressed to
      * the body's exception.
      *
-     * @throws IllegalStateException if the caller is not the owner, or the branch was not joined
+     * <p>Like {@code join}, the wait must happen in the monitor context where the branch was
+     * opened, or outside every monitor: waiting for children while holding a monitor entered
+     * since could make a deadlock that cannot be broken. Called anywhere else, {@code close}
+     * cancels the branch and throws {@link IllegalStateException} without waiting; the branch
+     * stays open, so a {@code join} or {@code close} where it was opened still waits for the
+     * children. Try-with-resources always closes where the branch was opened.
+     *
+     * @throws IllegalStateException if the caller is not the owner, the branch was not joined,
+     *     or the owner is neither in the monitor context it opened the branch in nor outside
+     *     every monitor (then the branch was cancelled but not waited for, and it stays open)
      */
     @Override
     public void close() {

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.safethread.internal.finalizer.PlainWatches;
+import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.finalizer.Watch;
 import org.safethread.internal.finalizer.ReachWalk;
 import org.safethread.internal.refcount.RefCounts;
@@ -94,7 +95,12 @@ public final class DeathQueue<P> {
     /**
      * Watches {@code obj}: {@code payload} will be delivered to this queue once, when it dies.
      *
-     * @param obj the object to watch (any object)
+     * <p>A {@linkplain Monitor monitor} stands for its target, as in {@link SafeThread#register}:
+     * {@code watch(monitor, p)} watches the object the monitor guards (a {@code RefCounted}
+     * target at its death, another when the JVM collects it), not the proxy, whose life is not
+     * the target's.
+     *
+     * @param obj the object to watch (any object), or a monitor guarding it
      * @param payload what to deliver; must be shareable and not null
      * @return a handle for {@link #cancel}
      * @throws NullPointerException if {@code obj} or {@code payload} is null ({@code poll()} uses
@@ -109,6 +115,7 @@ public final class DeathQueue<P> {
      */
     public Handle watch(Object obj, P payload) {
         Objects.requireNonNull(obj, "DeathQueue.watch: obj (the object to watch) is null");
+        obj = MonitorAccess.standIn(obj); // a monitor: its target's death, not the proxy's
         Objects.requireNonNull(payload, "DeathQueue.watch: payload is null; poll() uses null for "
                 + "'no notice', so pass a value (an id, a record, …)");
         String why = Shareability.whyNotShareable(payload);

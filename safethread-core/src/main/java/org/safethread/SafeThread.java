@@ -120,7 +120,7 @@ public final class SafeThread {
      * plumbing), else {@code obj} itself.
      */
     private static Object ownerOf(Object obj) {
-        return MonitorAccess.isMonitor(obj) ? MonitorAccess.targetOf(obj) : obj;
+        return MonitorAccess.standIn(obj);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.safethread;
 
 import java.lang.ref.WeakReference;
 import java.util.Objects;
+import org.safethread.internal.monitor.MonitorAccess;
 import org.safethread.internal.refcount.RefCounts;
 import org.jspecify.annotations.Nullable;
 import org.safethread.internal.share.ShareRules;
@@ -19,6 +20,11 @@ import org.safethread.internal.share.ShareRules;
  *       "try-incref" of free-threaded CPython, {@code Py_TryIncref}).</li>
  *   <li>For any other referent, {@link #get()} returns null once the JVM collected it (it is a
  *       {@link java.lang.ref.WeakReference}); {@link #acquire()} is refused.</li>
+ *   <li>A {@linkplain Monitor monitor} referent stands for its target where life is concerned,
+ *       as in {@link DeathQueue#watch}: {@link #get()} returns the monitor, and null once it is
+ *       collected or its target is a dead {@link RefCounted} (a RefCounted guarded through an
+ *       interface). {@link #acquire()} of a monitor is refused: the reference it took would be
+ *       the target's, which the holder of the monitor cannot release.</li>
  * </ul>
  *
  * <p>A {@code WeakRef} is {@linkplain Shareability shareable} when its referent is (a collected
@@ -38,7 +44,10 @@ public final class WeakRef<T> {
     }
 
     private final WeakReference<T> ref;
+    /** Whether the referent is, or (a monitor) guards, a RefCounted: its death clears {@code get}. */
     private final boolean counted;
+    /** Whether the referent is a monitor (whose target is what is counted). */
+    private final boolean monitor;
 
     /**
      * Creates a weak reference to {@code referent}.
@@ -49,7 +58,9 @@ public final class WeakRef<T> {
     public WeakRef(T referent) {
         Objects.requireNonNull(referent, "WeakRef: referent is null");
         this.ref = new WeakReference<>(referent);
-        this.counted = referent instanceof RefCounted;
+        Object target = MonitorAccess.standIn(referent);
+        this.monitor = target != referent;
+        this.counted = target instanceof RefCounted;
     }
 
     /**
@@ -61,7 +72,8 @@ public final class WeakRef<T> {
      */
     public @Nullable T get() {
         T t = ref.get();
-        if (t == null || counted && !RefCounts.isAliveSettled((RefCounted) t)) {
+        // a monitor holds its target strongly: while t is reachable here, so is its target
+        if (t == null || counted && !RefCounts.isAliveSettled((RefCounted) MonitorAccess.standIn(t))) {
             return null;
         }
         return t;
@@ -73,9 +85,15 @@ public final class WeakRef<T> {
      *
      * @return the referent with one more reference counted for the caller, or null if it is dead
      * @throws IllegalStateException if the referent is not a RefCounted (it has no count to take:
-     *     use {@link #get()})
+     *     use {@link #get()}), or is a monitor (the count would be its target's, which the
+     *     monitor's holder cannot release: use {@link #get()})
      */
     public @Nullable T acquire() {
+        if (monitor) {
+            throw new IllegalStateException("WeakRef.acquire: the referent is a monitor; a reference counted on the "
+                    + "object it guards could not be released through the monitor, so none is taken; use get() (null once "
+                    + "the monitor is collected" + (counted ? " or the object it guards is dead)" : ")"));
+        }
         if (!counted) {
             throw new IllegalStateException("WeakRef.acquire: the referent is not a RefCounted, so there is "
                     + "no reference to count; use get()");

@@ -88,6 +88,143 @@ class BranchMoreTest {
         }
     }
 
+    /** Latches of the close-context tests (static: a monitor method takes no unshareable state). */
+    static volatile java.util.concurrent.CountDownLatch childOutside;
+    static volatile java.util.concurrent.CountDownLatch ownerInside;
+
+    /** A room a child steps out of (Monitor.leave) while its owner walks in and ends the branch there. */
+    public static class Room {
+        @MonitorMethod
+        public String stepOutAndBack() {
+            Monitor.leave(() -> {
+                childOutside.countDown();
+                awaitUninterruptibly(ownerInside); // the cancellation's interrupt must not end this early
+                return null;
+            });
+            return "back";
+        }
+
+        @MonitorMethod
+        public String closeTheSmuggledBranch() {
+            ownerInside.countDown();
+            try {
+                smuggled.close();
+                return "closed";
+            } catch (IllegalStateException e) {
+                return e.getMessage();
+            }
+        }
+
+        @MonitorMethod
+        public String openAndKeep() {
+            smuggled = Branch.open(); // pins this monitor until it ends
+            smuggled.fork(() -> 1);
+            return "opened";
+        }
+    }
+
+    static void awaitUninterruptibly(java.util.concurrent.CountDownLatch latch) {
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    // A separate thread: the bug this guards against hung close for ever (a cycle of a re-entry
+    // after Monitor.leave and the close's wait, neither of which may be refused).
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void closeIsRefusedInsideAMonitorEnteredAfterTheBranchOpenedAsJoinIs() throws Exception {
+        // close waited for the children wherever it was called: inside a monitor entered after
+        // open, a child re-entering that monitor after a leave (not refusable) and the close's
+        // wait (not refusable) waited for each other, and no victim could be chosen.
+        Room room = Monitor.of(new Room());
+        childOutside = new java.util.concurrent.CountDownLatch(1);
+        ownerInside = new java.util.concurrent.CountDownLatch(1);
+        Branch b = Branch.open();
+        smuggled = b;
+        try {
+            Branch.Child<String> c = b.fork(room::stepOutAndBack);
+            childOutside.await();
+            String refused = room.closeTheSmuggledBranch();
+            assertThat(refused).contains("Branch.close").contains("monitor context").contains("still open");
+            assertThat(b.isCancelled()).isTrue(); // close ends the branch: it cancelled it
+            b.join(); // where it was opened: waits for the child, which re-entered the room
+            assertThat(c.state()).isEqualTo(State.SUCCEEDED); // its task returned
+            assertThat(c.get()).isEqualTo("back");
+        } finally {
+            smuggled = null;
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void closeInsideAnotherMonitorKeepsTheBranchOpenForACloseWhereItWasOpened() throws Exception {
+        Other o = Monitor.of(new Other());
+        Room room = Monitor.of(new Room());
+        ownerInside = new java.util.concurrent.CountDownLatch(1);
+        Branch b = Branch.open();
+        smuggled = b;
+        try {
+            Branch.Child<Void> c = b.fork(BranchTesting::sleepLong);
+            assertThat(room.closeTheSmuggledBranch()).contains("Branch.close").contains("monitor context");
+            assertThat(o.joinTheSmuggledBranch()).contains("Branch.join").contains("monitor context");
+            Throwable closed = catchThrowable(b::close); // where it was opened: waits, then the usual refusal
+            assertThat(closed).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed without a completed join");
+            assertThat(c.state()).isEqualTo(State.CANCELLED);
+            b.close(); // closed now: nothing more
+        } finally {
+            smuggled = null;
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aBranchOpenedInsideAMonitorMayBeJoinedOrClosedOutsideEveryMonitor() throws Exception {
+        // Holding no monitor, the owner's wait has no monitor edge into it: no cycle through it.
+        Room room = Monitor.of(new Room());
+        try {
+            assertThat(room.openAndKeep()).isEqualTo("opened");
+            smuggled.join();
+            assertThat(room.openAndKeep()).isEqualTo("opened");
+            assertThat(catchThrowable(smuggled::close)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed without a completed join");
+        } finally {
+            smuggled = null;
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aBranchAChildOpenedInsideAMonitorAndLeftOpenIsStillClosedBeforeTheChildEnds() throws Exception {
+        // The child closes such a branch after its task, outside every monitor: that close must not
+        // be refused for being in another monitor context than the open.
+        Branch.Child<String> child;
+        Throwable reported;
+        try (Branch b = Branch.open()) {
+            child = b.fork(() -> {
+                Room mine = Monitor.of(new Room());
+                return mine.openAndKeep(); // the static is overwritten: a child's branch, left open
+            });
+            reported = catchThrowable(b::join);
+        } finally {
+            smuggled = null;
+        }
+        assertThat(child.state()).isEqualTo(State.FAILED);
+        assertThat(reported).isSameAs(child.failure()).hasMessageContaining("ended leaving branch#");
+        // the child's close waited (the usual close-without-join report), it was not refused
+        assertThat(reported.getSuppressed()).singleElement().asString().contains("closed without a completed join")
+                .doesNotContain("monitor context");
+    }
+
     @Test
     void aBranchEndingWithFailuresIsRecordedAsAJfrEvent() throws Exception {
         Path file = Files.createTempFile("safethread-branch", ".jfr");

@@ -239,6 +239,73 @@ class DeathQueueTest {
         other.decref();
     }
 
+    /** An interface a counted object is guarded through (a class proxy of a RefCounted is refused). */
+    public interface Ticker {
+        int tick();
+    }
+
+    static final class CountedTicker extends RefCounted implements Ticker {
+        private int ticks;
+
+        @Override
+        public int tick() {
+            return ++ticks;
+        }
+    }
+
+    /**
+     * A monitor stands for its target, as in SafeThread.register: watch(monitor) used to watch the
+     * proxy. For a RefCounted target (guarded through an interface) the notice never came at the
+     * target's death (the proxy is not counted, so it waited for the JVM to collect the proxy).
+     */
+    @Test
+    void watchingAMonitorOfACountedObjectDeliversAtTheTargetsDeath() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        CountedTicker target = new CountedTicker();
+        Ticker m = Monitor.of(target, Ticker.class);
+        DeathQueue.Handle h = q.watch(m, "ticker");
+        assertThat(m.tick()).isEqualTo(1);
+        assertThat(q.poll()).isNull();
+        target.decref(); // the proxy is still held here: only the target died
+        assertThat(q.poll(Duration.ofSeconds(5))).isEqualTo("ticker");
+        assertThat(h.isWatching()).isFalse();
+        assertThat(m).isNotNull();
+    }
+
+    /**
+     * For a plain target, watching the proxy fired when the proxy was collected although the
+     * object it guarded was still alive (the wrong object's death); now the target's collection
+     * is what counts.
+     */
+    @Test
+    void watchingAMonitorOfAPlainObjectDeliversWhenTheTargetIsCollectedNotTheProxy() throws Exception {
+        DeathQueue<String> q = new DeathQueue<>();
+        AtomicReference<Account> kept = new AtomicReference<>(new Account()); // the target, alive
+        java.lang.ref.WeakReference<Object> proxy = watchThroughADroppedMonitor(q, kept.get());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (proxy.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(proxy.get()).as("the proxy was collected").isNull();
+        assertThat(q.poll(Duration.ofMillis(300))).as("the target is alive: no notice").isNull();
+        kept.set(null);
+        String got = null;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (got == null && System.nanoTime() < deadline) {
+            System.gc();
+            got = q.poll(Duration.ofMillis(20));
+        }
+        assertThat(got).as("the target was collected: its notice").isEqualTo("account");
+    }
+
+    private static java.lang.ref.WeakReference<Object> watchThroughADroppedMonitor(DeathQueue<String> q, Account target) {
+        Account m = Monitor.of(target);
+        q.watch(m, "account");
+        assertThat(m.balance()).isZero();
+        return new java.lang.ref.WeakReference<>(m);
+    }
+
     /** A payload whose collection the test can observe. */
     @Shareable
     static final class Token {

@@ -300,6 +300,44 @@ class GuideExamplesTest {
         assertThat(b.isAlive()).isFalse();
     }
 
+    // §6: Refs in a collection are not released at death
+    static final class Bag extends RefCounted {
+        final List<Ref<Node>> items = new ArrayList<>(); // not released by Bag's death
+
+        void add(Node n) {
+            items.add(new Ref<>(n));
+        }
+
+        void release() { // call before the last decref
+            items.forEach(Ref::clear);
+            items.clear();
+            decref();
+        }
+    }
+
+    @Test
+    void refsInACollectionAreReleasedByHandNotByDeath() {
+        Bag bag = new Bag();
+        Node n = new Node();
+        bag.add(n);
+        n.decref(); // only the bag's Ref keeps n now
+        bag.release(); // the Refs cleared, then the bag's own reference: both die
+        assertThat(n.isAlive()).isFalse();
+        assertThat(bag.isAlive()).isFalse();
+
+        // what the guide warns about: a plain decref kills the bag, but not the Ref in its list
+        Bag forgot = new Bag();
+        Node kept = new Node();
+        forgot.add(kept);
+        kept.decref();
+        forgot.decref();
+        assertThat(forgot.isAlive()).isFalse();
+        assertThat(kept.isAlive()).as("a Ref in a collection is not released at its holder's death").isTrue();
+        assertThat(kept.refCount()).isEqualTo(1);
+        forgot.items.get(0).clear(); // clean up by hand, as the guide says
+        assertThat(kept.isAlive()).isFalse();
+    }
+
     // §7
     static final class Pool {
         static final ConcurrentLinkedQueue<ByteBuffer> FREE = new ConcurrentLinkedQueue<>();

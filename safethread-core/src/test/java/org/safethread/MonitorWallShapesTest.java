@@ -623,6 +623,80 @@ class MonitorWallShapesTest {
         assertThat(r.first()).isSameAs(b);
     }
 
+    /** A monitor whose methods hand out or store things that capture {@code this}. */
+    public static class Gauge {
+        private int level = 3;
+
+        @MonitorMethod
+        public java.util.function.IntSupplier reader() {
+            return () -> level; // captures this: the target, not the monitor
+        }
+
+        @MonitorMethod
+        public java.util.function.IntSupplier snapshotReader() {
+            int now = level;
+            return () -> now; // captures a value: fine
+        }
+
+        record Holding(Gauge gauge) {
+        }
+
+        @MonitorMethod
+        public Holding holder() {
+            return new Holding(this);
+        }
+
+        @MonitorMethod
+        public void publish(SharedMap<String, Object> into) {
+            into.put("gauge", this);
+        }
+
+        @MonitorMethod
+        public void publishReader(SharedMap<String, Object> into) {
+            into.put("reader", (java.util.function.IntSupplier) () -> level);
+        }
+    }
+
+    /**
+     * A monitor method returning a lambda that captures this was told "make it a monitor (Monitor.of)"
+     * about its own target, which already is one: the lambda captured the unguarded target. The
+     * advice now says what the object is and what to do: capture the values, or the monitor.
+     */
+    @Test
+    void aLambdaCapturingTheTargetGetsAdviceAboutTheTargetNotMakeItAMonitor() {
+        Gauge g = Monitor.of(new Gauge());
+        assertThatThrownBy(g::reader)
+                .isInstanceOf(UnshareableException.class)
+                .hasMessageContaining("Gauge.reader: return value")
+                .hasMessageContaining("captured value")
+                .hasMessageContaining("the target of monitor " + g)
+                .hasMessageContaining("captures this")
+                .hasMessageContaining("capture the values it needs")
+                .hasMessageContaining("the monitor itself")
+                .hasMessageNotContaining("make it a monitor");
+        assertThat(g.snapshotReader().getAsInt()).isEqualTo(3);
+        // the same kind: a record component, and values put into a SharedMap from inside the monitor
+        assertThatThrownBy(g::holder)
+                .isInstanceOf(UnshareableException.class)
+                .hasMessageContaining("component gauge")
+                .hasMessageContaining("the target of monitor " + g)
+                .hasMessageNotContaining("make it a monitor");
+        SharedMap<String, Object> map = new SharedMap<>();
+        assertThatThrownBy(() -> g.publish(map))
+                .isInstanceOf(UnshareableException.class)
+                .hasMessageContaining("SharedMap.put")
+                .hasMessageContaining("the target of monitor " + g)
+                .hasMessageNotContaining("make it a monitor");
+        assertThatThrownBy(() -> g.publishReader(map))
+                .isInstanceOf(UnshareableException.class)
+                .hasMessageContaining("captured value")
+                .hasMessageContaining("the target of monitor " + g)
+                .hasMessageNotContaining("make it a monitor");
+        assertThat(map.isEmpty()).isTrue();
+        // a plain object that no monitor guards keeps the plain advice
+        assertThat(Shareability.whyNotShareable(new java.util.StringJoiner(","))).contains("make it a monitor");
+    }
+
     // ------------------------------------------------------------------ H: what the wall promises
 
     public static class Counted {

@@ -205,4 +205,27 @@ class WeakRefTest {
         assertThat(failure.get()).isNull();
         assertThat(dead).isEmpty();
     }
+
+    /**
+     * A monitor stands for its target where life is concerned (as in DeathQueue.watch): a
+     * WeakRef to a monitor guarding a RefCounted (through an interface) kept returning the
+     * monitor after its target died, and acquire said the referent was not counted.
+     */
+    @Test
+    void aWeakRefToAMonitorOfACountedObjectClearsAtTheTargetsDeath() {
+        DeathQueueTest.CountedTicker target = new DeathQueueTest.CountedTicker();
+        DeathQueueTest.Ticker m = Monitor.of(target, DeathQueueTest.Ticker.class);
+        WeakRef<DeathQueueTest.Ticker> w = new WeakRef<>(m);
+        assertThat(w.get()).isSameAs(m);
+        assertThatThrownBy(w::acquire).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is a monitor").hasMessageContaining("use get()");
+        target.decref();
+        assertThat(w.get()).as("the object the monitor guards is dead").isNull();
+        assertThat(m.tick()).isEqualTo(1); // the monitor itself is still here: only get() follows the death
+
+        Object plain = Monitor.of(new DeathQueueTest.Account());
+        WeakRef<Object> p = new WeakRef<>(plain);
+        assertThat(p.get()).isSameAs(plain);
+        assertThatThrownBy(p::acquire).isInstanceOf(IllegalStateException.class).hasMessageContaining("is a monitor");
+    }
 }

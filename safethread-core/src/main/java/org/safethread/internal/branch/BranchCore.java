@@ -87,11 +87,12 @@ import org.safethread.internal.share.ShareRules;
  *
  * <p><b>Pinned monitors and breakable cycles.</b> A branch opened while its owner is inside
  * monitor M pins M: until the branch ends the owner may not {@code await} or {@code leave} on M;
- * and {@code join} is refused unless the owner's monitor context (stack depth and innermost
- * entry) is the one it opened the branch in (a Branch is not shareable, so no monitor method can
- * receive it; this catches one smuggled through a field). So every monitor an owner holds while
- * joining it held, without a break, since before the branch opened, which is before any child
- * started. This keeps every cycle through a join breakable (a victim that is a fresh monitor
+ * and {@code join} and {@code close} (whose wait is the same) are refused unless the owner's
+ * monitor context (stack depth and innermost entry) is the one it opened the branch in, or the
+ * owner holds no monitor at all (a Branch is not shareable, so no monitor method can receive it;
+ * this catches one smuggled through a field). So every monitor an owner holds while joining it
+ * held, without a break, since before the branch opened, which is before any child started; an
+ * owner holding none has no monitor edge into its wait. This keeps every cycle through a join breakable (a victim that is a fresh monitor
  * entry exists). Give each non-abortable waiter W a time τ(W): for a thread re-acquiring a
  * monitor after await/leave, when it released it; for a joiner, when it opened the branch. Along
  * each edge W -> W' between two non-abortable waiters τ grows: (a) W re-acquires M held by W':
@@ -364,10 +365,11 @@ public final class BranchCore extends CancelScope implements Waitable {
             throw new IllegalStateException("Branch.join: " + name + " was already " + (phase == JOINED ? "joined" : "closed")
                     + "; a branch is joined once");
         }
-        if (ownerStack.depth() != openDepth || ownerStack.topEntry() != openTop) {
+        if (!mayWaitHere()) {
             throw new IllegalStateException("Branch.join: " + name + " must be joined in the monitor context it was "
-                    + "opened in (the same monitor method, outside any monitor entered since): joining while holding "
-                    + "another monitor could make a deadlock that cannot be broken. Join it where it was opened");
+                    + "opened in (the same monitor method, outside any monitor entered since) or outside every monitor: "
+                    + "joining while holding another monitor could make a deadlock that cannot be broken. Join it where "
+                    + "it was opened (the branch is still open)");
         }
         ownerTs.pollIfRequested();
         boolean interrupted = Thread.interrupted();
@@ -386,6 +388,18 @@ public final class BranchCore extends CancelScope implements Waitable {
         if (phase != OPEN) {
             phase = CLOSED;
             return;
+        }
+        if (!mayWaitHere()) {
+            // Waiting here could close a cycle with no abortable wait on it (see the notes), and
+            // close cannot return without waiting: refuse as join does, but cancel first, since
+            // the caller is ending the branch. The branch stays open: a close or join where it
+            // was opened (or outside every monitor) waits for the children.
+            cancel();
+            throw new IllegalStateException("Branch.close: " + name + " must be closed in the monitor context it was "
+                    + "opened in (the same monitor method, outside any monitor entered since) or outside every monitor: "
+                    + "waiting for its children while holding another monitor could make a deadlock that cannot be "
+                    + "broken. The branch was cancelled but its children were not waited for, and it is still open: "
+                    + "close it where it was opened (try-with-resources does)");
         }
         phase = CLOSED;
         cancel();
@@ -409,6 +423,19 @@ public final class BranchCore extends CancelScope implements Waitable {
             e.addSuppressed(f);
         }
         throw e;
+    }
+
+    /**
+     * Whether the owner may wait for the children here (join, close): in the monitor context it
+     * opened the branch in (stack depth and innermost entry), or holding no monitor at all. An
+     * owner that holds nothing is waited for by no monitor entry, so no cycle passes through its
+     * wait from a monitor; the only edge into it is its own parent's join, which is older (see
+     * the notes). This is also where a child closes the branches its task left open
+     * ({@link #closeLeftOpen}, after its task: outside every monitor).
+     */
+    private boolean mayWaitHere() {
+        int depth = ownerStack.depth();
+        return depth == 0 || (depth == openDepth && ownerStack.topEntry() == openTop);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.safethread.DeadlockException;
 import org.safethread.UnshareableException;
 import org.safethread.internal.deadlock.WaitForGraph;
+import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
@@ -51,8 +52,17 @@ import org.safethread.internal.share.ShareRules;
  * {@code ConcurrentHashMap.computeIfAbsent}: a failure belongs to the caller whose mapping threw.
  *
  * <p><b>Counting.</b> {@code pending} counts markers in the map: incremented before one is
- * published, decremented after it is taken out (or failed to be published), so it is never below
- * the number of markers present and {@code size} subtracts it from the map's count.
+ * published, decremented after it is taken out (or failed to be published), once per marker
+ * whoever tries ({@link PendingKey#takeOut}, a CAS: a displacing write and the finishing owner may
+ * both get there), so it is never below the number of markers present and {@code size} subtracts
+ * it from the map's count. A stale marker (see {@link PendingKey}: its key's code made the owner's
+ * removal fail) stays counted while it is in the map.
+ *
+ * <p><b>Releasing.</b> User code (the key's {@code hashCode}/{@code equals}/{@code compareTo},
+ * the mapping, the value's check) can throw at any step after a marker is published, even after
+ * a write has been made ({@code ConcurrentHashMap} builds a tree bin after it stores a value). So
+ * the owner ends every publication attempt and every mapping in {@link #release}, on the normal
+ * path and in a catch-and-rethrow: no path leaves a marker pending.
  */
 public final class CheckedMap {
     private final ConcurrentHashMap<Object, Object> map = new ConcurrentHashMap<>();
@@ -164,9 +174,14 @@ public final class CheckedMap {
 
     // ------------------------------------------------------------------ writes
 
-    /** Takes note that {@code marker} was taken out of the map by the caller, and wakes its waiters. */
+    /**
+     * Takes note that {@code marker} is out of the map (the caller took it out, or it was never
+     * published), counting it off once whoever else tries too, and wakes its waiters.
+     */
     private void resolved(PendingKey marker) {
-        pending.decrement();
+        if (marker.takeOut()) { // the displacer and the finishing owner may both get here
+            pending.decrement();
+        }
         marker.resolve();
     }
 
@@ -308,26 +323,41 @@ public final class CheckedMap {
         }
         checkKey("computeIfAbsent", key);
         ThreadState ts = ThreadState.current();
-        PendingKey mine = null;
         for (;;) {
-            if (cur == null) {
-                if (mine == null) {
-                    mine = new PendingKey(key, ts);
-                }
+            // Absent, or a stale marker (resolved, left in the map by a key whose code threw or
+            // lied: see PendingKey) which is absent too: publish a marker of our own.
+            if (cur == null || cur instanceof PendingKey && ((PendingKey) cur).isDone()) {
+                PendingKey mine = new PendingKey(key, ts); // a new one each time: a marker is never reused
                 pending.increment();
                 // In a blocker role from before the marker can be seen until the mapping is over:
                 // a thread waiting for the key walks to this one, so this thread's own monitor
                 // waits must register fully and walk (see WaitForGraph, "Light registrations").
                 WaitForGraph.enterBlockerRole(ts);
                 try {
-                    cur = map.putIfAbsent(key, mine);
-                    if (cur == null) {
+                    boolean published;
+                    try {
+                        if (cur == null) {
+                            cur = map.putIfAbsent(key, mine); // the key's code runs: it may throw, even after the write
+                            published = cur == null;
+                        } else {
+                            published = map.replace(key, cur, mine); // identity on the value
+                            if (published) {
+                                resolved((PendingKey) cur);
+                            } else {
+                                cur = map.get(key);
+                            }
+                        }
+                    } catch (Throwable t) {
+                        release(key, mine, t); // published or not: take it out if there, count it off, resolve
+                        throw t;
+                    }
+                    if (published) {
                         return runMapping(key, mine, mapping);
                     }
                 } finally {
                     WaitForGraph.exitBlockerRole(ts);
                 }
-                pending.decrement(); // not published
+                resolved(mine); // never published: counted off (nobody else knows it)
                 continue;
             }
             if (cur instanceof PendingKey) {
@@ -339,36 +369,90 @@ public final class CheckedMap {
         }
     }
 
-    /** Runs the mapping for {@code key}, whose marker {@code mine} the caller published. */
+    /**
+     * Runs the mapping for {@code key}, whose marker {@code mine} the caller published, and
+     * releases the marker however the mapping, the check or the install ends.
+     */
     private Object runMapping(Object key, PendingKey mine, Function<Object, Object> mapping) {
-        Object value;
+        Object result;
         try {
-            value = mapping.apply(key);
+            Object value = mapping.apply(key);
+            if (value == null) {
+                result = null;
+            } else {
+                if (!shareableValue(value)) {
+                    throw unshareable("computeIfAbsent", "value", value);
+                }
+                Object winner = putIfAbsentChecked(key, value, mine); // resolves mine when it replaces it
+                result = winner == null ? value : winner;
+            }
         } catch (Throwable t) {
-            abandon(key, mine);
+            release(key, mine, t);
             throw t;
         }
-        if (value == null) {
-            abandon(key, mine);
-            return null;
-        }
-        if (!shareableValue(value)) {
-            abandon(key, mine);
-            throw unshareable("computeIfAbsent", "value", value);
-        }
-        Object winner = putIfAbsentChecked(key, value, mine);
-        return winner == null ? value : winner;
+        release(key, mine, null);
+        return result;
     }
 
-    /** Takes {@code mine} out of the map (the key is absent again), unless a write displaced it. */
-    private void abandon(Object key, PendingKey mine) {
-        if (map.remove(key, mine)) { // identity
-            resolved(mine);
+    /**
+     * The end of every mapping, and of a failed publication: takes {@code mine} out of the map if
+     * it is still there (the key is absent again), counts it off, and resolves it in any case, so
+     * that no waiter waits for a mapping that ended. Only its owner calls this.
+     *
+     * <p>If the key's own code makes the removal throw, or miss the marker (a {@code hashCode}
+     * that changed), the marker is looked for by identity among the values (no user code; only on
+     * this path): not there, it was never published or a write displaced it (counted off here or
+     * by that write, once); still there, it stays as a stale marker (see {@link PendingKey}).
+     *
+     * @param primary the throwable the operation is ending with (a failure of the key's code here
+     *     is attached to it), or null (then such a failure is thrown, after the marker was resolved)
+     */
+    private void release(Object key, PendingKey mine, Throwable primary) {
+        Throwable keyFailure = null;
+        try {
+            if (!mine.isOut()) { // the install (or a displacer) took it out already: the usual case
+                boolean removed = false;
+                try {
+                    removed = map.remove(key, mine); // identity on the value; the key's hashCode/equals run
+                } catch (Throwable t) {
+                    keyFailure = t;
+                }
+                if (removed || !map.containsValue(mine)) { // containsValue: identity, no user code
+                    if (mine.takeOut()) {
+                        pending.decrement();
+                    }
+                }
+            }
+        } finally {
+            mine.resolve(); // idempotent; pairs with the waiters' addWaiter
+        }
+        if (keyFailure != null) {
+            if (primary != null) {
+                if (primary != keyFailure) {
+                    primary.addSuppressed(keyFailure);
+                }
+            } else {
+                throw CheckedMap.<RuntimeException>sneaky(keyFailure);
+            }
         }
     }
 
-    /** Waits until {@code p} is resolved; a wait-for edge to the thread computing it. */
+    /** Rethrows any throwable (a key's code may throw a checked one through a sneaky throw). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    /**
+     * Waits until {@code p} is resolved; a wait-for edge to the thread computing it. A
+     * cancellation point (CONTRACT §6): a child of a cancelled branch gets
+     * {@code CancelledException} before waiting, and leaves the wait when its branch is cancelled
+     * (the cancellation's interrupt wakes it; the status stays set), having changed nothing.
+     */
     private static void awaitPending(PendingKey p, ThreadState ts) {
+        if (CancelScope.cancelledNow()) { // before anything else, also when it would not block
+            throw CancelScope.cancelledAt("SharedMap.computeIfAbsent (waiting for " + p.keyName() + ")");
+        }
         if (p.owner == ts) {
             throw recursive(p, ts);
         }
@@ -376,13 +460,18 @@ public final class CheckedMap {
         if (node == null) {
             return; // resolved meanwhile
         }
+        CancelScope scope = CancelScope.current(); // null outside a branch child: the plain wait
         try {
             // Not interruptible, as a monitor entry (the status is kept); abortable: a deadlock
-            // victim leaves here, before it changed anything.
-            WaitForGraph.await(p, true, p::isDone, null);
-        } catch (DeadlockException e) {
+            // victim leaves here, before it changed anything; and so does a cancelled child.
+            WaitForGraph.await(p, true, scope == null ? p::isDone : () -> p.isDone() || scope.isCancelled(), null);
+        } catch (Throwable e) { // a deadlock victim, or anything else the wait threw
             node.leave();
             throw e;
+        }
+        if (scope != null && !p.isDone() && scope.isCancelled()) {
+            node.leave(); // the resolver need not unpark us
+            throw CancelScope.cancelledAt(scope, "SharedMap.computeIfAbsent (waiting for " + p.keyName() + ")");
         }
     }
 

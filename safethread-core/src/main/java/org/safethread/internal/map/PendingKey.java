@@ -15,13 +15,26 @@ import org.safethread.internal.runtime.ThreadState;
  * <h2>Implementation notes</h2>
  *
  * <p><b>States.</b> A marker is <em>pending</em> from the moment it is published in the map
- * ({@code putIfAbsent}) until it is <em>resolved</em>; it is never reused. It is resolved exactly
- * once, by the thread that takes it out of the map: its owner when the mapping finished (the
- * marker replaced by the value), threw or returned null (the marker removed), or another thread
- * whose write displaced it ({@code put}, {@code compute}, {@code putIfAbsent} treat a pending key
- * as absent). Taking a marker out of the map is one atomic {@code ConcurrentHashMap} operation
- * that compares by identity (the marker does not override {@code equals}), so exactly one thread
- * does it and resolves.
+ * ({@code putIfAbsent}) until it is <em>resolved</em>; it is never reused. It is resolved by the
+ * thread that takes it out of the map: its owner when the mapping finished (the marker replaced
+ * by the value), threw or returned null (the marker removed), or another thread whose write
+ * displaced it ({@code put}, {@code compute}, {@code putIfAbsent} treat a pending key as
+ * absent). Taking a marker out of the map is one atomic {@code ConcurrentHashMap} operation that
+ * compares by identity (the marker does not override {@code equals}), so exactly one thread does
+ * it; it then counts the marker off ({@link #takeOut}, once) and resolves it.
+ *
+ * <p><b>Whatever throws, the owner resolves its marker.</b> User code runs around the map's
+ * operations: the key's {@code hashCode}/{@code equals} (and {@code compareTo}, when the map
+ * turns a long bin into a tree) in every one, the mapping, the shareability check. A displacing
+ * {@code put} can throw after it replaced the marker (the tree is built after the write), and the
+ * owner's own removal can throw, or miss the marker (a key whose {@code hashCode} changed). So the
+ * owner ends every mapping, however it ends, by releasing its marker: it removes it if it is still
+ * there, counts it off (once: {@link #takeOut} is a CAS shared with any displacer), and always
+ * resolves it ({@link #resolve} is idempotent). A marker its owner cannot take out (the key's code
+ * throws or lies) stays in the map resolved: <em>stale</em>, absent to every observer like any
+ * marker, still counted as in the map, and replaced by the next write of that key (a
+ * {@code computeIfAbsent} that finds a resolved marker publishes its own in its place). So no
+ * waiter is ever left waiting for a mapping that ended.
  *
  * <p><b>Waiters.</b> {@code waiters} is a Treiber stack of {@link Node}s while pending, and the
  * {@link #DONE} sentinel once resolved. A waiter pushes its node by CAS, which fails once the
@@ -46,10 +59,12 @@ public final class PendingKey implements Waitable {
     /** The {@code waiters} value of a resolved marker. */
     private static final Object DONE = new Object();
     private static final VarHandle WAITERS;
+    private static final VarHandle OUT;
 
     static {
         try {
             WAITERS = MethodHandles.lookup().findVarHandle(PendingKey.class, "waiters", Object.class);
+            OUT = MethodHandles.lookup().findVarHandle(PendingKey.class, "out", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -84,6 +99,9 @@ public final class PendingKey implements Waitable {
     private final int keyHash;
     @SuppressWarnings("unused") // through WAITERS
     private volatile Object waiters;
+    /** 1 once the marker was taken out of the map and counted off ({@link #takeOut}). */
+    @SuppressWarnings("unused") // through OUT
+    private volatile int out;
 
     public PendingKey(Object key, ThreadState owner) {
         this.key = key;
@@ -94,6 +112,21 @@ public final class PendingKey implements Waitable {
     /** @return whether the marker was resolved (the key has its value, or is absent again) */
     public boolean isDone() {
         return WAITERS.getVolatile(this) == DONE;
+    }
+
+    /**
+     * Claims the counting-off of a marker that is out of the map (or was never published): the
+     * displacer that took it out and its owner finishing may both try; one wins.
+     *
+     * @return true for the one caller that must count it off
+     */
+    public boolean takeOut() {
+        return OUT.compareAndSet(this, 0, 1); // pairs with the other taker's CAS
+    }
+
+    /** @return whether the marker was counted off as out of the map */
+    public boolean isOut() {
+        return (int) OUT.getVolatile(this) == 1;
     }
 
     /**
@@ -115,7 +148,10 @@ public final class PendingKey implements Waitable {
         }
     }
 
-    /** Resolves the marker and wakes its waiters; called once, by whoever took it out of the map. */
+    /**
+     * Resolves the marker and wakes its waiters: by whoever took it out of the map, and by its
+     * owner at the end of its mapping in any case (idempotent: only the first call wakes).
+     */
     public void resolve() {
         Object h = WAITERS.getAndSet(this, DONE); // pairs with the CAS in addWaiter()
         if (h == DONE) {

@@ -21,6 +21,19 @@ public final class MonitorAccess {
         return ((MonitorProxy) proxy).__safethread_target();
     }
 
+    /**
+     * The object a monitor stands for wherever the runtime watches, registers or finalizes an
+     * object ({@code DeathQueue.watch}, {@code SafeThread.register}, {@code finalizeNow}): the
+     * target it guards. A proxy is not the object: a class proxy's own fields are never-initialised
+     * copies, an interface proxy's are plumbing; and its life is not the target's (the target may
+     * outlive it, or, when {@code RefCounted}, die while it is still referenced).
+     *
+     * @return {@code o}'s target if {@code o} is a monitor proxy, else {@code o}
+     */
+    public static Object standIn(Object o) {
+        return o instanceof MonitorProxy ? ((MonitorProxy) o).__safethread_target() : o;
+    }
+
     /** @return a monitor proxy's lock */
     public static MonitorLock lockOf(Object proxy) {
         return ((MonitorProxy) proxy).__safethread_lock();

@@ -36,6 +36,37 @@ final class ProxyFactory {
     static {
         // Every proxy class is defined here, after this: a monitor is shareable (ShareRules' notes).
         ShareRules.registerShareableSupertype(MonitorProxy.class);
+        // A monitor's target refused as a plain object must not be told "make it a monitor".
+        ShareRules.registerPlainAdvice(ProxyFactory::plainAdvice);
+    }
+
+    /**
+     * Why a refused plain object may not cross, when monitors guard it: it is the target of a
+     * monitor this thread is inside ({@code this} in a monitor method, captured by a lambda or
+     * held by a record or a value being stored), or of a class that class proxies guard. Identity
+     * lookups only: no user code; and it makes no runtime state (ShareRules is asked from any
+     * thread, the runtime's own included): a thread inside a monitor has its stack in the table
+     * (its entry installed it), else this thread holds no monitor to speak of, or its slot is
+     * another thread's (a rare collision: the class-level advice then).
+     *
+     * @return the reason, or null for ShareRules' general advice
+     */
+    static String plainAdvice(Object o) {
+        Thread me = Thread.currentThread();
+        MonitorStack stack = MonitorStack.tableEntry(me);
+        MonitorLock held = stack != null && stack.thread == me ? stack.findByTarget(o) : null;
+        if (held != null) {
+            return "it is the target of monitor " + held.name + ", which this thread is inside: in a monitor method, "
+                    + "this is the unguarded object, not the monitor, so nothing that holds it may leave the monitor (a "
+                    + "lambda that captures this, a record of it, ...); capture the values it needs instead (read them "
+                    + "into local variables first), or pass the monitor itself (what Monitor.of returned)";
+        }
+        if (hasClassProxy(o.getClass())) {
+            return "a bare " + o.getClass().getSimpleName() + ", a class that monitors made with Monitor.of guard: "
+                    + "if it is the target of one, pass (or capture) that monitor, what Monitor.of returned, instead of "
+                    + "the object itself, or capture the values needed; if it has none, wrap it with Monitor.of first";
+        }
+        return null;
     }
 
     /** A generated class, or why one cannot be made. */

@@ -58,6 +58,11 @@ import org.safethread.Shareable;
  *   <li>a marker supertype is registered by the one class that defines its implementations
  *       (before it defines the first), so no implementation is judged before it.</li>
  * </ul>
+ * <p>The advice for a plain object may likewise come from above ({@link #registerPlainAdvice}):
+ * the monitor layer knows when a plain object is a monitor's target, for which "make it a
+ * monitor" is wrong (it is one; what crossed is the unguarded target, typically {@code this}
+ * captured by a lambda or held by a record in a monitor method). It is asked only on a refusal,
+ * per refused object, never for the cached verdict.
  * Registrations are copy-on-write arrays (a few entries, written at class initialization, read
  * by a plain scan): the decisions are exactly those the named types gave.
  */
@@ -371,8 +376,10 @@ public final class ShareRules {
                 switch (r.kind) {
                     case ALWAYS:
                         break;
-                    case NEVER:
-                        return at == 0 ? r.reason : path(at) + " is " + v.getClass().getName() + " (" + r.reason + ")";
+                    case NEVER: {
+                        String reason = r.reason == PLAIN_OBJECT ? plainReason(v) : r.reason;
+                        return at == 0 ? reason : path(at) + " is " + v.getClass().getName() + " (" + reason + ")";
+                    }
                     case RECORD:
                     case LAMBDA:
                         for (Field f : r.fields) {
@@ -537,6 +544,30 @@ public final class ShareRules {
         return new Rule(Kind.ALWAYS, null, null);
     }
 
+    /** The reason a plain object is refused, unless the layer above knows better ({@link #plainReason}). */
+    private static final String PLAIN_OBJECT = "plain objects are not shareable: make it a monitor (Monitor.of), an "
+            + "immutable record, or annotate its class @Shareable if it is immutable or thread-safe";
+
+    /** Set once by the monitor layer; null before any monitor class exists (no target to know of). */
+    private static volatile Function<Object, String> plainAdvice;
+
+    /**
+     * Lets the layer above say why a particular plain object is refused (the monitor layer: it is
+     * the target of a monitor), instead of the general advice.
+     *
+     * @param advice given a refused plain object, the reason to report, or null for the general
+     *     one; called on the refusing thread; must not block or call user code
+     */
+    public static void registerPlainAdvice(Function<Object, String> advice) {
+        plainAdvice = advice;
+    }
+
+    private static String plainReason(Object v) {
+        Function<Object, String> f = plainAdvice;
+        String better = f == null ? null : f.apply(v);
+        return better != null ? better : PLAIN_OBJECT;
+    }
+
     private static Rule never(String why) {
         return new Rule(Kind.NEVER, null, why);
     }
@@ -597,8 +628,7 @@ public final class ShareRules {
             return never("a mutable or view collection: pass an immutable copy such as List.copyOf(...), "
                     + "Set.copyOf(...) or Map.copyOf(...)");
         }
-        return never("plain objects are not shareable: make it a monitor (Monitor.of), an immutable record, "
-                + "or annotate its class @Shareable if it is immutable or thread-safe");
+        return never(PLAIN_OBJECT);
     }
 
     /**

@@ -617,7 +617,7 @@ class MonitorWallShapesTest {
         assertThatThrownBy(() -> r.register(raw))
                 .isInstanceOf(UnshareableException.class)
                 .hasMessageContaining("guard")
-                .hasMessageContaining("pass that monitor")
+                .hasMessageContaining("that monitor, what Monitor.of returned, instead of the object itself")
                 .hasMessageNotContaining("make it a monitor");
         r.register(b);
         assertThat(r.first()).isSameAs(b);

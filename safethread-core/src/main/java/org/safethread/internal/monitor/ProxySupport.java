@@ -176,7 +176,7 @@ public final class ProxySupport {
                     + "is inside (the this of its monitor method), and that monitor cannot be passed in its place: "
                     + cannotStandIn(type) + ". Refused before entering the monitor; the method did not run");
         }
-        throw new UnshareableException(what + " is not shareable: " + advice(value, why)
+        throw new UnshareableException(what + " is not shareable: " + why
                 + " (refused before entering the monitor; the method did not run)");
     }
 
@@ -217,7 +217,7 @@ public final class ProxySupport {
                     + "is inside, and that monitor cannot be returned in its place: " + cannotStandIn(type)
                     + ". The method has run; its effects stay, only its result was refused");
         }
-        throw new UnshareableException(what + " is not shareable: " + advice(value, why)
+        throw new UnshareableException(what + " is not shareable: " + why
                 + " (the method has run and its effects stay; only its result was refused)");
     }
 
@@ -227,16 +227,6 @@ public final class ProxySupport {
                         + "monitor fits it; declare it with a public type, or pass the monitor itself"
                 : "the monitor is not a " + type.getName() + " (an interface proxy implements only its interface); "
                         + "declare the type as that interface or a supertype of it, or pass the monitor itself";
-    }
-
-    /** The refusal's advice; for an object of a class that monitors guard, never "make it a monitor". */
-    private static String advice(Object value, String why) {
-        if (ProxyFactory.hasClassProxy(value.getClass())) {
-            return "it is a bare " + value.getClass().getSimpleName() + ", a class that monitors made with "
-                    + "Monitor.of guard: if it is the target of one, pass that monitor (what Monitor.of returned) "
-                    + "instead of the object itself; if it has none, wrap it with Monitor.of first";
-        }
-        return why;
     }
 
     /** @return the monitor this thread is inside whose target is {@code value}, or null */

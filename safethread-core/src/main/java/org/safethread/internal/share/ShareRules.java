@@ -377,7 +377,7 @@ public final class ShareRules {
                     case ALWAYS:
                         break;
                     case NEVER: {
-                        String reason = r.reason == PLAIN_OBJECT ? plainReason(v) : r.reason;
+                        String reason = PLAIN_OBJECT.equals(r.reason) ? plainReason(v) : r.reason; // the general rule's text: ask above
                         return at == 0 ? reason : path(at) + " is " + v.getClass().getName() + " (" + reason + ")";
                     }
                     case RECORD:

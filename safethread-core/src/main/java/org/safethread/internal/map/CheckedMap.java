@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -50,6 +51,15 @@ import org.safethread.internal.share.ShareRules;
  * first to retry computes with its own mapping), as the next caller would after a failed
  * {@code ConcurrentHashMap.computeIfAbsent}: a failure belongs to the caller whose mapping threw.
  *
+ * <p><b>Writes from a compute function.</b> {@code compute} re-runs its function whenever the key's
+ * value changed while the function ran; a function that writes its own key changes it every
+ * time, so it ran for ever (a silent spin: {@code ConcurrentHashMap} holds the bin's lock and
+ * never re-runs). Each write therefore refuses, with {@code IllegalStateException}, a key that a
+ * {@code compute} function running on the calling thread is computing: {@code computing} counts
+ * the functions running on this map (any thread), so a write looks at its thread's frames (a
+ * thread-local stack) only while some run. Writes of other keys, and writes of the key by other
+ * threads (contention, which ends), are not refused.
+ *
  * <p><b>Counting.</b> {@code pending} counts markers in the map: incremented before one is
  * published, decremented after it is taken out (or failed to be published), so it is never below
  * the number of markers present and {@code size} subtracts it from the map's count.
@@ -57,6 +67,10 @@ import org.safethread.internal.share.ShareRules;
 public final class CheckedMap {
     private final ConcurrentHashMap<Object, Object> map = new ConcurrentHashMap<>();
     private final LongAdder pending = new LongAdder();
+    /** How many {@code compute} functions run on this map now, on any thread (see the notes). */
+    private final AtomicInteger computing = new AtomicInteger();
+    /** The {@code compute} functions running on the calling thread, innermost first. */
+    private static final ThreadLocal<ComputeFrame> FRAMES = new ThreadLocal<>();
     /**
      * The class of the last key (value) found shareable by its class alone ({@code ShareRules}'
      * per-class verdict), so that a map of one key class and one value class pays a field read and
@@ -121,6 +135,38 @@ public final class CheckedMap {
         return key;
     }
 
+    /** A {@code compute} function running on this thread: its map and key. */
+    private static final class ComputeFrame {
+        final CheckedMap map;
+        final Object key;
+        final ComputeFrame outer;
+
+        ComputeFrame(CheckedMap map, Object key, ComputeFrame outer) {
+            this.map = map;
+            this.key = key;
+            this.outer = outer;
+        }
+    }
+
+    /**
+     * Refuses a write of {@code key} from inside a {@code compute} function of this map that this
+     * thread runs for the same key (it would make that compute run for ever). Before any change.
+     */
+    private void refuseFromOwnCompute(String op, Object key) {
+        if (computing.get() == 0) {
+            return; // no compute function runs on this map: the common case, one volatile read
+        }
+        for (ComputeFrame f = FRAMES.get(); f != null; f = f.outer) {
+            if (f.map == this && (f.key == key || f.key.equals(key))) {
+                throw new IllegalStateException("SharedMap." + op + ": called from the remapping function of a "
+                        + "SharedMap.compute of " + KeyNames.describe(key, KeyNames.hashOf(key)) + " on this thread. "
+                        + "compute runs its function again whenever the key's value changed meanwhile, so a function "
+                        + "that writes its own key would run for ever. Keep compute's function free of side effects: "
+                        + "return the new value, and write other keys after compute returns");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ reads
 
     /** @return the value, or null if absent or pending */
@@ -173,6 +219,7 @@ public final class CheckedMap {
     public Object put(Object key, Object value) {
         checkKey("put", key);
         checkValue("put", value);
+        refuseFromOwnCompute("put", key);
         Object prev = map.put(key, value);
         if (prev instanceof PendingKey) {
             resolved((PendingKey) prev);
@@ -184,6 +231,7 @@ public final class CheckedMap {
     public Object putIfAbsent(Object key, Object value) {
         checkKey("putIfAbsent", key);
         checkValue("putIfAbsent", value);
+        refuseFromOwnCompute("putIfAbsent", key);
         return putIfAbsentChecked(key, value, null);
     }
 
@@ -214,20 +262,23 @@ public final class CheckedMap {
     }
 
     public Object remove(Object key) {
+        refuseFromOwnCompute("remove", requireKey("remove", key));
         Swap s = new Swap(null, null);
-        map.computeIfPresent(requireKey("remove", key), s);
+        map.computeIfPresent(key, s);
         return s.old;
     }
 
     public boolean remove(Object key, Object value) {
         requireKey("remove", key);
         Objects.requireNonNull(value, "SharedMap.remove: value is null (a SharedMap has no null values)");
+        refuseFromOwnCompute("remove", key);
         return swapIfEqual(key, value, null);
     }
 
     public Object replace(Object key, Object value) {
         checkKey("replace", key);
         checkValue("replace", value);
+        refuseFromOwnCompute("replace", key);
         Swap s = new Swap(null, value);
         map.computeIfPresent(key, s);
         return s.old;
@@ -237,6 +288,7 @@ public final class CheckedMap {
         Objects.requireNonNull(expected, "SharedMap.replace: expected value is null (a SharedMap has no null values)");
         checkKey("replace", key);
         checkValue("replace", value);
+        refuseFromOwnCompute("replace", key);
         return swapIfEqual(key, expected, value);
     }
 
@@ -312,6 +364,7 @@ public final class CheckedMap {
         for (;;) {
             if (cur == null) {
                 if (mine == null) {
+                    refuseFromOwnCompute("computeIfAbsent", key); // it would install: a write
                     mine = new PendingKey(key, ts);
                 }
                 pending.increment();
@@ -402,10 +455,11 @@ public final class CheckedMap {
     public Object compute(Object key, BiFunction remapping) {
         checkKey("compute", key);
         Objects.requireNonNull(remapping, "SharedMap.compute: remapping function is null");
+        refuseFromOwnCompute("compute", key);
         for (;;) {
             Object cur = map.get(key);
             Object old = cur instanceof PendingKey ? null : cur;
-            Object next = remapping.apply(key, old); // optimistic: no lock; may run again
+            Object next = applyAsFrame(key, old, remapping); // optimistic: no lock; may run again
             if (next != null && !shareableValue(next)) {
                 throw unshareable("compute", "value", next);
             }
@@ -425,6 +479,24 @@ public final class CheckedMap {
             map.computeIfPresent(key, s);
             if (s.old != null) {
                 return next;
+            }
+        }
+    }
+
+    /** Runs a {@code compute} function as a frame of this thread (see the notes). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Object applyAsFrame(Object key, Object old, BiFunction remapping) {
+        ComputeFrame outer = FRAMES.get();
+        FRAMES.set(new ComputeFrame(this, key, outer));
+        computing.incrementAndGet();
+        try {
+            return remapping.apply(key, old);
+        } finally {
+            computing.decrementAndGet();
+            if (outer == null) {
+                FRAMES.remove();
+            } else {
+                FRAMES.set(outer);
             }
         }
     }

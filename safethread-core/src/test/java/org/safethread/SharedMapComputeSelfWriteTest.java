@@ -104,4 +104,44 @@ class SharedMapComputeSelfWriteTest {
         assertThat(result).isEqualTo(101); // ran again on the other thread's value
         assertThat(runs.get()).isEqualTo(2);
     }
+
+    /** A value whose {@code equals} writes the key it is compared for (a side effect). */
+    @Shareable
+    static final class Meddler {
+        final SharedMap<String, Object> map;
+        final int id;
+
+        Meddler(SharedMap<String, Object> map, int id) {
+            this.map = map;
+            this.id = id;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            map.put("k", new Meddler(map, id + 1)); // changes the value remove/replace compare with
+            return o instanceof Meddler;
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;
+        }
+    }
+
+    /**
+     * {@code remove(k, v)} and {@code replace(k, e, v)} call the value's {@code equals} outside
+     * every lock and call it again when the value changed meanwhile: an {@code equals} that writes
+     * the key looped the same way, and is refused the same way.
+     */
+    @Test
+    void anEqualsThatWritesTheKeyItIsComparedForIsRefused() {
+        SharedMap<String, Object> m = new SharedMap<>();
+        Meddler first = new Meddler(m, 0);
+        m.put("k", first);
+        assertThat(catchThrowable(() -> m.remove("k", new Meddler(m, 0)))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("SharedMap.remove(key, value)");
+        assertThat(catchThrowable(() -> m.replace("k", new Meddler(m, 0), "x")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("SharedMap.replace(key, expected, value)");
+        assertThat(m.get("k")).isSameAs(first);
+    }
 }

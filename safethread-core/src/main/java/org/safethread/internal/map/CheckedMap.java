@@ -54,11 +54,12 @@ import org.safethread.internal.share.ShareRules;
  * <p><b>Writes from a compute function.</b> {@code compute} re-runs its function whenever the key's
  * value changed while the function ran; a function that writes its own key changes it every
  * time, so it ran for ever (a silent spin: {@code ConcurrentHashMap} holds the bin's lock and
- * never re-runs). Each write therefore refuses, with {@code IllegalStateException}, a key that a
- * {@code compute} function running on the calling thread is computing: {@code computing} counts
- * the functions running on this map (any thread), so a write looks at its thread's frames (a
- * thread-local stack) only while some run. Writes of other keys, and writes of the key by other
- * threads (contention, which ends), are not refused.
+ * never re-runs). The same holds for the value's {@code equals} that {@code remove(k, v)} and
+ * {@code replace(k, e, v)} call and call again when the value changed. Each write therefore
+ * refuses, with {@code IllegalStateException}, a key for which such user code runs on the calling
+ * thread: {@code computing} counts the user code running on this map (any thread), so a write
+ * looks at its thread's frames (a thread-local stack) only while some runs. Writes of other keys,
+ * and writes of the key by other threads (contention, which ends), are not refused.
  *
  * <p><b>Counting.</b> {@code pending} counts markers in the map: incremented before one is
  * published, decremented after it is taken out (or failed to be published), so it is never below
@@ -67,7 +68,7 @@ import org.safethread.internal.share.ShareRules;
 public final class CheckedMap {
     private final ConcurrentHashMap<Object, Object> map = new ConcurrentHashMap<>();
     private final LongAdder pending = new LongAdder();
-    /** How many {@code compute} functions run on this map now, on any thread (see the notes). */
+    /** How many compute functions (and remove/replace equals) run on this map now, any thread (notes). */
     private final AtomicInteger computing = new AtomicInteger();
     /** The {@code compute} functions running on the calling thread, innermost first. */
     private static final ThreadLocal<ComputeFrame> FRAMES = new ThreadLocal<>();
@@ -135,15 +136,21 @@ public final class CheckedMap {
         return key;
     }
 
-    /** A {@code compute} function running on this thread: its map and key. */
+    /**
+     * User code that a retrying operation runs on this thread for a key (a {@code compute}
+     * function, the {@code equals} of {@code remove(k, v)}/{@code replace(k, e, v)}): its map, key
+     * and what it is, for the message.
+     */
     private static final class ComputeFrame {
         final CheckedMap map;
         final Object key;
+        final String what;
         final ComputeFrame outer;
 
-        ComputeFrame(CheckedMap map, Object key, ComputeFrame outer) {
+        ComputeFrame(CheckedMap map, Object key, String what, ComputeFrame outer) {
             this.map = map;
             this.key = key;
+            this.what = what;
             this.outer = outer;
         }
     }
@@ -158,11 +165,11 @@ public final class CheckedMap {
         }
         for (ComputeFrame f = FRAMES.get(); f != null; f = f.outer) {
             if (f.map == this && (f.key == key || f.key.equals(key))) {
-                throw new IllegalStateException("SharedMap." + op + ": called from the remapping function of a "
-                        + "SharedMap.compute of " + KeyNames.describe(key, KeyNames.hashOf(key)) + " on this thread. "
-                        + "compute runs its function again whenever the key's value changed meanwhile, so a function "
-                        + "that writes its own key would run for ever. Keep compute's function free of side effects: "
-                        + "return the new value, and write other keys after compute returns");
+                throw new IllegalStateException("SharedMap." + op + ": called from " + f.what + " of "
+                        + KeyNames.describe(key, KeyNames.hashOf(key)) + " on this thread. That operation runs it "
+                        + "again whenever the key's value changed meanwhile, so code that writes its own key would run "
+                        + "for ever. Keep it free of side effects (a compute function returns the new value; an equals "
+                        + "only compares), and write the key after the operation returns");
             }
         }
     }
@@ -305,8 +312,9 @@ public final class CheckedMap {
             if (present == null || present instanceof PendingKey) {
                 return false;
             }
-            if (present != expected && !expected.equals(present)) { // user code: no lock held
-                return false;
+            if (present != expected && !equalsAsFrame(key, expected, present, replacement == null
+                    ? "the equals that SharedMap.remove(key, value) calls" : "the equals that SharedMap.replace(key, expected, value) calls")) {
+                return false; // user code above: no lock held
             }
             Swap s = new Swap(present, replacement);
             map.computeIfPresent(key, s);
@@ -486,18 +494,38 @@ public final class CheckedMap {
     /** Runs a {@code compute} function as a frame of this thread (see the notes). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private Object applyAsFrame(Object key, Object old, BiFunction remapping) {
-        ComputeFrame outer = FRAMES.get();
-        FRAMES.set(new ComputeFrame(this, key, outer));
-        computing.incrementAndGet();
+        ComputeFrame outer = enterFrame(key, "the remapping function of a SharedMap.compute");
         try {
             return remapping.apply(key, old);
         } finally {
-            computing.decrementAndGet();
-            if (outer == null) {
-                FRAMES.remove();
-            } else {
-                FRAMES.set(outer);
-            }
+            leaveFrame(outer);
+        }
+    }
+
+    /** Runs the user's {@code expected.equals(present)} as a frame of this thread (see the notes). */
+    private boolean equalsAsFrame(Object key, Object expected, Object present, String what) {
+        ComputeFrame outer = enterFrame(key, what);
+        try {
+            return expected.equals(present);
+        } finally {
+            leaveFrame(outer);
+        }
+    }
+
+    /** @return the thread's frames before this one, for {@link #leaveFrame} */
+    private ComputeFrame enterFrame(Object key, String what) {
+        ComputeFrame outer = FRAMES.get();
+        FRAMES.set(new ComputeFrame(this, key, what, outer));
+        computing.incrementAndGet();
+        return outer;
+    }
+
+    private void leaveFrame(ComputeFrame outer) {
+        computing.decrementAndGet();
+        if (outer == null) {
+            FRAMES.remove();
+        } else {
+            FRAMES.set(outer);
         }
     }
 }

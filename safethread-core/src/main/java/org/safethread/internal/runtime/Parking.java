@@ -21,8 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * factory — user code, possibly calling safethread — on this thread while it compensates, before
  * the park: so on a pool worker the thread re-attaches around {@code managedBlock} and is detached
  * only for the park itself (the attach protocol's invariant: a thread touches its plain counts
- * only while attached). Off a pool worker (platform threads, virtual
- * threads: their carrier is compensated by the JDK's own scheduler) it is a plain park. A pool
+ * only while attached). Off a pool worker it is a plain park: a platform thread has no pool to
+ * tell, and a parked virtual thread unmounts, leaving its carrier free for others. A pool
  * that refuses to compensate (its thread limit reached: {@link RejectedExecutionException}) or
  * is stopping ({@code managedBlock} throws {@link InterruptedException} before blocking on
  * JDK 21+) gets a plain park instead, so the caller's wait neither fails nor spins; that

@@ -19,6 +19,7 @@ import org.safethread.internal.monitor.MonitorStack;
 import org.safethread.internal.runtime.CancelScope;
 import org.safethread.internal.runtime.Counters;
 import org.safethread.internal.runtime.SafeText;
+import org.safethread.internal.runtime.StackReserve;
 import org.safethread.internal.runtime.ThreadRegistry;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
@@ -226,6 +227,9 @@ public final class BranchCore extends CancelScope implements Waitable {
                         + "; it runs on another thread, so it may capture only shareable values (no thread was started)");
             }
         }
+        // From here a child is counted live before its launch and given up on if the launch
+        // fails: an overflow between the two would leave join waiting for ever.
+        StackReserve.ensure();
         ownerTs.pollIfRequested();
         int index = children.size() + 1;
         ChildRun<T> child = new ChildRun<>(this, index, task);
@@ -371,6 +375,7 @@ public final class BranchCore extends CancelScope implements Waitable {
                     + "joining while holding another monitor could make a deadlock that cannot be broken. Join it where "
                     + "it was opened (the branch is still open)");
         }
+        StackReserve.ensure(); // a wait registered in the graph, then deregistered: all or nothing
         ownerTs.pollIfRequested();
         boolean interrupted = Thread.interrupted();
         if (interrupted || CancelScope.cancelledNow()) {
@@ -389,6 +394,7 @@ public final class BranchCore extends CancelScope implements Waitable {
             phase = CLOSED;
             return;
         }
+        StackReserve.ensure(); // closed, cancelled and waited for, or (overflowing here) still open
         if (!mayWaitHere()) {
             // Waiting here could close a cycle with no abortable wait on it (see the notes), and
             // close cannot return without waiting: refuse as join does, but cancel first, since

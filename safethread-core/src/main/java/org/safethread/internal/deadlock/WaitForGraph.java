@@ -10,6 +10,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.safethread.DeadlockException;
 import org.safethread.internal.runtime.Counters;
+import org.safethread.internal.runtime.Parking;
 import org.safethread.internal.runtime.Settings;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.runtime.LoggerNames;
@@ -580,11 +581,11 @@ public final class WaitForGraph {
                     rewalk = recheck > 0;
                     if (!checked) {
                         long toDetect = Math.max(1, start + delay - System.nanoTime());
-                        LockSupport.parkNanos(target, recheck > 0 ? Math.min(recheck, toDetect) : toDetect);
+                        Parking.parkNanos(ts, target, recheck > 0 ? Math.min(recheck, toDetect) : toDetect);
                     } else if (recheck > 0) {
-                        LockSupport.parkNanos(target, recheck);
+                        Parking.parkNanos(ts, target, recheck);
                     } else {
-                        LockSupport.park(target);
+                        Parking.park(ts, target); // a pool worker's join or key wait lets its pool compensate
                     }
                     if (Thread.interrupted()) {
                         interrupted = true; // else park would return at once, and we would spin

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -51,6 +52,16 @@ import org.safethread.internal.share.ShareRules;
  * first to retry computes with its own mapping), as the next caller would after a failed
  * {@code ConcurrentHashMap.computeIfAbsent}: a failure belongs to the caller whose mapping threw.
  *
+ * <p><b>Writes from a compute function.</b> {@code compute} re-runs its function whenever the key's
+ * value changed while the function ran; a function that writes its own key changes it every
+ * time, so it ran for ever (a silent spin: {@code ConcurrentHashMap} holds the bin's lock and
+ * never re-runs). The same holds for the value's {@code equals} that {@code remove(k, v)} and
+ * {@code replace(k, e, v)} call and call again when the value changed. Each write therefore
+ * refuses, with {@code IllegalStateException}, a key for which such user code runs on the calling
+ * thread: {@code computing} counts the user code running on this map (any thread), so a write
+ * looks at its thread's frames (a thread-local stack) only while some runs. Writes of other keys,
+ * and writes of the key by other threads (contention, which ends), are not refused.
+ *
  * <p><b>Counting.</b> {@code pending} counts markers in the map: incremented before one is
  * published, decremented after it is taken out (or failed to be published), once per marker
  * whoever tries ({@link PendingKey#takeOut}, a CAS: a displacing write and the finishing owner may
@@ -67,6 +78,10 @@ import org.safethread.internal.share.ShareRules;
 public final class CheckedMap {
     private final ConcurrentHashMap<Object, Object> map = new ConcurrentHashMap<>();
     private final LongAdder pending = new LongAdder();
+    /** How many compute functions (and remove/replace equals) run on this map now, any thread (notes). */
+    private final AtomicInteger computing = new AtomicInteger();
+    /** The {@code compute} functions running on the calling thread, innermost first. */
+    private static final ThreadLocal<ComputeFrame> FRAMES = new ThreadLocal<>();
     /**
      * The class of the last key (value) found shareable by its class alone ({@code ShareRules}'
      * per-class verdict), so that a map of one key class and one value class pays a field read and
@@ -131,6 +146,44 @@ public final class CheckedMap {
         return key;
     }
 
+    /**
+     * User code that a retrying operation runs on this thread for a key (a {@code compute}
+     * function, the {@code equals} of {@code remove(k, v)}/{@code replace(k, e, v)}): its map, key
+     * and what it is, for the message.
+     */
+    private static final class ComputeFrame {
+        final CheckedMap map;
+        final Object key;
+        final String what;
+        final ComputeFrame outer;
+
+        ComputeFrame(CheckedMap map, Object key, String what, ComputeFrame outer) {
+            this.map = map;
+            this.key = key;
+            this.what = what;
+            this.outer = outer;
+        }
+    }
+
+    /**
+     * Refuses a write of {@code key} from inside a {@code compute} function of this map that this
+     * thread runs for the same key (it would make that compute run for ever). Before any change.
+     */
+    private void refuseFromOwnCompute(String op, Object key) {
+        if (computing.get() == 0) {
+            return; // no compute function runs on this map: the common case, one volatile read
+        }
+        for (ComputeFrame f = FRAMES.get(); f != null; f = f.outer) {
+            if (f.map == this && (f.key == key || f.key.equals(key))) {
+                throw new IllegalStateException("SharedMap." + op + ": called from " + f.what + " of "
+                        + KeyNames.describe(key, KeyNames.hashOf(key)) + " on this thread. That operation runs it "
+                        + "again whenever the key's value changed meanwhile, so code that writes its own key would run "
+                        + "for ever. Keep it free of side effects (a compute function returns the new value; an equals "
+                        + "only compares), and write the key after the operation returns");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ reads
 
     /** @return the value, or null if absent or pending */
@@ -188,6 +241,7 @@ public final class CheckedMap {
     public Object put(Object key, Object value) {
         checkKey("put", key);
         checkValue("put", value);
+        refuseFromOwnCompute("put", key);
         Object prev = map.put(key, value);
         if (prev instanceof PendingKey) {
             resolved((PendingKey) prev);
@@ -199,6 +253,7 @@ public final class CheckedMap {
     public Object putIfAbsent(Object key, Object value) {
         checkKey("putIfAbsent", key);
         checkValue("putIfAbsent", value);
+        refuseFromOwnCompute("putIfAbsent", key);
         return putIfAbsentChecked(key, value, null);
     }
 
@@ -229,20 +284,23 @@ public final class CheckedMap {
     }
 
     public Object remove(Object key) {
+        refuseFromOwnCompute("remove", requireKey("remove", key));
         Swap s = new Swap(null, null);
-        map.computeIfPresent(requireKey("remove", key), s);
+        map.computeIfPresent(key, s);
         return s.old;
     }
 
     public boolean remove(Object key, Object value) {
         requireKey("remove", key);
         Objects.requireNonNull(value, "SharedMap.remove: value is null (a SharedMap has no null values)");
+        refuseFromOwnCompute("remove", key);
         return swapIfEqual(key, value, null);
     }
 
     public Object replace(Object key, Object value) {
         checkKey("replace", key);
         checkValue("replace", value);
+        refuseFromOwnCompute("replace", key);
         Swap s = new Swap(null, value);
         map.computeIfPresent(key, s);
         return s.old;
@@ -252,6 +310,7 @@ public final class CheckedMap {
         Objects.requireNonNull(expected, "SharedMap.replace: expected value is null (a SharedMap has no null values)");
         checkKey("replace", key);
         checkValue("replace", value);
+        refuseFromOwnCompute("replace", key);
         return swapIfEqual(key, expected, value);
     }
 
@@ -268,8 +327,9 @@ public final class CheckedMap {
             if (present == null || present instanceof PendingKey) {
                 return false;
             }
-            if (present != expected && !expected.equals(present)) { // user code: no lock held
-                return false;
+            if (present != expected && !equalsAsFrame(key, expected, present, replacement == null
+                    ? "the equals that SharedMap.remove(key, value) calls" : "the equals that SharedMap.replace(key, expected, value) calls")) {
+                return false; // user code above: no lock held
             }
             Swap s = new Swap(present, replacement);
             map.computeIfPresent(key, s);
@@ -327,6 +387,7 @@ public final class CheckedMap {
             // Absent, or a stale marker (resolved, left in the map by a key whose code threw or
             // lied: see PendingKey) which is absent too: publish a marker of our own.
             if (cur == null || cur instanceof PendingKey && ((PendingKey) cur).isDone()) {
+                refuseFromOwnCompute("computeIfAbsent", key); // it would install: a write
                 PendingKey mine = new PendingKey(key, ts); // a new one each time: a marker is never reused
                 pending.increment();
                 // In a blocker role from before the marker can be seen until the mapping is over:
@@ -491,10 +552,11 @@ public final class CheckedMap {
     public Object compute(Object key, BiFunction remapping) {
         checkKey("compute", key);
         Objects.requireNonNull(remapping, "SharedMap.compute: remapping function is null");
+        refuseFromOwnCompute("compute", key);
         for (;;) {
             Object cur = map.get(key);
             Object old = cur instanceof PendingKey ? null : cur;
-            Object next = remapping.apply(key, old); // optimistic: no lock; may run again
+            Object next = applyAsFrame(key, old, remapping); // optimistic: no lock; may run again
             if (next != null && !shareableValue(next)) {
                 throw unshareable("compute", "value", next);
             }
@@ -515,6 +577,44 @@ public final class CheckedMap {
             if (s.old != null) {
                 return next;
             }
+        }
+    }
+
+    /** Runs a {@code compute} function as a frame of this thread (see the notes). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Object applyAsFrame(Object key, Object old, BiFunction remapping) {
+        ComputeFrame outer = enterFrame(key, "the remapping function of a SharedMap.compute");
+        try {
+            return remapping.apply(key, old);
+        } finally {
+            leaveFrame(outer);
+        }
+    }
+
+    /** Runs the user's {@code expected.equals(present)} as a frame of this thread (see the notes). */
+    private boolean equalsAsFrame(Object key, Object expected, Object present, String what) {
+        ComputeFrame outer = enterFrame(key, what);
+        try {
+            return expected.equals(present);
+        } finally {
+            leaveFrame(outer);
+        }
+    }
+
+    /** @return the thread's frames before this one, for {@link #leaveFrame} */
+    private ComputeFrame enterFrame(Object key, String what) {
+        ComputeFrame outer = FRAMES.get();
+        FRAMES.set(new ComputeFrame(this, key, what, outer));
+        computing.incrementAndGet();
+        return outer;
+    }
+
+    private void leaveFrame(ComputeFrame outer) {
+        computing.decrementAndGet();
+        if (outer == null) {
+            FRAMES.remove();
+        } else {
+            FRAMES.set(outer);
         }
     }
 }

@@ -1,11 +1,11 @@
 package org.safethread.internal.monitor;
 
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.safethread.UnshareableException;
 import org.safethread.internal.runtime.CancelScope;
+import org.safethread.internal.runtime.Parking;
 import org.safethread.internal.runtime.ThreadState;
 import org.safethread.internal.share.ShareRules;
 
@@ -85,10 +85,10 @@ public final class Conditions {
                         }
                         continue; // a releaser claimed us first: wait for its GRANTED
                     }
-                    LockSupport.parkNanos(m, left);
+                    Parking.parkNanos(ts, m, left); // a pool worker's wait lets its pool compensate
                 } else {
                     // Untimed, or GRANTING: the granter unparks us after writing GRANTED.
-                    LockSupport.park(m);
+                    Parking.park(ts, m);
                 }
                 if (Thread.interrupted()) {
                     if (w.cancel()) {

@@ -22,7 +22,10 @@ public final class Monitors {
      */
     @SuppressWarnings("unchecked")
     public static <T> T classProxy(T target, MonitorLock space) {
-        return (T) ProxyFactory.classProxy(target, lockFor(target, space));
+        MonitorLock lock = lockFor(target, space);
+        Object proxy = ProxyFactory.classProxy(target, lock);
+        GuardedTargets.claim(target, proxy, lock, space == null ? "Monitor.of" : "MonitorSpace.monitor");
+        return (T) proxy;
     }
 
     /**
@@ -30,7 +33,10 @@ public final class Monitors {
      * @return an interface proxy of {@code target}
      */
     public static Object interfaceProxy(Object target, Class<?> iface, MonitorLock space) {
-        return ProxyFactory.interfaceProxy(target, iface, lockFor(target, space));
+        MonitorLock lock = lockFor(target, space);
+        Object proxy = ProxyFactory.interfaceProxy(target, iface, lock);
+        GuardedTargets.claim(target, proxy, lock, space == null ? "Monitor.of" : "MonitorSpace.monitor");
+        return proxy;
     }
 
     /**

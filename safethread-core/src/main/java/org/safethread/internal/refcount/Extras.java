@@ -14,6 +14,14 @@ import java.lang.invoke.VarHandle;
  *       parking lock and cannot pin a virtual thread's carrier for long. (Growing the watch
  *       array, and dropping its cancelled watches just before, copies it: amortized O(1) per
  *       watch.)</li>
+ *   <li>The release is a plain volatile store, with no call below {@code unlock()}, never a
+ *       {@code VarHandle} call: an interpreted {@code VarHandle} call runs through several frames,
+ *       and a caller near the stack's limit (deep recursion that catches
+ *       {@code StackOverflowError} and goes on) could take the lock and then overflow in the
+ *       release, leaving the lock held for ever: every later death, cell or {@code WeakKeyMap}
+ *       write of the object would spin. The acquire's frames ({@code lock()} and the CAS below it)
+ *       are at least as deep as the release's, so a release from the frame that took the lock
+ *       always has the stack it needs ({@code StackLimitTest}).</li>
  *   <li>This object never refers back to its {@code RefCounted}: the leak reference (a phantom)
  *       refers to it, and a back-reference would keep the object reachable forever.</li>
  *   <li>{@code finalizeState} is the exactly-once claim on the finalizer core: the automatic run
@@ -45,7 +53,7 @@ public final class Extras {
 
     /** The object's class, for reports (the object itself may be gone). */
     public final Class<?> type;
-    @SuppressWarnings("unused") // through LOCK
+    /** 1 while held: taken through LOCK (a CAS), released by a plain volatile store. */
     private volatile int lock;
     @SuppressWarnings("unused") // through FINALIZE_STATE
     private volatile int finalizeState;
@@ -86,7 +94,7 @@ public final class Extras {
     }
 
     void unlock() {
-        LOCK.setRelease(this, 0);
+        lock = 0; // a volatile store, no call: see the class notes (release at the stack's limit)
     }
 
     /** Takes the lock for a change to the bindings (no user code may run while it is held). */
@@ -96,7 +104,7 @@ public final class Extras {
 
     /** Releases the lock taken by {@link #lockBindings()}. */
     public void unlockBindings() {
-        unlock();
+        lock = 0; // as unlock(), one frame shallower
     }
 
     /** @return whether the object's death closed its bindings; caller holds the lock */

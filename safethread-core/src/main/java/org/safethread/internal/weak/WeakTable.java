@@ -147,8 +147,16 @@ public final class WeakTable {
                 if (old != null) {
                     ex.replaceBinding(old, fresh);
                 } else {
-                    ex.addBinding(fresh);
+                    // Counted first, uncounted again if adding fails (a StackOverflowError in the
+                    // array copy, say): a binding is never left out of size(). The undo runs at the
+                    // stack depth where the increment just succeeded.
                     counted.increment();
+                    try {
+                        ex.addBinding(fresh);
+                    } catch (Throwable t) {
+                        counted.decrement();
+                        throw t;
+                    }
                 }
             }
         } finally {
@@ -184,8 +192,13 @@ public final class WeakTable {
                 if (!ex.bindingsClosed() && RefCounts.touchForBindings(k)) {
                     old = bindingOf(ex);
                     if (old != null) {
-                        ex.removeBinding(old);
-                        counted.decrement();
+                        counted.decrement(); // as in putCounted: the count never lags the bindings
+                        try {
+                            ex.removeBinding(old);
+                        } catch (Throwable t) {
+                            counted.increment();
+                            throw t;
+                        }
                     }
                 }
             } finally {

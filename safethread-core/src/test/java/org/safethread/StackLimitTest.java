@@ -204,11 +204,6 @@ class StackLimitTest {
     private static final Function<Integer, Integer> SAME = k -> k;
 
     @Test
-    @Disabled("s8-loose's item 'SharedMap pending key stuck after an exception', one more shape: a "
-            + "StackOverflowError after CheckedMap.computeIfAbsent published its PendingKey (the runMapping "
-            + "call itself, the mapping, or abandon() in runMapping's handler overflowing) leaves the key "
-            + "pending for ever: this thread's next computeIfAbsent of it is refused as a recursive mapping "
-            + "and any other thread waits for ever. Enable once that fix is merged")
     void aComputeIfAbsentThatOverflowsLeavesNoKeyPending() throws Exception {
         SharedMap<Integer, Integer> m = new SharedMap<>();
         int[] i = new int[1];

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.safethread.internal.runtime.Settings;
 
 /**
  * One object, one lock. A monitor delegates to its target, so {@code Monitor.of} called twice on
@@ -59,6 +60,22 @@ class MonitorOneTargetTest {
         public void write(int value) {
             v = value;
         }
+    }
+
+    @Test
+    void withTheRecordTurnedOffASecondMonitorIsMadeAsBefore() {
+        Settings.setOneMonitorPerTarget(false);
+        try {
+            Account target = new Account();
+            Account first = Monitor.of(target);
+            Account second = Monitor.of(target); // the program's promise: it never does this
+            assertThat(second).isNotSameAs(first);
+        } finally {
+            Settings.setOneMonitorPerTarget(true);
+        }
+        Account target = new Account();
+        Monitor.of(target);
+        assertThat(catchThrowable(() -> Monitor.of(target))).as("on again").isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -24,7 +24,7 @@ public final class Monitors {
     public static <T> T classProxy(T target, MonitorLock space) {
         MonitorLock lock = lockFor(target, space);
         Object proxy = ProxyFactory.classProxy(target, lock);
-        GuardedTargets.claim(target, proxy, lock, space == null ? "Monitor.of" : "MonitorSpace.monitor");
+        GuardedTargets.claim(target, lock, space == null ? "Monitor.of" : "MonitorSpace.monitor");
         return (T) proxy;
     }
 
@@ -35,7 +35,7 @@ public final class Monitors {
     public static Object interfaceProxy(Object target, Class<?> iface, MonitorLock space) {
         MonitorLock lock = lockFor(target, space);
         Object proxy = ProxyFactory.interfaceProxy(target, iface, lock);
-        GuardedTargets.claim(target, proxy, lock, space == null ? "Monitor.of" : "MonitorSpace.monitor");
+        GuardedTargets.claim(target, lock, space == null ? "Monitor.of" : "MonitorSpace.monitor");
         return proxy;
     }
 

@@ -62,6 +62,7 @@ public final class Settings {
     private static volatile long handshakeTimeoutNanos;
     private static volatile boolean biasPoolWorkers;
     private static volatile long idleOwnerTimeoutNanos;
+    private static volatile boolean oneMonitorPerTarget;
 
     static {
         deadlockDelayNanos = duration("safethread.deadlock.delay", Duration.ZERO).toNanos();
@@ -76,6 +77,7 @@ public final class Settings {
         biasPoolWorkers = bool("safethread.refcount.biasPoolWorkers", false);
         idleOwnerTimeoutNanos = positive("safethread.refcount.idleOwnerTimeout",
                 duration("safethread.refcount.idleOwnerTimeout", DEFAULT_IDLE_OWNER_TIMEOUT)).toNanos();
+        oneMonitorPerTarget = bool("safethread.monitor.oneMonitorPerTarget", true);
     }
 
     private Settings() {
@@ -131,6 +133,14 @@ public final class Settings {
         return collectorThreshold;
     }
 
+    /**
+     * @return whether {@code Monitor.of} records each guarded object and refuses a second monitor
+     *     of it ({@code safethread.monitor.oneMonitorPerTarget}; on by default)
+     */
+    public static boolean oneMonitorPerTarget() {
+        return oneMonitorPerTarget;
+    }
+
     /** @return whether background collections run */
     public static boolean collectorEnabled() {
         return collectorEnabled;
@@ -156,6 +166,11 @@ public final class Settings {
      */
     public static long idleOwnerTimeoutNanos() {
         return idleOwnerTimeoutNanos;
+    }
+
+    /** @param on whether monitors made from now on record their targets and refuse a second monitor of one */
+    public static void setOneMonitorPerTarget(boolean on) {
+        oneMonitorPerTarget = on;
     }
 
     /** @param on whether pool workers that start using the runtime from now on create biased objects */

@@ -7,7 +7,7 @@
 #
 # Environment: JAVA (default: java on PATH), BENCH_JAR (default: safethread-bench/target/benchmarks.jar),
 # FORKS (default 2: forks for the micro-benchmarks), BENCH_GROUPS (default: all of "layout monitor-call
-# monitor-contended monitor-independent bank retry-crowd conditions refcount sharedmap deadlock finalize branch branch-virtual
+# monitor-creation monitor-contended monitor-independent bank retry-crowd conditions refcount sharedmap deadlock finalize branch branch-virtual
 # collector"; branch-virtual runs on JDK 21+ only), SMOKE=1 (1 fork, 1 x 1 s warm-up, 2 x 1 s measurement: checks
 # that everything runs, numbers meaningless). On a quiet 2-core machine the nine groups of 2026-11-30 took 27.5 minutes
 # at FORKS=3 (the script prints the elapsed time). Each group writes JMH JSON (<group>.json) and the JMH console text (<group>.txt);
@@ -19,7 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA="${JAVA:-java}"
 JAR="${BENCH_JAR:-$HERE/target/benchmarks.jar}"
 FORKS="${FORKS:-2}"
-BENCH_GROUPS="${BENCH_GROUPS:-layout monitor-call monitor-contended monitor-independent bank retry-crowd conditions refcount sharedmap deadlock finalize branch branch-virtual collector}"
+BENCH_GROUPS="${BENCH_GROUPS:-layout monitor-call monitor-creation monitor-contended monitor-independent bank retry-crowd conditions refcount sharedmap deadlock finalize branch branch-virtual collector}"
 SMOKE="${SMOKE:-0}"
 OUT="${1:-results/bench-$(date +%Y%m%d-%H%M%S)}"
 
@@ -66,6 +66,7 @@ fi
 
 # Micro-benchmarks: ~8 s per fork each (warm-up 3 x 1 s, measurement 5 x 1 s).
 run monitor-call   'org\.safethread\.bench\.MonitorCallBench\.'      -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
+run monitor-creation 'org\.safethread\.bench\.MonitorCreationBench\.'  -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run monitor-contended 'org\.safethread\.bench\.ContendedMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run monitor-independent 'org\.safethread\.bench\.IndependentMonitorBench\.' -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s
 run bank           'org\.safethread\.bench\.BankBench\.'             -f "$FORKS" -wi 3 -w 1s -i 5 -r 1s

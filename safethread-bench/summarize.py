@@ -30,6 +30,8 @@ PEERS = OrderedDict([
     ("MonitorCallBench.reentrantLockThrows", ("MonitorCallBench.jdkProxyThrows", None)),
     ("MonitorCallBench.monitorClassProxyThrows", ("MonitorCallBench.jdkProxyThrows", ("ratio", 0.1))),
     ("MonitorCallBench.monitorInterfaceProxyThrows", ("MonitorCallBench.jdkProxyThrows", ("ratio", 0.1))),
+    ("MonitorCreationBench.monitorClassProxy", ("MonitorCreationBench.reentrantLockWrapper", None)),
+    ("MonitorCreationBench.monitorInterfaceProxy", ("MonitorCreationBench.reentrantLockWrapper", None)),
     ("ContendedMonitorBench.monitor", ("ContendedMonitorBench.reentrantLock", ("ratio", 1.0))),
     ("ContendedMonitorBench.monitorSpins0", ("ContendedMonitorBench.reentrantLock", None)),
     ("ContendedMonitorBench.monitorSpins1000", ("ContendedMonitorBench.reentrantLock", None)),

@@ -78,8 +78,23 @@ final class LincheckRuns {
             "org.safethread.internal.finalizer.ReachWalk", "org.safethread.internal.finalizer.CoreRules",
             "org.safethread.internal.refcount.DeathCounts"};
 
+    /**
+     * Analysed although in an ignored package: the runtime's {@code Parking} (and its nested
+     * blocker), through which monitor conditions, branch joins, pending keys and the wait-for
+     * graph park. The model checker switches threads at a {@code LockSupport.park} it sees; in an
+     * ignored section the park was a real one, the interleaving it was part of never resumed, and
+     * the run failed as "The execution has hung" ({@code MonitorQueueHandOffLincheckTest} in the
+     * clean-clone CI run after {@code Parking} came in, 2026-12-01). It holds no static state.
+     */
+    static final String[] ANALYSED_CLASSES = {"org.safethread.internal.runtime.Parking"};
+
     private static ManagedStrategyGuarantee runtimePlumbingIgnored() {
         return forClasses(name -> {
+            for (String a : ANALYSED_CLASSES) {
+                if (name.equals(a) || name.startsWith(a + "$")) {
+                    return false;
+                }
+            }
             for (String p : IGNORED_PACKAGES) {
                 if (name.startsWith(p)) {
                     return true;

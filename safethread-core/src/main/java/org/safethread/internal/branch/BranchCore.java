@@ -106,7 +106,7 @@ import org.safethread.internal.share.ShareRules;
  * {@code leave} it, the owner re-enter M and join: the child's re-entry and the join would wait
  * for each other with no victim allowed.
  */
-public final class BranchCore extends CancelScope implements Waitable {
+public final class BranchCore extends CancelScope implements Waitable, MonitorStack.Pin {
     private static final AtomicLong IDS = new AtomicLong();
     private static final int OPEN = 0;
     private static final int JOINED = 1;
@@ -182,7 +182,7 @@ public final class BranchCore extends CancelScope implements Waitable {
         ts.pollIfRequested();
         BranchCore b = new BranchCore(factory);
         if (b.pinned != null) {
-            b.ownerStack.pin(b.pinned);
+            b.ownerStack.pin(b.pinned, b);
         }
         Counters.BRANCHES_OPENED.increment();
         BranchCore p = b.parent;
@@ -407,6 +407,33 @@ public final class BranchCore extends CancelScope implements Waitable {
                     + "broken. The branch was cancelled but its children were not waited for, and it is still open: "
                     + "close it where it was opened (try-with-resources does)");
         }
+        closeOpen();
+    }
+
+    /**
+     * The monitor entry this branch was opened in has exited with the branch still open (the
+     * monitor method returned or threw without joining or closing it): closes it here, on the
+     * owner's thread, just outside that monitor. Not {@link #mayWaitHere()}'s context, but every
+     * monitor the owner still holds it held since before the branch opened, so no child ever held
+     * one, and every cycle through this wait has a child's fresh (abortable) entry on it.
+     */
+    @Override
+    public RuntimeException closeAfterEntryExit() {
+        IllegalStateException leak = new IllegalStateException(name + " was opened inside a monitor method of "
+                + pinned.displayName() + " that returned or threw leaving it open; it was cancelled and its children "
+                + "have ended. Join or close a branch inside the monitor method that opens it (try-with-resources)");
+        if (phase == OPEN) {
+            try {
+                closeOpen();
+            } catch (Throwable closed) { // close without join always throws; its suppressed are the failures
+                leak.addSuppressed(closed);
+            }
+        }
+        return leak;
+    }
+
+    /** Closes the open branch: cancels it, waits for every child, and reports (always throws). */
+    private void closeOpen() {
         phase = CLOSED;
         cancel();
         boolean interrupted = awaitChildren();
@@ -530,7 +557,7 @@ public final class BranchCore extends CancelScope implements Waitable {
     /** Unpins and leaves the parent's nested list (owner, once, after the children ended). */
     private void finish() {
         if (pinned != null) {
-            ownerStack.unpin(pinned);
+            ownerStack.unpin(this); // gone already if the entry it was opened in exited first
         }
         BranchCore p = parent;
         if (p != null) {

@@ -47,9 +47,21 @@ final class ConditionQueue {
     private final TreeSet<Group> byAge = new TreeSet<>((a, b) -> Long.compare(a.head.seq, b.head.seq));
     private long nextSeq;
     private long releases;
+    /**
+     * Branches open inside the monitor's current entry ({@code MonitorStack.pin}). Counted here so
+     * that the exit, which already reads this queue, takes its slow path while one is open and
+     * finds a branch left open; the fast exit reads nothing more.
+     */
+    int pins;
 
+    /** @return whether no condition waiter waits and no branch pins the monitor */
     boolean isEmpty() {
-        return byAge.isEmpty();
+        return byAge.isEmpty() && pins == 0;
+    }
+
+    /** @return whether a branch opened inside the monitor's current entry is still open */
+    boolean hasPins() {
+        return pins != 0;
     }
 
     /** Appends {@code w} (the youngest waiter). */

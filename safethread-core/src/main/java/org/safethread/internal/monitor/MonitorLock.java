@@ -704,7 +704,10 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
 
     // ------------------------------------------------------------------ releasing
 
-    /** @return whether condition waiters wait on this monitor (holder only: only the holder adds them) */
+    /**
+     * @return whether condition waiters wait on this monitor, or a branch opened inside its
+     *     current entry is open (holder only: only the holder adds them): the exit's slow path
+     */
     boolean hasConditionWaiters() {
         return waiters != null && !waiters.isEmpty();
     }
@@ -743,6 +746,24 @@ public final class MonitorLock extends AbstractQueuedSynchronizer implements Wai
     }
 
     // ------------------------------------------------------------------ condition waiters (holder only)
+
+    /** A branch was opened inside this monitor's current entry (holder only; {@code MonitorStack.pin}). */
+    void addPin() {
+        if (waiters == null) {
+            waiters = new ConditionQueue();
+        }
+        waiters.pins++;
+    }
+
+    /** That branch ended, or its entry is exiting (holder only). */
+    void removePin() {
+        waiters.pins--;
+    }
+
+    /** @return whether a branch opened inside this monitor's current entry is still open (holder only) */
+    boolean hasPins() {
+        return waiters != null && waiters.hasPins();
+    }
 
     /** @return whether {@code t} waits on one of this monitor's conditions (holder only) */
     boolean hasConditionWaiter(Thread t) {

@@ -141,7 +141,25 @@ public final class MonitorStack implements ThreadState.Forgettable {
      * branch opened inside a monitor; usually empty, so {@link #isPinned} costs one int compare.
      */
     private MonitorLock[] pins = NO_LOCKS;
+    /** The branch behind each pin, {@code pinHolders[i]} for {@code pins[i]}. */
+    private Pin[] pinHolders = new Pin[0];
     private int pinCount;
+
+    /**
+     * A branch pinning a monitor, as this layer sees it (the branch layer, above, implements it).
+     * A branch is opened inside a monitor entry and must end before that entry does: if the entry
+     * exits with the branch still open (a monitor method returned or threw without joining or
+     * closing it), the exit drops the pin and has the branch closed ({@link ProxySupport}).
+     */
+    public interface Pin {
+        /**
+         * Closes the branch on its owner's thread, right after the monitor entry it was opened in
+         * has exited (outside that monitor): cancels it and waits for its children.
+         *
+         * @return the exception that reports the branch left open (its close's failures attached)
+         */
+        RuntimeException closeAfterEntryExit();
+    }
 
     /** The stack of {@code ts}'s thread (made on that thread itself, by its first {@link #current()}). */
     private MonitorStack(ThreadState ts) {
@@ -314,23 +332,64 @@ public final class MonitorStack implements ThreadState.Forgettable {
         return null;
     }
 
-    /** Pins {@code m}: a branch was opened inside it (undone by {@link #unpin}). */
-    public void pin(MonitorLock m) {
+    /**
+     * Pins {@code m}, the innermost monitor, which this thread holds: {@code branch} was opened
+     * inside it (undone by {@link #unpin}). Also counted on {@code m} (holder-only), so that the
+     * entry's exit takes its slow path and finds the branch if it is still open then.
+     */
+    public void pin(MonitorLock m, Pin branch) {
         if (pinCount == pins.length) {
             pins = Arrays.copyOf(pins, Math.max(4, pinCount * 2));
+            pinHolders = Arrays.copyOf(pinHolders, pins.length);
         }
-        pins[pinCount++] = m;
+        pins[pinCount] = m;
+        pinHolders[pinCount++] = branch;
+        m.addPin();
     }
 
-    /** Removes one pin of {@code m}. */
-    public void unpin(MonitorLock m) {
+    /**
+     * Removes {@code branch}'s pin, if it is still there (the exit of the entry it was opened in
+     * takes it first when the branch was left open). The caller holds the pinned monitor: the
+     * branch ends in the monitor context it was opened in.
+     */
+    public void unpin(Pin branch) {
         for (int i = pinCount - 1; i >= 0; i--) {
-            if (pins[i] == m) {
-                System.arraycopy(pins, i + 1, pins, i, pinCount - i - 1);
-                pins[--pinCount] = null;
+            if (pinHolders[i] == branch) {
+                pins[i].removePin();
+                removePin(i);
                 return;
             }
         }
+    }
+
+    private void removePin(int i) {
+        System.arraycopy(pins, i + 1, pins, i, pinCount - i - 1);
+        System.arraycopy(pinHolders, i + 1, pinHolders, i, pinCount - i - 1);
+        pinCount--;
+        pins[pinCount] = null;
+        pinHolders[pinCount] = null;
+    }
+
+    /**
+     * Takes the pins of {@code m}, whose entry is exiting (this thread holds it, and it is on top
+     * of the stack: a monitor is on a stack once), latest first.
+     *
+     * @return the branches left open inside the exiting entry, or null if none
+     */
+    Pin[] takePinsOf(MonitorLock m) {
+        Pin[] taken = null;
+        int n = 0;
+        for (int i = pinCount - 1; i >= 0; i--) {
+            if (pins[i] == m) {
+                if (taken == null) {
+                    taken = new Pin[pinCount];
+                }
+                taken[n++] = pinHolders[i];
+                m.removePin();
+                removePin(i);
+            }
+        }
+        return taken == null ? null : Arrays.copyOf(taken, n);
     }
 
     /** @return whether a branch opened inside {@code m} is still open, so await/leave on it are refused */

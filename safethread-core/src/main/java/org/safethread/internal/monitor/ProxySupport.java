@@ -65,11 +65,10 @@ public final class ProxySupport {
             return;
         }
         MonitorStack s = (MonitorStack) token;
-        if (m.hasConditionWaiters()) {
-            try {
-                m.release(s, null); // conditions that call back re-enter directly: m stays on the stack
-            } finally {
-                s.pop();
+        if (m.hasConditionWaiters()) { // or a branch opened inside this entry is open
+            RuntimeException leftOpen = exitSlow(m, s);
+            if (leftOpen != null) {
+                throw leftOpen;
             }
             return;
         }
@@ -78,6 +77,55 @@ public final class ProxySupport {
         // take it, costing a hand-off and a park, is as short as ReentrantLock's).
         s.pop();
         m.unlock();
+    }
+
+    /**
+     * Leaves {@code monitor} entered with {@code token} while the monitor method is throwing
+     * {@code thrown} (the proxy rethrows it after this returns): as {@link #exit}, but a branch
+     * left open is reported as suppressed by {@code thrown} instead of replacing it.
+     */
+    public static void exitThrowing(MonitorLock monitor, Object token, Throwable thrown) {
+        MonitorLock m = monitor.space;
+        if (token == null || !m.hasConditionWaiters()) {
+            exit(monitor, token);
+            return;
+        }
+        RuntimeException leftOpen = exitSlow(m, (MonitorStack) token);
+        if (leftOpen != null && leftOpen != thrown) {
+            thrown.addSuppressed(leftOpen);
+        }
+    }
+
+    /**
+     * The full exit with condition waiters to evaluate or branches pinning the entry: drops the
+     * pins of branches still open (holding {@code m}: its pin count is holder-only), releases with
+     * hand-off, pops, and only then closes those branches (outside {@code m}, so that children
+     * waiting to enter it can finish; every monitor this thread still holds was held since before
+     * the branches opened, so no child ever held one and every cycle through the close's wait has
+     * a child's fresh, abortable entry on it: see {@code BranchCore}'s notes).
+     *
+     * @return the exception reporting branches left open, or null
+     */
+    private static RuntimeException exitSlow(MonitorLock m, MonitorStack s) {
+        MonitorStack.Pin[] leftOpen = m.hasPins() ? s.takePinsOf(m) : null;
+        try {
+            m.release(s, null); // conditions that call back re-enter directly: m stays on the stack
+        } finally {
+            s.pop();
+        }
+        if (leftOpen == null) {
+            return null;
+        }
+        RuntimeException first = null;
+        for (MonitorStack.Pin branch : leftOpen) { // latest opened first
+            RuntimeException e = branch.closeAfterEntryExit();
+            if (first == null) {
+                first = e;
+            } else {
+                first.addSuppressed(e);
+            }
+        }
+        return first;
     }
 
     /** Re-acquires {@code m} after an {@code await} or {@code leave}; never a deadlock victim. */

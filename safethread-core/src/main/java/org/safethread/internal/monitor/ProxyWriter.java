@@ -50,13 +50,16 @@ import org.safethread.internal.share.ShareRules;
  *   R m(A a, int i) {
  *       a = (A) ProxySupport.checkArgument(a, A.class, "Account.m", 1); // only reference args that need it
  *       Object token = ProxySupport.enter(this.$lock);
+ *       R r;
  *       try {
- *           R r = this.$target.m(a, i);                           // invokevirtual / invokeinterface
+ *           r = this.$target.m(a, i);                             // invokevirtual / invokeinterface
  *           r = (R) ProxySupport.checkResult(r, this.$target, this, R.class, "Account.m"); // reference R only
- *           return r;                                             // (after exit)
- *       } finally {
- *           ProxySupport.exit(this.$lock, token);
+ *       } catch (Throwable t) {
+ *           ProxySupport.exitThrowing(this.$lock, token, t);      // a branch left open: suppressed by t
+ *           throw t;
  *       }
+ *       ProxySupport.exit(this.$lock, token);
+ *       return r;
  *   }
  * </pre>
  * No reflection and no boxing per call: the proxy is a real subclass (or implementation) whose
@@ -256,7 +259,9 @@ final class ProxyWriter {
         mv.visitVarInsn(ALOAD, 0);
         mv.visitFieldInsn(GETFIELD, self, LOCK_FIELD, LOCK_DESC);
         mv.visitVarInsn(ALOAD, tokenSlot);
-        mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "exit", "(" + LOCK_DESC + "Ljava/lang/Object;)V", false);
+        mv.visitVarInsn(ALOAD, excSlot);
+        mv.visitMethodInsn(INVOKESTATIC, SUPPORT, "exitThrowing",
+                "(" + LOCK_DESC + "Ljava/lang/Object;Ljava/lang/Throwable;)V", false);
         mv.visitVarInsn(ALOAD, excSlot);
         mv.visitInsn(ATHROW);
         mv.visitMaxs(0, 0);
